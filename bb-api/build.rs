@@ -1,0 +1,26 @@
+//! Generates the bindings from `openapi/browserbase.yaml` into `OUT_DIR` at build time.
+
+#[path = "codegen.rs"]
+mod codegen;
+
+use std::path::PathBuf;
+
+fn main() -> Result<(), String> {
+    let manifest_dir =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
+    let spec_path = manifest_dir.join("..").join(codegen::SPEC_PATH);
+    // Only the spec and the generator's own sources may trigger regeneration.
+    println!("cargo:rerun-if-changed={}", spec_path.display());
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=codegen.rs");
+
+    let text = std::fs::read_to_string(&spec_path)
+        .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
+    let spec = codegen::parse_spec(&text)?;
+    let generated = codegen::generate(&spec, "crate")?;
+
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
+    std::fs::write(out_dir.join("client.rs"), generated.client).map_err(|e| e.to_string())?;
+    std::fs::write(out_dir.join("httpmock.rs"), generated.httpmock).map_err(|e| e.to_string())?;
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! The one place that says how bindings are generated from the spec.
+//!
+//! Compiled twice: by `bb-api/build.rs` (with `#[path]`) and by `xtask`. Both must produce the same
+//! code from the same spec, so every generator setting lives here and nowhere else.
+
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+
+/// Path of the spec, relative to the workspace root.
+#[allow(dead_code)]
+pub const SPEC_PATH: &str = "openapi/browserbase.yaml";
+
+/// The generated client and its typed httpmock helpers, each formatted Rust source.
+pub struct Generated {
+    /// Types and the `Client` (builder interface).
+    pub client: String,
+    /// `httpmock` helpers (`MockServerExt`, per-operation `When`/`Then`).
+    pub httpmock: String,
+}
+
+/// The generator settings shared by build.rs and xtask.
+pub fn settings() -> GenerationSettings {
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        // Lets request/response types live in `HashSet`s and be compared in tests.
+        .with_derive("PartialEq");
+    settings
+}
+
+/// Parses an OpenAPI 3.0.x document from YAML or JSON text (JSON is a subset of YAML).
+pub fn parse_spec(text: &str) -> Result<openapiv3::OpenAPI, String> {
+    let spec: openapiv3::OpenAPI = serde_norway::from_str(text)
+        .map_err(|e| format!("the spec does not parse as OpenAPI: {e}"))?;
+    if !spec.openapi.starts_with("3.0.") {
+        return Err(format!(
+            "the spec declares openapi {:?}; progenitor generates from 3.0.x only",
+            spec.openapi
+        ));
+    }
+    Ok(spec)
+}
+
+/// Generates the client and the httpmock helpers from a parsed spec.
+///
+/// `crate_path` is the path by which the httpmock module names the generated crate
+/// (`crate` from inside bb-api).
+pub fn generate(spec: &openapiv3::OpenAPI, crate_path: &str) -> Result<Generated, String> {
+    let settings = settings();
+    let mut generator = Generator::new(&settings);
+    let client = generator
+        .generate_tokens(spec)
+        .map_err(|e| format!("progenitor could not generate the client: {e}"))?;
+    let httpmock = generator
+        .httpmock(spec, crate_path)
+        .map_err(|e| format!("progenitor could not generate the httpmock helpers: {e}"))?;
+    Ok(Generated {
+        client: format_tokens(client)?,
+        httpmock: format_tokens(httpmock)?,
+    })
+}
+
+fn format_tokens(tokens: proc_macro2::TokenStream) -> Result<String, String> {
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    Ok(prettyplease::unparse(&file))
+}
