@@ -1,1 +1,85 @@
-//! bb-api-ext
+//! A typed, validated client for the [Browserbase](https://browserbase.com) Functions API.
+//!
+//! Invoke a deployed Function with parameters and session settings, get the invocation back, and
+//! wait for its result, with every request checked before a byte leaves the machine, retries that
+//! never run a Function twice by accident, and errors that say what to do next.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use bb_api_ext::{BrowserSettings, Client, Geolocation, Proxy, SessionCreateParams};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::from_env()?; // BROWSERBASE_API_KEY
+//!
+//! let invocation = client
+//!     .functions()
+//!     .invoke("6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f")
+//!     .params(serde_json::json!({"url": "https://news.ycombinator.com"}))
+//!     .session(
+//!         SessionCreateParams::builder()
+//!             .timeout_secs(300)
+//!             .browser_settings(BrowserSettings::new().block_ads(true))
+//!             .proxies([Proxy::browserbase().geolocation(Geolocation::country("US").state("NY"))]),
+//!     )
+//!     .send_and_wait()
+//!     .await?;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Output { titles: Vec<String> }
+//! if let Some(out) = invocation.results_as::<Output>()? {
+//!     println!("{} titles", out.titles.len());
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # What it guarantees
+//!
+//! - **Validated before sending**: every rule of the API (timeout range, ISO country codes, US
+//!   states only with country US, proxy URLs, viewport sizes, domain names, the 64 KiB params
+//!   limit…) is checked in one pass; [`Error::Validation`] lists every violation with its JSON path.
+//! - **Only what you set is sent**: the server merges session settings over the Function's own,
+//!   so no default is filled in client-side.
+//! - **Safe retries**: reads retry on transient failures; an invoke retries only where the server
+//!   cannot have started it (see [`RetryConfig`] and [`InvokeRetry`]).
+//! - **Tolerant reading**: statuses, cause codes and fields newer than this client decode.
+//! - **Bounded**: connect, attempt and overall timeouts ([`TimeoutConfig`]); response bodies are read
+//!   up to a limit; error bodies are kept as a short snippet.
+//! - **Secrets stay secret**: the API key and proxy passwords never appear in `Debug`, errors or
+//!   logs.
+//!
+//! Requests are traced with [`tracing`] spans named `bb_api.request` (operation, attempt, status,
+//! latency, request id).
+
+#![warn(missing_docs)]
+
+mod client;
+mod error;
+mod geo;
+mod invocation;
+mod invoke;
+mod proxy;
+mod retry;
+mod secret;
+mod session;
+mod timeout;
+mod transport;
+mod validate;
+mod wait;
+
+pub use client::{
+    API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, TimeoutConfig, USER_AGENT,
+};
+pub use error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
+pub use invocation::{CauseCode, Invocation, InvocationCause, InvocationStatus};
+pub use invoke::{Functions, IdInput, Invoke, MAX_PARAMS_BYTES, PreparedInvoke};
+pub use proxy::{BrowserbaseProxy, ExternalProxy, Geolocation, NoneProxy, Proxies, Proxy};
+pub use retry::{InvokeRetry, RetryConfig};
+pub use secret::{ApiKey, ProxyPassword};
+pub use session::{
+    BrowserSettings, BrowserSize, Extension, Os, ProxySettings, SessionCreateParams,
+    SessionCreateParamsBuilder,
+};
+pub use timeout::{InvalidValue, SessionTimeout};
+pub use validate::{ValidationErrors, Violation};
+pub use wait::{Invocations, PollSchedule, Wait};

@@ -1,0 +1,432 @@
+//! The client and its configuration: API key, base URL, timeouts, retries, user agent.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use crate::error::{ConfigError, Error};
+use crate::invoke::Functions;
+use crate::retry::RetryConfig;
+use crate::secret::ApiKey;
+use crate::wait::Invocations;
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.browserbase.com";
+/// The environment variable holding the API key (the name the official SDKs use).
+pub const API_KEY_ENV: &str = "BROWSERBASE_API_KEY";
+/// The environment variable that overrides the base URL.
+pub const BASE_URL_ENV: &str = "BROWSERBASE_BASE_URL";
+
+/// A Browserbase API client. Cheap to clone: clones share one connection pool and configuration.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), bb_api_ext::Error> {
+/// use bb_api_ext::Client;
+///
+/// let client = Client::from_env()?; // BROWSERBASE_API_KEY, optional BROWSERBASE_BASE_URL
+/// let invocation = client
+///     .functions()
+///     .invoke("6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f")
+///     .params(serde_json::json!({"url": "https://example.com"}))
+///     .send_and_wait()
+///     .await?;
+/// println!("{:?}", invocation.results);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) api_key: ApiKey,
+    pub(crate) api_key_header: HeaderValue,
+    /// Set when the caller supplied the reqwest client, which then lacks our user agent.
+    pub(crate) user_agent: Option<HeaderValue>,
+    /// The base URL without a trailing slash.
+    pub(crate) base_url: String,
+    pub(crate) timeouts: TimeoutConfig,
+    pub(crate) retry: RetryConfig,
+    pub(crate) max_response_bytes: usize,
+}
+
+impl Client {
+    /// Starts a configuration.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `BROWSERBASE_API_KEY` (required) and `BROWSERBASE_BASE_URL`
+    /// (optional), with default timeouts and retries.
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// Invoking Functions.
+    pub fn functions(&self) -> Functions<'_> {
+        Functions { client: self }
+    }
+
+    /// Getting and waiting for invocations.
+    pub fn invocations(&self) -> Invocations<'_> {
+        Invocations { client: self }
+    }
+
+    /// The base URL requests go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("api_key", &self.inner.api_key)
+            .field("timeouts", &self.inner.timeouts)
+            .field("retry", &self.inner.retry)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Timeouts, each reported as its own [`crate::TimeoutKind`].
+///
+/// ```
+/// use bb_api_ext::TimeoutConfig;
+/// use std::time::Duration;
+///
+/// let t = TimeoutConfig::default().connect(Duration::from_secs(5)).overall(Duration::from_secs(60));
+/// # let _ = t;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeoutConfig {
+    connect: Duration,
+    attempt: Duration,
+    overall: Duration,
+}
+
+impl Default for TimeoutConfig {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(10),
+            attempt: Duration::from_secs(30),
+            overall: Duration::from_secs(120),
+        }
+    }
+}
+
+impl TimeoutConfig {
+    /// Establishing a connection, TLS included (default 10 s). Not applied to a caller-supplied
+    /// `reqwest::Client`, which keeps its own.
+    pub fn connect(mut self, d: Duration) -> Self {
+        self.connect = d;
+        self
+    }
+
+    /// One attempt: sending the request and reading the whole response (default 30 s).
+    pub fn attempt(mut self, d: Duration) -> Self {
+        self.attempt = d;
+        self
+    }
+
+    /// One call: every attempt and every backoff between them (default 120 s).
+    pub fn overall(mut self, d: Duration) -> Self {
+        self.overall = d;
+        self
+    }
+
+    pub(crate) fn connect_value(&self) -> Duration {
+        self.connect
+    }
+
+    pub(crate) fn attempt_value(&self) -> Duration {
+        self.attempt
+    }
+
+    pub(crate) fn overall_value(&self) -> Duration {
+        self.overall
+    }
+}
+
+/// Configures a [`Client`].
+///
+/// ```
+/// use bb_api_ext::{Client, RetryConfig, TimeoutConfig};
+///
+/// let client = Client::builder()
+///     .api_key("bb_live_...")
+///     .base_url("https://api.browserbase.com/")
+///     .timeouts(TimeoutConfig::default())
+///     .retry(RetryConfig::default().max_retries(3))
+///     .build()?;
+/// assert_eq!(client.base_url(), "https://api.browserbase.com");
+/// # Ok::<(), bb_api_ext::Error>(())
+/// ```
+#[derive(Default)]
+pub struct ClientBuilder {
+    api_key: Option<ApiKey>,
+    base_url: Option<String>,
+    timeouts: TimeoutConfig,
+    retry: RetryConfig,
+    http: Option<reqwest::Client>,
+    allow_insecure_http: bool,
+    max_response_bytes: Option<usize>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key)
+            .field("base_url", &self.base_url)
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The default response size limit: 16 MiB.
+    pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+    /// A builder with the API key from `BROWSERBASE_API_KEY` (required, non-empty) and the base URL
+    /// from `BROWSERBASE_BASE_URL` (if set and non-empty).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    pub(crate) fn from_env_with(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let key = get(API_KEY_ENV)
+            .filter(|k| !k.trim().is_empty())
+            .ok_or(ConfigError::MissingEnv(API_KEY_ENV))?;
+        let mut builder = Self::default().api_key(key);
+        if let Some(url) = get(BASE_URL_ENV).filter(|u| !u.trim().is_empty()) {
+            builder = builder.base_url(url);
+        }
+        Ok(builder)
+    }
+
+    /// The API key, sent as `X-BB-API-Key`.
+    pub fn api_key(mut self, key: impl Into<ApiKey>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The base URL (default `https://api.browserbase.com`); a trailing slash makes no difference.
+    /// Plain `http` is refused except to a loopback address, unless [`Self::allow_insecure_http`].
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Allows a plain-http base URL to a non-loopback host, which sends the API key unencrypted.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Timeouts.
+    pub fn timeouts(mut self, timeouts: TimeoutConfig) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The largest successful response body accepted (default 16 MiB); a larger one is a
+    /// [`Error::Decode`] rather than unbounded memory.
+    pub fn max_response_bytes(mut self, n: usize) -> Self {
+        self.max_response_bytes = Some(n);
+        self
+    }
+
+    /// Uses this `reqwest::Client` (its pool, proxy and TLS settings) instead of building one. Its
+    /// own connect timeout applies; the attempt and overall timeouts still apply per request.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let api_key = self.api_key.ok_or(ConfigError::MissingApiKey)?;
+        if api_key.expose().trim().is_empty() {
+            return Err(ConfigError::MissingApiKey.into());
+        }
+        let mut api_key_header =
+            HeaderValue::from_str(api_key.expose()).map_err(|_| ConfigError::InvalidApiKey)?;
+        api_key_header.set_sensitive(true);
+
+        let base_url = check_base_url(
+            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            self.allow_insecure_http,
+        )?;
+
+        let user_agent = HeaderValue::from_static(USER_AGENT);
+        let (http, user_agent) = match self.http {
+            Some(http) => (http, Some(user_agent)),
+            None => {
+                #[cfg(feature = "rustls")]
+                bb_api::install_default_crypto_provider();
+                let http = reqwest::Client::builder()
+                    .user_agent(USER_AGENT)
+                    .connect_timeout(self.timeouts.connect_value())
+                    .pool_idle_timeout(Duration::from_secs(60))
+                    .build()
+                    .map_err(ConfigError::HttpClient)?;
+                (http, None)
+            }
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                api_key,
+                api_key_header,
+                user_agent,
+                base_url,
+                timeouts: self.timeouts,
+                retry: self.retry,
+                max_response_bytes: self
+                    .max_response_bytes
+                    .unwrap_or(Self::DEFAULT_MAX_RESPONSE_BYTES),
+            }),
+        })
+    }
+}
+
+/// `bb-api-ext/<version>`.
+pub const USER_AGENT: &str = concat!("bb-api-ext/", env!("CARGO_PKG_VERSION"));
+
+fn check_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, ConfigError> {
+    let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
+        url: shown_url(raw),
+        reason: reason.to_owned(),
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|e| invalid(&e.to_string()))?;
+    match url.scheme() {
+        "https" => {}
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+                Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+                None => false,
+            };
+            if !loopback && !allow_insecure_http {
+                return Err(ConfigError::InsecureBaseUrl(shown_url(raw)));
+            }
+        }
+        other => {
+            return Err(invalid(&format!(
+                "scheme must be https (or http to loopback), not {other:?}"
+            )));
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("it must not contain credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("it must not have a query or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// The URL for an error message, with any userinfo dropped.
+fn shown_url(raw: &str) -> String {
+    match raw.rsplit_once('@') {
+        Some((_, host)) => format!("[credentials removed]@{host}"),
+        None => raw.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_normalisation() {
+        for (raw, want) in [
+            ("https://api.browserbase.com", "https://api.browserbase.com"),
+            (
+                "https://api.browserbase.com/",
+                "https://api.browserbase.com",
+            ),
+            ("https://gw.example.com/bb/", "https://gw.example.com/bb"),
+            ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+            ("http://localhost:1", "http://localhost:1"),
+            ("http://[::1]:9", "http://[::1]:9"),
+        ] {
+            assert_eq!(
+                check_base_url(raw, false).ok().as_deref(),
+                Some(want),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn base_url_refusals() {
+        assert!(matches!(
+            check_base_url("http://api.example.com", false),
+            Err(ConfigError::InsecureBaseUrl(_))
+        ));
+        assert!(check_base_url("http://api.example.com", true).is_ok());
+        assert!(matches!(
+            check_base_url("ftp://x", false),
+            Err(ConfigError::InvalidBaseUrl { .. })
+        ));
+        assert!(matches!(
+            check_base_url("not a url", false),
+            Err(ConfigError::InvalidBaseUrl { .. })
+        ));
+        let err =
+            check_base_url("https://user:hunter2@api.example.com", false).expect_err("credentials");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        assert!(check_base_url("https://x.com/?a=1", false).is_err());
+    }
+
+    #[test]
+    fn from_env_requires_a_key() {
+        let err = ClientBuilder::from_env_with(|_| None).expect_err("missing");
+        assert_eq!(
+            err.to_string(),
+            "environment variable BROWSERBASE_API_KEY is not set or empty; set it to your Browserbase API key"
+        );
+        let err = ClientBuilder::from_env_with(|n| (n == API_KEY_ENV).then(|| "  ".to_owned()))
+            .expect_err("empty");
+        assert!(matches!(err, ConfigError::MissingEnv(API_KEY_ENV)));
+        let client = ClientBuilder::from_env_with(|n| match n {
+            API_KEY_ENV => Some("k".into()),
+            BASE_URL_ENV => Some("http://127.0.0.1:9/".into()),
+            _ => None,
+        })
+        .and_then(|b| b.build().map_err(|_| ConfigError::MissingApiKey))
+        .expect("configured");
+        assert_eq!(client.base_url(), "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn debug_redacts_the_key() {
+        let client = Client::builder()
+            .api_key("bb_live_secret_value")
+            .build()
+            .expect("builds");
+        let shown = format!(
+            "{client:?} {:?}",
+            Client::builder().api_key("bb_live_secret_value")
+        );
+        assert!(!shown.contains("bb_live_secret_value"), "{shown}");
+        assert!(shown.contains("ApiKey([REDACTED])"), "{shown}");
+    }
+}

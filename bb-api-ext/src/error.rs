@@ -1,0 +1,277 @@
+//! The one public error type and the metadata its cases carry.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::invocation::Invocation;
+use crate::validate::ValidationErrors;
+
+/// Everything that can go wrong, by what a caller would do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request breaks the API's rules; nothing was sent. Fix every listed field.
+    #[error("invalid request, nothing was sent: {0}")]
+    Validation(#[from] ValidationErrors),
+
+    /// The client is misconfigured (missing API key, bad base URL); nothing was sent.
+    #[error("invalid client configuration: {0}")]
+    Config(#[from] ConfigError),
+
+    /// 401: the API key was missing or wrong. Check `BROWSERBASE_API_KEY`.
+    #[error("unauthorized: check the API key (BROWSERBASE_API_KEY): {0}")]
+    Unauthorized(ApiError),
+
+    /// 403: the key may not do this (another project's Function, say).
+    #[error("forbidden: the API key's project may not do this: {0}")]
+    Forbidden(ApiError),
+
+    /// 404: no such Function or invocation. Check the id.
+    #[error("not found: check the id: {0}")]
+    NotFound(ApiError),
+
+    /// 429 after the retries the policy allows, or with a `Retry-After` longer than the client will
+    /// wait. `retry_after` is the server's value, if it sent one.
+    #[error("rate limited{}: {error}", fmt_retry_after(*.retry_after))]
+    RateLimited {
+        /// How long the server asked us to wait.
+        retry_after: Option<Duration>,
+        /// The response.
+        error: ApiError,
+    },
+
+    /// Any other unsuccessful status.
+    #[error("{0}")]
+    Api(ApiError),
+
+    /// A connect, per-attempt or overall timeout fired.
+    #[error("timed out: {0}")]
+    Timeout(TimeoutKind),
+
+    /// The connection failed. `request_sent` says whether the request may have reached the server
+    /// (an invoke that may have been sent is not retried by default: it could run twice).
+    #[error("transport error ({}): {source}", if *.request_sent { "request may have been sent" } else { "request not sent" })]
+    Transport {
+        /// Whether the request may have reached the server.
+        request_sent: bool,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// A successful status with a body that is not the expected JSON.
+    #[error("{0}")]
+    Decode(Box<DecodeError>),
+
+    /// The invocation ended with status `FAILED`; the invocation carries the cause.
+    #[error("invocation {} failed: {}", .0.id, .0.cause.as_ref().map_or_else(|| "no cause given".to_owned(), ToString::to_string))]
+    InvocationFailed(Box<Invocation>),
+
+    /// The invocation had not ended when the wait's deadline passed; `last` is what was last seen.
+    /// The invocation may still finish: wait again or get it by id later.
+    #[error("invocation {} still {} after waiting {:.1}s", .last.id, .last.status, .waited.as_secs_f64())]
+    WaitTimeout {
+        /// How long we waited.
+        waited: Duration,
+        /// The invocation as last seen.
+        last: Box<Invocation>,
+    },
+}
+
+fn fmt_retry_after(d: Option<Duration>) -> String {
+    d.map(|d| format!(" (server asks to retry after {:.1}s)", d.as_secs_f64()))
+        .unwrap_or_default()
+}
+
+impl Error {
+    /// The HTTP status, for errors that came with a response.
+    pub fn status(&self) -> Option<u16> {
+        self.api_error().map(|e| e.status).or(match self {
+            Error::Decode(d) => Some(d.status),
+            _ => None,
+        })
+    }
+
+    /// The server's request id, for errors that came with a response that had one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Decode(d) => d.request_id.as_deref(),
+            _ => self.api_error().and_then(|e| e.request_id.as_deref()),
+        }
+    }
+
+    /// The unsuccessful response, for the status cases.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Unauthorized(e) | Error::Forbidden(e) | Error::NotFound(e) | Error::Api(e) => {
+                Some(e)
+            }
+            Error::RateLimited { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// An unsuccessful response: status, request id and the start of the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The operation, as the spec names it (`Functions_invoke`, `Invocations_get`).
+    pub operation: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// The server's request id header, if any.
+    pub request_id: Option<String>,
+    /// The start of the body, secrets scrubbed.
+    pub body: BodySnippet,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} returned HTTP {}", self.operation, self.status)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        if !self.body.is_empty() {
+            write!(f, ": {}", self.body)?;
+        }
+        Ok(())
+    }
+}
+
+/// A successful status whose body could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The operation, as the spec names it.
+    pub operation: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// The server's request id header, if any.
+    pub request_id: Option<String>,
+    /// The `content-type` the server sent, if any.
+    pub content_type: Option<String>,
+    /// What was wrong.
+    pub reason: String,
+    /// The start of the body, secrets scrubbed.
+    pub body: BodySnippet,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} returned HTTP {} with a body that could not be decoded: {}",
+            self.operation, self.status, self.reason
+        )?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        if !self.body.is_empty() {
+            write!(f, "; body: {}", self.body)?;
+        }
+        Ok(())
+    }
+}
+
+/// The first bytes of a response body, as lossy UTF-8, with a note when there was more.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BodySnippet {
+    text: String,
+    truncated: bool,
+}
+
+impl BodySnippet {
+    /// The longest snippet kept, in bytes.
+    pub const MAX_BYTES: usize = 2048;
+
+    /// Keeps at most [`Self::MAX_BYTES`] of `bytes`; `more` says the body went on past `bytes`.
+    pub(crate) fn new(bytes: &[u8], more: bool, secrets: &[&str]) -> Self {
+        let cut = bytes.len().min(Self::MAX_BYTES);
+        let mut text = String::from_utf8_lossy(&bytes[..cut]).into_owned();
+        crate::secret::scrub(&mut text, secrets);
+        Self {
+            text,
+            truncated: more || cut < bytes.len(),
+        }
+    }
+
+    /// The snippet's text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the body was longer than the snippet.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// Whether the body was empty.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+impl fmt::Display for BodySnippet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)?;
+        if self.truncated {
+            f.write_str(" …(truncated)")?;
+        }
+        Ok(())
+    }
+}
+
+/// Which timeout fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// Connecting took longer than the connect timeout; the request was not sent.
+    Connect(Duration),
+    /// One attempt (request and response body) took longer than the attempt timeout.
+    Attempt(Duration),
+    /// The whole call, every attempt and backoff included, took longer than the overall timeout.
+    Overall(Duration),
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, d) = match self {
+            TimeoutKind::Connect(d) => ("connecting took longer than the connect timeout", d),
+            TimeoutKind::Attempt(d) => ("an attempt took longer than the attempt timeout", d),
+            TimeoutKind::Overall(d) => ("the call took longer than the overall timeout", d),
+        };
+        write!(f, "{what} ({:.1}s)", d.as_secs_f64())
+    }
+}
+
+/// A client configuration problem.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A required environment variable is unset or empty.
+    #[error("environment variable {0} is not set or empty; set it to your Browserbase API key")]
+    MissingEnv(&'static str),
+    /// No API key was given.
+    #[error("no API key: call ClientBuilder::api_key or set BROWSERBASE_API_KEY")]
+    MissingApiKey,
+    /// The API key has bytes an HTTP header cannot carry (a newline, say).
+    #[error("the API key contains characters an HTTP header cannot carry")]
+    InvalidApiKey,
+    /// The base URL does not parse or is not http(s).
+    #[error("base URL {url:?} is invalid: {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A plain-http base URL to a non-loopback host, which would send the API key in clear text.
+    #[error(
+        "base URL {0:?} is plain http to a non-loopback host, which would send the API key unencrypted; use https or ClientBuilder::allow_insecure_http(true)"
+    )]
+    InsecureBaseUrl(String),
+    /// The HTTP client could not be built.
+    #[error("could not build the HTTP client: {0}")]
+    HttpClient(#[source] reqwest::Error),
+}

@@ -1,0 +1,347 @@
+//! Invoking a Function: the request builder, one-pass validation, and `send` / `send_and_wait`.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::invocation::Invocation;
+use crate::proxy::quoted;
+use crate::session::{SessionCreateParams, SessionCreateParamsBuilder};
+use crate::timeout::SessionTimeout;
+use crate::transport::FUNCTIONS_INVOKE;
+use crate::validate::{ValidationErrors, Validator};
+use crate::wait::{PollSchedule, WAIT_MARGIN};
+
+/// The largest `params` the API accepts, serialized: 64 KiB.
+pub const MAX_PARAMS_BYTES: usize = 64 * 1024;
+
+/// Invoking Functions; from [`Client::functions`].
+#[derive(Debug, Clone, Copy)]
+pub struct Functions<'c> {
+    pub(crate) client: &'c Client,
+}
+
+impl<'c> Functions<'c> {
+    /// Starts an invocation of the Function `id` (a [`Uuid`] or a string holding one; a bad id is a
+    /// validation error when sent, and nothing is sent).
+    pub fn invoke(self, id: impl Into<IdInput>) -> Invoke {
+        Invoke {
+            client: self.client.clone(),
+            function_id: id.into(),
+            params: None,
+            session: None,
+            max_wait: None,
+            poll: PollSchedule::default(),
+        }
+    }
+}
+
+/// A Function or invocation id as given: a [`Uuid`], or text checked when the request is validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdInput {
+    /// Already a UUID.
+    Uuid(Uuid),
+    /// Text to parse.
+    Text(String),
+}
+
+impl IdInput {
+    pub(crate) fn check(&self, v: &mut Validator) -> Uuid {
+        match self {
+            IdInput::Uuid(u) => *u,
+            IdInput::Text(t) => Uuid::parse_str(t.trim()).unwrap_or_else(|_| {
+                v.fail(format!("must be a UUID (got {})", quoted(t)));
+                Uuid::nil()
+            }),
+        }
+    }
+}
+
+impl From<Uuid> for IdInput {
+    fn from(u: Uuid) -> Self {
+        IdInput::Uuid(u)
+    }
+}
+
+impl From<&Uuid> for IdInput {
+    fn from(u: &Uuid) -> Self {
+        IdInput::Uuid(*u)
+    }
+}
+
+impl From<&str> for IdInput {
+    fn from(s: &str) -> Self {
+        IdInput::Text(s.to_owned())
+    }
+}
+
+impl From<String> for IdInput {
+    fn from(s: String) -> Self {
+        IdInput::Text(s)
+    }
+}
+
+impl From<&String> for IdInput {
+    fn from(s: &String) -> Self {
+        IdInput::Text(s.clone())
+    }
+}
+
+/// An invocation being configured. Nothing is checked or sent until [`Invoke::send`] (or
+/// `.await`), [`Invoke::send_and_wait`] or [`Invoke::prepare`]; then every rule is checked in one
+/// pass and every violation reported together.
+///
+/// ```no_run
+/// # async fn demo(client: bb_api_ext::Client) -> Result<(), bb_api_ext::Error> {
+/// use bb_api_ext::{BrowserSettings, SessionCreateParams};
+///
+/// let invocation = client
+///     .functions()
+///     .invoke("6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f")
+///     .params(serde_json::json!({"query": "rust"}))
+///     .session(SessionCreateParams::builder().timeout_secs(120).browser_settings(BrowserSettings::new().block_ads(true)))
+///     .await?; // the same as .send().await
+/// println!("started {} ({})", invocation.id, invocation.status);
+/// # Ok(()) }
+/// ```
+#[must_use = "an invocation does nothing until sent"]
+pub struct Invoke {
+    client: Client,
+    function_id: IdInput,
+    /// The params serialized once, or why they could not be.
+    params: Option<Result<Vec<u8>, String>>,
+    session: Option<SessionCreateParamsBuilder>,
+    max_wait: Option<Duration>,
+    poll: PollSchedule,
+}
+
+impl fmt::Debug for Invoke {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Invoke")
+            .field("function_id", &self.function_id)
+            .field(
+                "params_bytes",
+                &self.params.as_ref().map(|p| p.as_ref().map(Vec::len)),
+            )
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Invoke {
+    /// The Function's parameters: anything that serializes to a JSON object of at most 64 KiB.
+    pub fn params(mut self, params: impl Serialize) -> Self {
+        self.params = Some(serde_json::to_vec(&params).map_err(|e| e.to_string()));
+        self
+    }
+
+    /// Session settings, merged by the server over the Function's own: a validated
+    /// [`SessionCreateParams`] or a builder (checked with everything else when sent).
+    pub fn session(mut self, session: impl Into<SessionCreateParamsBuilder>) -> Self {
+        self.session = Some(session.into());
+        self
+    }
+
+    /// How long [`Invoke::send_and_wait`] waits for the result. Default: the session timeout (900 s
+    /// when unset) plus a minute.
+    pub fn max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = Some(max_wait);
+        self
+    }
+
+    /// How often [`Invoke::send_and_wait`] polls.
+    pub fn poll_schedule(mut self, poll: PollSchedule) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// Validates everything in one pass and serializes the request body once. Sends nothing.
+    pub fn prepare(&self) -> Result<PreparedInvoke, Error> {
+        let mut v = Validator::new();
+        let function_id = v.field("id", |v| self.function_id.check(v));
+        if let Some(params) = &self.params {
+            v.field("params", |v| check_params(v, params));
+        }
+        let session = self.session.clone().map(|mut s| {
+            v.field("sessionCreateParams", |v| s.check(v));
+            s
+        });
+        v.finish(())?;
+        let session = match session {
+            Some(s) => Some(SessionCreateParams::try_from(s)?),
+            None => None,
+        };
+        let params = match &self.params {
+            Some(Ok(bytes)) => Some(bytes.as_slice()),
+            _ => None,
+        };
+        let body = encode_body(params, session.as_ref())?;
+        let url = format!(
+            "{}/v1/functions/{function_id}/invoke",
+            self.client.inner.base_url
+        );
+        Ok(PreparedInvoke {
+            client: self.client.clone(),
+            function_id,
+            url,
+            body,
+            session,
+            max_wait: self.max_wait,
+            poll: self.poll,
+        })
+    }
+
+    /// Validates, then sends the invocation; returns it as accepted (usually `PENDING`).
+    pub async fn send(self) -> Result<Invocation, Error> {
+        self.prepare()?.send().await
+    }
+
+    /// Validates, sends, then polls until the invocation ends. `COMPLETED` returns the invocation;
+    /// `FAILED` is [`Error::InvocationFailed`] with the cause; no end by the deadline is
+    /// [`Error::WaitTimeout`] with the invocation last seen.
+    pub async fn send_and_wait(self) -> Result<Invocation, Error> {
+        self.prepare()?.send_and_wait().await
+    }
+}
+
+impl IntoFuture for Invoke {
+    type Output = Result<Invocation, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+fn check_params(v: &mut Validator, params: &Result<Vec<u8>, String>) {
+    match params {
+        Err(e) => v.fail(format!("must serialize to JSON: {e}")),
+        Ok(bytes) if bytes.first() != Some(&b'{') => v.fail("must serialize to a JSON object"),
+        Ok(bytes) if bytes.len() > MAX_PARAMS_BYTES => v.fail(format!(
+            "must serialize to at most {MAX_PARAMS_BYTES} bytes (got {})",
+            bytes.len()
+        )),
+        Ok(_) => {}
+    }
+}
+
+/// `{"params":…,"sessionCreateParams":…}` with absent parts left out; params are copied, not
+/// re-serialized.
+fn encode_body(
+    params: Option<&[u8]>,
+    session: Option<&SessionCreateParams>,
+) -> Result<Bytes, Error> {
+    let mut body = Vec::with_capacity(params.map_or(0, <[u8]>::len) + 256);
+    body.push(b'{');
+    if let Some(p) = params {
+        body.extend_from_slice(b"\"params\":");
+        body.extend_from_slice(p);
+    }
+    if let Some(s) = session {
+        if params.is_some() {
+            body.push(b',');
+        }
+        body.extend_from_slice(b"\"sessionCreateParams\":");
+        // Serializing validated plain data into memory cannot fail; map it anyway rather than panic.
+        serde_json::to_writer(&mut body, s).map_err(|e| {
+            ValidationErrors::single(
+                "sessionCreateParams",
+                format!("could not be serialized: {e}"),
+            )
+        })?;
+    }
+    body.push(b'}');
+    Ok(Bytes::from(body))
+}
+
+/// A validated, serialized invocation: what will be sent, byte for byte.
+#[must_use = "a prepared invocation does nothing until sent"]
+pub struct PreparedInvoke {
+    client: Client,
+    function_id: Uuid,
+    url: String,
+    body: Bytes,
+    session: Option<SessionCreateParams>,
+    max_wait: Option<Duration>,
+    poll: PollSchedule,
+}
+
+impl fmt::Debug for PreparedInvoke {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedInvoke")
+            .field("function_id", &self.function_id)
+            .field("url", &self.url)
+            .field("body", &self.redacted_body())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PreparedInvoke {
+    /// The Function invoked.
+    pub fn function_id(&self) -> Uuid {
+        self.function_id
+    }
+
+    /// The request URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The exact JSON body. It holds proxy passwords if any were set: log [`Self::redacted_body`].
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body as text with proxy passwords replaced by `[REDACTED]`, for printing and logs.
+    pub fn redacted_body(&self) -> String {
+        let mut text = String::from_utf8_lossy(&self.body).into_owned();
+        let secrets: Vec<&str> = self.secrets().collect();
+        crate::secret::scrub(&mut text, &secrets);
+        text
+    }
+
+    /// The session timeout, if the caller set one.
+    pub fn session_timeout(&self) -> Option<SessionTimeout> {
+        self.session.as_ref().and_then(SessionCreateParams::timeout)
+    }
+
+    fn secrets(&self) -> impl Iterator<Item = &str> {
+        self.session.iter().flat_map(SessionCreateParams::secrets)
+    }
+
+    /// Sends the invocation. Retried only where the server cannot have started it, unless the
+    /// client's [`crate::RetryConfig`] says otherwise.
+    pub async fn send(&self) -> Result<Invocation, Error> {
+        let inner = &self.client.inner;
+        let mut secrets: Vec<&str> = vec![inner.api_key.expose()];
+        secrets.extend(self.secrets());
+        inner
+            .call(&FUNCTIONS_INVOKE, &self.url, Some(&self.body), &secrets)
+            .await
+    }
+
+    /// Sends the invocation, then waits for it to end (see [`Invoke::send_and_wait`]).
+    pub async fn send_and_wait(&self) -> Result<Invocation, Error> {
+        let invocation = self.send().await?;
+        let max_wait = self.max_wait.unwrap_or_else(|| {
+            self.session_timeout()
+                .map_or(SessionTimeout::MAX, |t| t)
+                .as_duration()
+                + WAIT_MARGIN
+        });
+        self.client
+            .invocations()
+            .wait(invocation.id)
+            .max_wait(max_wait)
+            .poll_schedule(self.poll)
+            .starting_from(invocation)
+            .await
+    }
+}

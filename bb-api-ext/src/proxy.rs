@@ -1,0 +1,415 @@
+//! Proxy configuration: Browserbase-managed proxies with geolocation, external proxies, and
+//! direct ("none") routes for some domains.
+
+use serde::{Deserialize, Serialize};
+
+use crate::geo;
+use crate::secret::ProxyPassword;
+use crate::validate::Validator;
+
+/// The `proxies` setting: `true`/`false` for the default Browserbase proxy, or a list of routes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Proxies {
+    /// `true` routes everything through Browserbase's default proxy; `false` uses none.
+    Enabled(bool),
+    /// Routes tried in order; each may be limited to a domain pattern.
+    List(Vec<Proxy>),
+}
+
+/// One proxy route.
+///
+/// ```
+/// use bb_api_ext::{Geolocation, Proxy};
+///
+/// let routes = vec![
+///     Proxy::browserbase().geolocation(Geolocation::country("us").state("ny").city("New York")).into(),
+///     Proxy::external("http://proxy.internal:8080").credentials("user", "pass").domain_pattern(".*\\.corp").into(),
+///     Proxy::none().domain_pattern("localhost").into(),
+/// ];
+/// # let _: Vec<Proxy> = routes;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Proxy {
+    /// Browserbase's managed proxy network.
+    Browserbase(BrowserbaseProxy),
+    /// A proxy server of your own.
+    External(ExternalProxy),
+    /// No proxy: connect directly (for the domains the pattern matches).
+    None(NoneProxy),
+}
+
+impl Proxy {
+    /// A route through Browserbase's managed proxies.
+    pub fn browserbase() -> BrowserbaseProxy {
+        BrowserbaseProxy::default()
+    }
+
+    /// A route through your own proxy at `server`, a URL such as `http://proxy.example.com:8080`.
+    pub fn external(server: impl Into<String>) -> ExternalProxy {
+        ExternalProxy {
+            server: server.into(),
+            username: None,
+            password: None,
+            domain_pattern: None,
+        }
+    }
+
+    /// A direct route, usually limited with [`NoneProxy::domain_pattern`].
+    pub fn none() -> NoneProxy {
+        NoneProxy::default()
+    }
+
+    pub(crate) fn check(&mut self, v: &mut Validator) {
+        match self {
+            Proxy::Browserbase(p) => {
+                if let Some(geo) = &mut p.geolocation {
+                    v.field("geolocation", |v| geo.check(v));
+                }
+                check_pattern(v, p.domain_pattern.as_deref());
+            }
+            Proxy::External(p) => {
+                v.field("server", |v| check_server(v, &p.server));
+                if let Some(user) = &p.username {
+                    v.field("username", |v| v.non_empty(user));
+                }
+                if p.password.is_some() && p.username.is_none() {
+                    v.field("password", |v| v.fail("requires username"));
+                }
+                check_pattern(v, p.domain_pattern.as_deref());
+            }
+            Proxy::None(p) => check_pattern(v, p.domain_pattern.as_deref()),
+        }
+    }
+
+    pub(crate) fn password(&self) -> Option<&str> {
+        match self {
+            Proxy::External(p) => p.password.as_ref().map(ProxyPassword::expose),
+            _ => None,
+        }
+    }
+}
+
+/// A Browserbase-managed proxy route. Build with [`Proxy::browserbase`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BrowserbaseProxy {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    geolocation: Option<Geolocation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    domain_pattern: Option<String>,
+}
+
+impl BrowserbaseProxy {
+    /// Where the proxy's exit should be.
+    pub fn geolocation(mut self, geolocation: Geolocation) -> Self {
+        self.geolocation = Some(geolocation);
+        self
+    }
+
+    /// Use this route only for domains matching `pattern`; all domains when unset.
+    pub fn domain_pattern(mut self, pattern: impl Into<String>) -> Self {
+        self.domain_pattern = Some(pattern.into());
+        self
+    }
+}
+
+/// A route through your own proxy. Build with [`Proxy::external`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalProxy {
+    server: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    password: Option<ProxyPassword>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    domain_pattern: Option<String>,
+}
+
+impl ExternalProxy {
+    /// Authenticate to the proxy. The password is redacted in `Debug` and error output.
+    pub fn credentials(
+        mut self,
+        username: impl Into<String>,
+        password: impl Into<ProxyPassword>,
+    ) -> Self {
+        self.username = Some(username.into());
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Authenticate with a username only.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// Use this route only for domains matching `pattern`; all domains when unset.
+    pub fn domain_pattern(mut self, pattern: impl Into<String>) -> Self {
+        self.domain_pattern = Some(pattern.into());
+        self
+    }
+}
+
+/// A direct route. Build with [`Proxy::none`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NoneProxy {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    domain_pattern: Option<String>,
+}
+
+impl NoneProxy {
+    /// Connect directly only for domains matching `pattern`.
+    pub fn domain_pattern(mut self, pattern: impl Into<String>) -> Self {
+        self.domain_pattern = Some(pattern.into());
+        self
+    }
+}
+
+impl From<BrowserbaseProxy> for Proxy {
+    fn from(p: BrowserbaseProxy) -> Self {
+        Proxy::Browserbase(p)
+    }
+}
+
+impl From<ExternalProxy> for Proxy {
+    fn from(p: ExternalProxy) -> Self {
+        Proxy::External(p)
+    }
+}
+
+impl From<NoneProxy> for Proxy {
+    fn from(p: NoneProxy) -> Self {
+        Proxy::None(p)
+    }
+}
+
+/// Where a Browserbase proxy should exit: a country, and optionally a US state and a city.
+///
+/// Codes are checked when the request is validated: the country must be an assigned ISO 3166-1
+/// alpha-2 code and the state a US state, DC or territory code (and only with country `US`).
+/// Lower case is accepted and sent upper case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Geolocation {
+    country: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    city: Option<String>,
+}
+
+impl Geolocation {
+    /// An exit in `country`, an ISO 3166-1 alpha-2 code such as `US` or `de`.
+    pub fn country(code: impl Into<String>) -> Self {
+        Self {
+            country: code.into(),
+            state: None,
+            city: None,
+        }
+    }
+
+    /// A US state, DC or territory code such as `NY`; requires country `US`.
+    pub fn state(mut self, code: impl Into<String>) -> Self {
+        self.state = Some(code.into());
+        self
+    }
+
+    /// A city name; multi-word names use spaces (`New York`).
+    pub fn city(mut self, name: impl Into<String>) -> Self {
+        self.city = Some(name.into());
+        self
+    }
+
+    fn check(&mut self, v: &mut Validator) {
+        normalise_code(&mut self.country);
+        let country_ok = v.field("country", |v| {
+            if geo::is_country(&self.country) {
+                true
+            } else {
+                v.fail(format!(
+                    "must be an assigned ISO 3166-1 alpha-2 country code such as US or DE (got {})",
+                    quoted(&self.country)
+                ));
+                false
+            }
+        });
+        if let Some(state) = &mut self.state {
+            normalise_code(state);
+            let state = &*state;
+            v.field("state", |v| {
+                if !geo::is_us_state(state) {
+                    v.fail(format!(
+                        "must be a two-letter US state, DC or territory code such as NY (got {})",
+                        quoted(state)
+                    ));
+                } else if country_ok && self.country != "US" {
+                    v.fail(format!("requires country US (country is {})", self.country));
+                }
+            });
+        }
+        if let Some(city) = &self.city {
+            v.field("city", |v| v.non_empty(city));
+        }
+    }
+}
+
+fn normalise_code(code: &mut str) {
+    if code.bytes().any(|b| b.is_ascii_lowercase()) {
+        code.make_ascii_uppercase();
+    }
+}
+
+fn check_pattern(v: &mut Validator, pattern: Option<&str>) {
+    if let Some(p) = pattern {
+        v.field("domainPattern", |v| v.non_empty(p));
+    }
+}
+
+/// External proxy servers must be `http` or `https` URLs with a host: those are the proxy kinds the
+/// Browserbase docs describe for external proxies. Credentials belong in `username`/`password`
+/// (where the password stays redacted), not in the URL. The URL itself is never echoed, since a
+/// rejected one may hold a password.
+fn check_server(v: &mut Validator, server: &str) {
+    match url::Url::parse(server) {
+        Err(_) => {
+            v.fail("must be a URL with scheme and host, such as http://proxy.example.com:8080")
+        }
+        Ok(url) => {
+            if !matches!(url.scheme(), "http" | "https") {
+                v.fail(format!(
+                    "scheme must be http or https (got {})",
+                    quoted(url.scheme())
+                ));
+            } else if url.host_str().is_none_or(str::is_empty) {
+                v.fail("must have a host, such as http://proxy.example.com:8080");
+            }
+            if !url.username().is_empty() || url.password().is_some() {
+                v.fail("must not embed credentials; set username and password instead");
+            }
+        }
+    }
+}
+
+/// A short, quoted rendering of a user value for a rule message.
+pub(crate) fn quoted(value: &str) -> String {
+    const MAX: usize = 64;
+    match value.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{:?}…", &value[..cut]),
+        None => format!("{value:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(mut p: Proxy) -> (Proxy, Vec<String>) {
+        let mut v = Validator::new();
+        v.field("p", |v| p.check(v));
+        let errs = match v.finish(()) {
+            Ok(()) => Vec::new(),
+            Err(e) => e.violations().iter().map(ToString::to_string).collect(),
+        };
+        (p, errs)
+    }
+
+    #[test]
+    fn geolocation_is_normalised_and_checked() {
+        let (p, errs) = check(
+            Proxy::browserbase()
+                .geolocation(Geolocation::country("us").state("ny"))
+                .into(),
+        );
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(
+            serde_json::to_value(&p).ok(),
+            Some(
+                serde_json::json!({"type": "browserbase", "geolocation": {"country": "US", "state": "NY"}})
+            )
+        );
+        let (_, errs) = check(
+            Proxy::browserbase()
+                .geolocation(Geolocation::country("DE").state("NY").city(" "))
+                .into(),
+        );
+        assert_eq!(
+            errs,
+            [
+                "p.geolocation.state: requires country US (country is DE)",
+                "p.geolocation.city: must not be empty"
+            ]
+        );
+        let (_, errs) = check(
+            Proxy::browserbase()
+                .geolocation(Geolocation::country("UK").state("XX"))
+                .into(),
+        );
+        assert_eq!(
+            errs,
+            [
+                "p.geolocation.country: must be an assigned ISO 3166-1 alpha-2 country code such as US or DE (got \"UK\")",
+                "p.geolocation.state: must be a two-letter US state, DC or territory code such as NY (got \"XX\")"
+            ]
+        );
+    }
+
+    #[test]
+    fn external_server_rules() {
+        for ok in [
+            "http://proxy:8080",
+            "https://10.0.0.1",
+            "http://[::1]:3128/",
+        ] {
+            assert!(check(Proxy::external(ok).into()).1.is_empty(), "{ok}");
+        }
+        let cases = [
+            (
+                "proxy:8080",
+                "p.server: scheme must be http or https (got \"proxy\")",
+            ),
+            (
+                "proxy.example.com",
+                "p.server: must be a URL with scheme and host, such as http://proxy.example.com:8080",
+            ),
+            (
+                "socks5://proxy:1080",
+                "p.server: scheme must be http or https (got \"socks5\")",
+            ),
+            (
+                "http://user:secret@proxy:8080",
+                "p.server: must not embed credentials; set username and password instead",
+            ),
+        ];
+        for (server, want) in cases {
+            assert_eq!(check(Proxy::external(server).into()).1, [want], "{server}");
+        }
+        let mut no_user = Proxy::external("http://proxy:1").credentials("u", "p");
+        no_user.username = None;
+        assert_eq!(check(no_user.into()).1, ["p.password: requires username"]);
+    }
+
+    #[test]
+    fn wire_shape_and_strict_reading() {
+        let p: Proxy = serde_json::from_value(serde_json::json!({
+            "type": "external", "server": "http://p:1", "username": "u", "password": "pw", "domainPattern": "x"
+        }))
+        .expect("valid external proxy");
+        assert_eq!(
+            p,
+            Proxy::external("http://p:1")
+                .credentials("u", "pw")
+                .domain_pattern("x")
+                .into()
+        );
+        assert!(!format!("{p:?}").contains("pw\""), "{p:?}");
+        let unknown =
+            serde_json::from_value::<Proxy>(serde_json::json!({"type": "none", "domain": "x"}));
+        assert!(unknown.is_err());
+        let wrong_type = serde_json::from_value::<Proxy>(serde_json::json!({"type": "socks"}));
+        assert!(wrong_type.is_err());
+    }
+}

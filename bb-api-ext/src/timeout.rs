@@ -1,0 +1,141 @@
+//! `SessionTimeout`: how long an invocation's browser session may run, 60 to 900 whole seconds.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// An invocation's session timeout: whole seconds in `60..=900`, the range the API accepts.
+///
+/// Holding one proves the value is valid, so the request builders take it without re-checking.
+///
+/// ```
+/// use bb_api_ext::SessionTimeout;
+/// use std::time::Duration;
+///
+/// let t = SessionTimeout::from_secs(120)?;
+/// assert_eq!(t.as_secs(), 120);
+/// assert!(SessionTimeout::from_secs(59).is_err());
+/// assert!(SessionTimeout::try_from(Duration::from_millis(60_500)).is_err()); // not whole seconds
+/// # Ok::<(), bb_api_ext::InvalidValue>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct SessionTimeout(u16);
+
+impl SessionTimeout {
+    /// The shortest timeout the API accepts: 60 s.
+    pub const MIN: Self = Self(60);
+    /// The longest timeout the API accepts: 900 s (15 minutes), also the platform default.
+    pub const MAX: Self = Self(900);
+
+    /// A timeout of `secs` seconds, if within `60..=900`.
+    pub fn from_secs(secs: u64) -> Result<Self, InvalidValue> {
+        if (u64::from(Self::MIN.0)..=u64::from(Self::MAX.0)).contains(&secs) {
+            // In range, so it fits in u16.
+            Ok(Self(secs as u16))
+        } else {
+            Err(InvalidValue::new(format!(
+                "must be whole seconds in 60..=900 (got {secs})"
+            )))
+        }
+    }
+
+    /// The timeout in seconds.
+    pub fn as_secs(self) -> u64 {
+        u64::from(self.0)
+    }
+
+    /// The timeout as a `Duration`.
+    pub fn as_duration(self) -> Duration {
+        Duration::from_secs(self.as_secs())
+    }
+}
+
+impl TryFrom<Duration> for SessionTimeout {
+    type Error = InvalidValue;
+
+    /// Rejects a sub-second remainder rather than rounding it away.
+    fn try_from(d: Duration) -> Result<Self, InvalidValue> {
+        if d.subsec_nanos() != 0 {
+            return Err(InvalidValue::new(format!(
+                "must be whole seconds in 60..=900 (got {}s, which has a sub-second part)",
+                d.as_secs_f64()
+            )));
+        }
+        Self::from_secs(d.as_secs())
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionTimeout {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let secs = u64::deserialize(deserializer)?;
+        Self::from_secs(secs).map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for SessionTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}s", self.0)
+    }
+}
+
+/// A single value that breaks its rule, from a checked constructor such as
+/// [`SessionTimeout::from_secs`]. Request builders report these as [`crate::Violation`]s with paths.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{rule}")]
+pub struct InvalidValue {
+    rule: String,
+}
+
+impl InvalidValue {
+    pub(crate) fn new(rule: String) -> Self {
+        Self { rule }
+    }
+
+    /// The rule, in words.
+    pub fn rule(&self) -> &str {
+        &self.rule
+    }
+
+    pub(crate) fn into_rule(self) -> String {
+        self.rule
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds() {
+        assert_eq!(
+            SessionTimeout::from_secs(60).map(SessionTimeout::as_secs),
+            Ok(60)
+        );
+        assert_eq!(
+            SessionTimeout::from_secs(900).map(SessionTimeout::as_secs),
+            Ok(900)
+        );
+        assert!(SessionTimeout::from_secs(59).is_err());
+        assert!(SessionTimeout::from_secs(901).is_err());
+        assert!(SessionTimeout::from_secs(u64::MAX).is_err());
+        assert_eq!(
+            SessionTimeout::try_from(Duration::from_secs(61)).map(SessionTimeout::as_secs),
+            Ok(61)
+        );
+        let err = SessionTimeout::try_from(Duration::from_millis(60_001)).expect_err("sub-second");
+        assert_eq!(
+            err.rule(),
+            "must be whole seconds in 60..=900 (got 60.001s, which has a sub-second part)"
+        );
+    }
+
+    #[test]
+    fn serde_round_trip() {
+        let t: SessionTimeout = serde_json::from_str("300").expect("valid");
+        assert_eq!(serde_json::to_string(&t).ok().as_deref(), Some("300"));
+        assert!(serde_json::from_str::<SessionTimeout>("30").is_err());
+        assert!(serde_json::from_str::<SessionTimeout>("-1").is_err());
+    }
+}

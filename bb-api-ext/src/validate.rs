@@ -1,0 +1,180 @@
+//! The rule engine: one pass over a request that collects every violation with its JSON path.
+
+use std::fmt;
+
+/// One broken rule: where in the request (a JSON path in the API's own field names, such as
+/// `sessionCreateParams.proxies[0].geolocation.country`) and what the rule is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    path: String,
+    rule: String,
+}
+
+impl Violation {
+    /// The JSON path of the offending field, e.g. `sessionCreateParams.timeout`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The rule the value broke, in words, e.g. `must be whole seconds in 60..=900 (got 30)`.
+    pub fn rule(&self) -> &str {
+        &self.rule
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.rule)
+    }
+}
+
+/// Every violation found in a request, reported together so a caller can fix them all at once.
+///
+/// Never empty: a request with no violations is valid and produces no `ValidationErrors`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationErrors {
+    violations: Vec<Violation>,
+}
+
+impl ValidationErrors {
+    /// The violations, in the order the fields appear in the request.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// The JSON paths of the violations, in order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.violations.iter().map(Violation::path)
+    }
+
+    pub(crate) fn single(path: &str, rule: String) -> Self {
+        Self {
+            violations: vec![Violation {
+                path: path.to_owned(),
+                rule,
+            }],
+        }
+    }
+
+    /// Whether some violation is at exactly `path`.
+    pub fn has_path(&self, path: &str) -> bool {
+        self.paths().any(|p| p == path)
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.violations.len();
+        write!(f, "{n} invalid field{}", if n == 1 { "" } else { "s" })?;
+        for v in &self.violations {
+            write!(f, "; {v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+/// Walks a request, keeping the current JSON path and the violations found so far.
+///
+/// The path is one `String` that grows and shrinks as fields are entered and left, so a valid
+/// request allocates nothing here but that buffer.
+#[derive(Debug, Default)]
+pub(crate) struct Validator {
+    path: String,
+    violations: Vec<Violation>,
+}
+
+impl Validator {
+    pub(crate) fn new() -> Self {
+        Self {
+            path: String::with_capacity(64),
+            violations: Vec::new(),
+        }
+    }
+
+    /// Runs `f` with `name` appended to the path (`a.name`).
+    pub(crate) fn field<R>(&mut self, name: &str, f: impl FnOnce(&mut Self) -> R) -> R {
+        let len = self.path.len();
+        if !self.path.is_empty() {
+            self.path.push('.');
+        }
+        self.path.push_str(name);
+        let r = f(self);
+        self.path.truncate(len);
+        r
+    }
+
+    /// Runs `f` with `[index]` appended to the path.
+    pub(crate) fn index<R>(&mut self, index: usize, f: impl FnOnce(&mut Self) -> R) -> R {
+        use fmt::Write as _;
+        let len = self.path.len();
+        let _ = write!(self.path, "[{index}]");
+        let r = f(self);
+        self.path.truncate(len);
+        r
+    }
+
+    /// Records a violation at the current path.
+    pub(crate) fn fail(&mut self, rule: impl Into<String>) {
+        self.violations.push(Violation {
+            path: self.path.clone(),
+            rule: rule.into(),
+        });
+    }
+
+    /// Records a violation at the current path if `value` is empty or only white space.
+    pub(crate) fn non_empty(&mut self, value: &str) {
+        if value.trim().is_empty() {
+            self.fail("must not be empty");
+        }
+    }
+
+    /// `Ok(value)` if nothing was violated, else every violation.
+    pub(crate) fn finish<T>(self, value: T) -> Result<T, ValidationErrors> {
+        if self.violations.is_empty() {
+            Ok(value)
+        } else {
+            Err(ValidationErrors {
+                violations: self.violations,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_nest_and_unwind() {
+        let mut v = Validator::new();
+        v.field("sessionCreateParams", |v| {
+            v.field("proxies", |v| {
+                v.index(2, |v| v.field("server", |v| v.fail("bad")));
+            });
+            v.field("timeout", |v| v.fail("too small"));
+        });
+        v.field("params", |v| v.non_empty(" "));
+        let errs = v.finish(()).expect_err("three violations");
+        let paths: Vec<_> = errs.paths().collect();
+        assert_eq!(
+            paths,
+            [
+                "sessionCreateParams.proxies[2].server",
+                "sessionCreateParams.timeout",
+                "params"
+            ]
+        );
+        assert_eq!(
+            errs.to_string(),
+            "3 invalid fields; sessionCreateParams.proxies[2].server: bad; \
+             sessionCreateParams.timeout: too small; params: must not be empty"
+        );
+    }
+
+    #[test]
+    fn clean_validator_returns_value() {
+        assert_eq!(Validator::new().finish(7), Ok(7));
+    }
+}
