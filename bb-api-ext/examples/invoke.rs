@@ -1,0 +1,200 @@
+//! The main job: invoke a Browserbase Function, wait for its result, print what was sent and got.
+//!
+//! ```text
+//! cargo run --example invoke -- [FUNCTION_ID] [--params JSON] [--session JSON] [--no-wait]
+//! ```
+//!
+//! Without `BROWSERBASE_API_KEY` it starts an embedded local stand-in for the API on 127.0.0.1 and
+//! talks to that; with the key it talks to `BROWSERBASE_BASE_URL` or the real API. `--session` takes
+//! `sessionCreateParams` exactly as the API documents it (camelCase JSON). Invalid input prints every
+//! violation, sends nothing and exits with status 2.
+
+#[path = "support/stand_in.rs"]
+mod stand_in;
+
+use std::process::ExitCode;
+
+use bb_api_ext::{
+    BrowserSettings, Client, Error, Geolocation, Proxy, SessionCreateParams,
+    SessionCreateParamsBuilder,
+};
+use serde_json::Value;
+
+const DEMO_FUNCTION_ID: &str = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+
+struct Args {
+    function_id: Option<String>,
+    params: Option<String>,
+    session: Option<String>,
+    wait: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        function_id: None,
+        params: None,
+        session: None,
+        wait: true,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--params" => args.params = Some(it.next().ok_or("--params needs a JSON value")?),
+            "--session" => args.session = Some(it.next().ok_or("--session needs a JSON value")?),
+            "--no-wait" => args.wait = false,
+            "-h" | "--help" => return Err(String::new()),
+            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            id if args.function_id.is_none() => args.function_id = Some(id.to_owned()),
+            extra => return Err(format!("unexpected argument {extra:?}")),
+        }
+    }
+    Ok(args)
+}
+
+const USAGE: &str = "usage: cargo run --example invoke -- [FUNCTION_ID] [--params JSON] [--session JSON] [--no-wait]";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("error: {e}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+
+    let real = std::env::var(bb_api_ext::API_KEY_ENV).is_ok_and(|k| !k.trim().is_empty());
+    // Keep the stand-in alive for the whole run.
+    let (client, stand_in) = if real {
+        match Client::from_env() {
+            Ok(c) => {
+                println!("Using the Browserbase API at {}", c.base_url());
+                (c, None)
+            }
+            Err(e) => return fail(&e),
+        }
+    } else {
+        let server = match stand_in::StandIn::start(stand_in::Options::default()).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: could not start the local stand-in: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        println!(
+            "No {} set: using an embedded LOCAL STAND-IN for the Browserbase API",
+            bb_api_ext::API_KEY_ENV
+        );
+        println!(
+            "at {} (not the real service; set the key to use it).",
+            server.base_url()
+        );
+        let client = Client::builder()
+            .api_key("local-stand-in-key")
+            .base_url(server.base_url())
+            .build();
+        match client {
+            Ok(c) => (c, Some(server)),
+            Err(e) => return fail(&e),
+        }
+    };
+
+    let Some(function_id) = args
+        .function_id
+        .clone()
+        .or_else(|| (!real).then(|| DEMO_FUNCTION_ID.to_owned()))
+    else {
+        eprintln!("error: FUNCTION_ID is required when talking to the real API\n{USAGE}");
+        return ExitCode::from(2);
+    };
+
+    let mut invoke = client.functions().invoke(function_id);
+    match args.params.as_deref().map(serde_json::from_str::<Value>) {
+        Some(Ok(p)) => invoke = invoke.params(p),
+        Some(Err(e)) => return usage_error(&format!("--params is not JSON: {e}")),
+        None if !real => {
+            invoke =
+                invoke.params(serde_json::json!({"url": "https://example.com", "selector": "h1"}))
+        }
+        None => {}
+    }
+    match args
+        .session
+        .as_deref()
+        .map(serde_json::from_str::<SessionCreateParamsBuilder>)
+    {
+        Some(Ok(s)) => invoke = invoke.session(s),
+        Some(Err(e)) => {
+            return usage_error(&format!("--session is not valid sessionCreateParams: {e}"));
+        }
+        None if !real => invoke = invoke.session(demo_session()),
+        None => {}
+    }
+
+    let prepared = match invoke.prepare() {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    println!("\nRequest:\n  POST {}", prepared.url());
+    println!("  X-BB-API-Key: [REDACTED]\n  Content-Type: application/json");
+    println!("  {}", prepared.redacted_body());
+
+    let result = if args.wait {
+        println!("\nInvoking and waiting for the result…");
+        prepared.send_and_wait().await
+    } else {
+        prepared.send().await
+    };
+    if let Some(server) = &stand_in {
+        println!(
+            "\nThe stand-in received {} request(s):",
+            server.received().len()
+        );
+        for r in server.received() {
+            println!("  {} {}", r.method, r.path);
+        }
+    }
+    match result {
+        Ok(invocation) => {
+            println!("\nInvocation {} is {}:", invocation.id, invocation.status);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&invocation).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn demo_session() -> SessionCreateParamsBuilder {
+    SessionCreateParams::builder()
+        .timeout_secs(120)
+        .browser_settings(BrowserSettings::new().block_ads(true).viewport(1280, 720))
+        .proxies([Proxy::browserbase()
+            .geolocation(Geolocation::country("us").state("ny").city("New York"))])
+        .user_metadata(serde_json::json!({"source": "bb-api example"}))
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}\nnothing was sent");
+    ExitCode::from(2)
+}
+
+fn fail(e: &Error) -> ExitCode {
+    if let Error::Validation(errors) = e {
+        eprintln!("error: invalid request, nothing was sent:");
+        for v in errors.violations() {
+            eprintln!("  - {v}");
+        }
+        return ExitCode::from(2);
+    }
+    eprintln!("error: {e}");
+    if let Error::InvocationFailed(inv) | Error::WaitTimeout { last: inv, .. } = e {
+        eprintln!("{}", serde_json::to_string_pretty(inv).unwrap_or_default());
+    }
+    ExitCode::FAILURE
+}
