@@ -177,15 +177,16 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Reply, Infa
         Ok(b) => b.to_bytes(),
         Err(_) => return Ok(error(StatusCode::BAD_REQUEST, "could not read the body")),
     };
-    if !state.options.fixed {
-        if let Ok(mut r) = state.received.lock() {
-            r.push(Received {
-                method: method.to_string(),
-                path: path.clone(),
-                headers,
-                body: String::from_utf8_lossy(&body).into_owned(),
-            });
-        }
+    if let Some(mut r) = (!state.options.fixed)
+        .then(|| state.received.lock().ok())
+        .flatten()
+    {
+        r.push(Received {
+            method: method.to_string(),
+            path: path.clone(),
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
     }
     if !key_ok {
         return Ok(error(StatusCode::UNAUTHORIZED, "missing X-BB-API-Key"));
