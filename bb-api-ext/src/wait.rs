@@ -59,15 +59,19 @@ impl<'c> Invocations<'c> {
 
 impl Invocation {
     /// Waits for this invocation to end, polling with `client`. The deadline is its `expiresAt`
-    /// plus a minute (or 16 minutes when it has none); change it with [`Wait::max_wait`].
+    /// plus a minute (16 minutes at most, and when it has no `expiresAt`); change it with
+    /// [`Wait::max_wait`].
     pub fn wait(&self, client: &Client) -> Wait {
-        let max_wait = self
+        // Past `expiresAt` it can only be ending: wait the margin alone.
+        let left = self
             .expires_at
-            .and_then(|at| (at - Utc::now()).to_std().ok())
-            .map_or(SessionTimeout::MAX.as_duration(), |left| {
-                left.min(SessionTimeout::MAX.as_duration())
-            })
-            + WAIT_MARGIN;
+            .map_or(SessionTimeout::MAX.as_duration(), |at| {
+                (at - Utc::now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO)
+                    .min(SessionTimeout::MAX.as_duration())
+            });
+        let max_wait = left + WAIT_MARGIN;
         client
             .invocations()
             .wait(self.id)
