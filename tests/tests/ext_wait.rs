@@ -164,19 +164,20 @@ async fn statuses_map_to_distinct_errors_with_metadata() {
             .send()
             .await
             .expect_err("unsuccessful status");
-        let kind_ok = match (status, &err) {
+        let kind_ok = matches!(
+            (status, &err),
             (401, Error::Unauthorized(_))
-            | (403, Error::Forbidden(_))
-            | (404, Error::NotFound(_))
-            | (400, Error::Api(_)) => true,
-            (
-                429,
-                Error::RateLimited {
-                    retry_after: None, ..
-                },
-            ) => true,
-            _ => false,
-        };
+                | (403, Error::Forbidden(_))
+                | (404, Error::NotFound(_))
+                | (400, Error::Api(_))
+                | (
+                    429,
+                    Error::RateLimited {
+                        retry_after: None,
+                        ..
+                    }
+                )
+        );
         assert!(kind_ok, "{status}: {err:?}");
         assert_eq!(err.status(), Some(status));
         assert_eq!(err.request_id(), Some(format!("req-{id}").as_str()));
