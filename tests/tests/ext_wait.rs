@@ -214,3 +214,24 @@ async fn an_undecodable_success_keeps_status_and_snippet() {
     assert_eq!(d.body.as_str(), r#"{"id": "not-a-uuid"}"#);
     assert!(d.reason.starts_with("invalid JSON: "), "{}", d.reason);
 }
+
+#[tokio::test]
+async fn dropping_the_wait_stops_polling() {
+    let server = MockServer::start_async().await;
+    let running = get_returns(&server, invocation_json("RUNNING")).await;
+    let c = client(&server.base_url());
+    let waiting = tokio::spawn(async move {
+        c.invocations()
+            .wait(INVOCATION_ID)
+            .poll_schedule(fast_polls())
+            .max_wait(Duration::from_secs(30))
+            .await
+    });
+    until_called(&running, 3).await;
+    waiting.abort();
+    assert!(waiting.await.is_err_and(|e| e.is_cancelled()));
+    let after_abort = running.calls_async().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // At most a request already in flight when the task was dropped; no further polls.
+    assert!(running.calls_async().await <= after_abort + 1);
+}
