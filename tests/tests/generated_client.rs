@@ -11,9 +11,7 @@ use httpmock::MockServer;
 use serde_json::json;
 use uuid::Uuid;
 
-const KEY: &str = "bb_test_key_0123456789";
-const FUNCTION_ID: &str = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
-const INVOCATION_ID: &str = "0b7c6d5e-4f3a-4b2c-9d1e-8f7a6b5c4d3e";
+use bb_api_tests::fixtures::{FUNCTION_ID, INVOCATION_ID, KEY, invocation_json};
 
 fn client(server: &MockServer) -> bb_api::Client {
     bb_api::install_default_crypto_provider();
@@ -35,23 +33,6 @@ where
     B::Error: std::fmt::Debug,
 {
     Some(builder.try_into().expect("complete builder"))
-}
-
-fn invocation_json(status: &str) -> serde_json::Value {
-    json!({
-        "id": INVOCATION_ID,
-        "projectId": "11111111-2222-4333-8444-555555555555",
-        "functionId": FUNCTION_ID,
-        "versionId": "22222222-3333-4444-8555-666666666666",
-        "sessionId": "33333333-4444-4555-8666-777777777777",
-        "region": "us-west-2",
-        "params": {"url": "https://example.com"},
-        "status": status,
-        "createdAt": "2026-11-28T10:00:00.000Z",
-        "updatedAt": "2026-11-28T10:00:01.500Z",
-        "startedAt": "2026-11-28T10:00:00.250Z",
-        "expiresAt": "2026-11-28T10:15:00Z"
-    })
 }
 
 #[tokio::test]
