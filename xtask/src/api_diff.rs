@@ -45,7 +45,7 @@ pub struct ApiChange {
     pub verdict: Verdict,
 }
 
-/// The changes from `old` to `new`, in key order.
+/// The changes from `old` to `new`, in listing order.
 pub fn diff(old: &[ApiItem], new: &[ApiItem]) -> Vec<ApiChange> {
     let index = |items: &[ApiItem]| -> BTreeMap<String, String> {
         items.iter().map(|i| (i.key.clone(), i.line.clone())).collect()
@@ -56,9 +56,11 @@ pub fn diff(old: &[ApiItem], new: &[ApiItem]) -> Vec<ApiChange> {
         .filter(|i| matches!(i.kind(), "struct" | "enum"))
         .map(ApiItem::path)
         .collect();
-    let keys: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
+    let mut all: Vec<&ApiItem> = old.iter().chain(new.iter()).collect();
+    all.sort_by_key(|i| i.order());
+    all.dedup_by(|a, b| a.key == b.key);
     let mut changes = Vec::new();
-    for key in keys {
+    for key in all.iter().map(|i| &i.key) {
         let (kind, path) = key.split_once(' ').unwrap_or(("", key.as_str()));
         let (change, verdict) = match (o.get(key), n.get(key)) {
             (Some(a), Some(b)) if a == b => continue,
@@ -120,11 +122,11 @@ mod tests {
         assert_eq!(
             summary,
             [
-                "~ field types::S::a breaking",
-                "+ field types::T::x non-breaking",
                 "- fn Client::gone breaking",
-                "+ struct types::T non-breaking",
                 "+ variant types::E::B review",
+                "~ field types::S::a breaking",
+                "+ struct types::T non-breaking",
+                "+ field types::T::x non-breaking",
             ]
         );
     }

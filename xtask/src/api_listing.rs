@@ -26,6 +26,24 @@ impl ApiItem {
     pub fn path(&self) -> &str {
         self.key.split_once(' ').map_or("", |(_, p)| p)
     }
+
+    /// Listing order: grouped by the type an item belongs to (the type itself first, then its
+    /// fields and variants, methods, and trait impls), types in path order.
+    pub fn order(&self) -> (String, u8, String) {
+        let path = self.path();
+        let owner = || path.rsplit_once("::").map_or(path, |(o, _)| o).to_string();
+        let (group, rank) = match self.kind() {
+            "field" | "variant" => (owner(), 1),
+            "fn" => (owner(), 2),
+            "impl" => {
+                let ty = path.rsplit_once(" for ").map_or(path, |(_, t)| t);
+                let ty = ty.trim_start_matches('&').split('<').next().unwrap_or(ty);
+                (ty.to_string(), 3)
+            }
+            _ => (path.to_string(), 0),
+        };
+        (group, rank, self.key.clone())
+    }
 }
 
 /// The header of `bb-api/public-api.txt`.
@@ -36,7 +54,7 @@ pub fn listing(client: &str, httpmock: &str) -> Result<Vec<ApiItem>, String> {
     let mut items = Vec::new();
     collect_file(client, "", &mut items).map_err(|e| format!("generated client: {e}"))?;
     collect_file(httpmock, "mock::", &mut items).map_err(|e| format!("generated httpmock: {e}"))?;
-    items.sort();
+    items.sort_by_key(ApiItem::order);
     items.dedup();
     Ok(items)
 }
@@ -183,10 +201,14 @@ fn push_fn(out: &mut Vec<ApiItem>, owner: &str, sig: &Signature) {
         format!("{owner}::{}", sig.ident)
     };
     let text = rust_text::signature(sig);
-    let after_name = text
+    let (qualifiers, after_name) = text
         .split_once(&sig.ident.to_string())
-        .map_or("", |(_, rest)| rest);
-    push(out, format!("fn {path}"), format!("fn {path}{after_name}"));
+        .unwrap_or(("", ""));
+    push(
+        out,
+        format!("fn {path}"),
+        format!("{qualifiers}fn {path}{after_name}"),
+    );
 }
 
 fn is_pub(vis: &Visibility) -> bool {
@@ -305,6 +327,7 @@ mod tests {
         pub struct Client { pub(crate) baseurl: String }
         impl Client {
             pub fn get_thing(&self) -> builder::GetThing<'_> { todo!() }
+            pub async fn send(self) -> Result<(), ()> { Ok(()) }
         }
         pub use progenitor_client::{ByteStream, Error as ClientError};
         mod private { pub struct Hidden; }
@@ -318,29 +341,30 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "enum types::Color",
-                "field types::Thing::id: ::std::option::Option<::std::string::String>",
-                "fn Client::get_thing(&self) -> builder::GetThing<'_>",
-                "fn mock::MockServerExt::thing<F>(&self, f: F) -> u8",
-                "fn types::Thing::builder() -> builder::Thing",
-                "impl ::serde::Serialize for types::Thing",
-                "impl ::std::fmt::Display for types::Color",
-                "impl Clone for types::Color",
-                "impl Clone for types::Thing",
-                "impl Copy for types::Color",
-                "impl Debug for types::Thing",
                 "impl From<Thing> for ::std::string::String",
-                "impl From<super::Thing> for types::builder::Thing",
-                "impl Hooks for &Client",
-                "struct Client",
-                "struct types::Thing",
-                "struct types::Wrapper(_)",
-                "struct types::builder::Thing",
-                "trait mock::MockServerExt",
                 "use ByteStream = progenitor_client::ByteStream",
+                "struct Client",
+                "fn Client::get_thing(&self) -> builder::GetThing<'_>",
+                "async fn Client::send(self) -> Result<(), ()>",
+                "impl Hooks for &Client",
                 "use ClientError = progenitor_client::Error",
+                "trait mock::MockServerExt",
+                "fn mock::MockServerExt::thing<F>(&self, f: F) -> u8",
+                "enum types::Color",
                 "variant types::Color::Custom(String)",
                 "variant types::Color::Red",
+                "impl ::std::fmt::Display for types::Color",
+                "impl Clone for types::Color",
+                "impl Copy for types::Color",
+                "struct types::Thing",
+                "field types::Thing::id: ::std::option::Option<::std::string::String>",
+                "fn types::Thing::builder() -> builder::Thing",
+                "impl ::serde::Serialize for types::Thing",
+                "impl Clone for types::Thing",
+                "impl Debug for types::Thing",
+                "struct types::Wrapper(_)",
+                "struct types::builder::Thing",
+                "impl From<super::Thing> for types::builder::Thing",
             ]
         );
     }
