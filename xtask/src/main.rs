@@ -11,6 +11,7 @@ mod cli;
 mod compare;
 mod diff_cmd;
 mod docs_page;
+mod local_edits;
 mod merge;
 mod regen;
 mod report;

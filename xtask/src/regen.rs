@@ -1,5 +1,6 @@
-//! `cargo xtask regen [--from PATH]`: import, validate, write `openapi/` and the public API
-//! listing in canonical form, and report what changed.
+//! `cargo xtask regen [--from PATH]`: import (merging docs pages into the existing spec), apply
+//! `openapi/local-edits.yaml`, validate, write the spec and the public API listing in canonical
+//! form, and report what changed.
 
 use std::path::Path;
 
@@ -7,6 +8,7 @@ use crate::api_listing;
 use crate::cli::MergeMode;
 use crate::codegen;
 use crate::compare;
+use crate::local_edits::{self, LOCAL_EDITS_PATH};
 use crate::merge;
 use crate::report::Format;
 use crate::source::{self, SpecInput};
@@ -43,6 +45,11 @@ pub fn run(ws: &Workspace, from: Option<&str>, mode: MergeMode, format: Format) 
             }
         }
     };
+    let mut doc = doc;
+    if let Some(edits) = read_local_edits(ws)? {
+        local_edits::apply(&mut doc, &edits);
+        eprintln!("applied {LOCAL_EDITS_PATH}");
+    }
     let valid = validate::validate(&doc)?;
     let listing = api_listing::listing(&valid.generated.client, &valid.generated.httpmock)?;
     let listing_text = api_listing::listing_text(&listing);
@@ -60,6 +67,17 @@ pub fn run(ws: &Workspace, from: Option<&str>, mode: MergeMode, format: Format) 
         print!("{}", report.render(format)?);
     }
     Ok(true)
+}
+
+/// The local edits, if the workspace has them.
+pub fn read_local_edits(ws: &Workspace) -> Result<Option<serde_norway::Value>, String> {
+    let path = ws.local_edits_path();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    serde_norway::from_str(&text)
+        .map(Some)
+        .map_err(|e| format!("{}: invalid YAML: {e}", path.display()))
 }
 
 fn status(wrote: bool) -> &'static str {

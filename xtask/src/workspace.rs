@@ -35,6 +35,11 @@ impl Workspace {
         self.root.join(codegen::SPEC_PATH)
     }
 
+    /// The deliberate local edits applied on every regen, `openapi/local-edits.yaml`.
+    pub fn local_edits_path(&self) -> PathBuf {
+        self.root.join(crate::local_edits::LOCAL_EDITS_PATH)
+    }
+
     /// The checked-in public API listing, `bb-api/public-api.txt`.
     pub fn public_api_path(&self) -> PathBuf {
         self.root.join(PUBLIC_API_PATH)
