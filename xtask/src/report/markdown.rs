@@ -32,7 +32,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "\n#### {title}\n");
         for c in changes {
             let at = if c.at.is_empty() { String::new() } else { format!(", {}", c.at) };
-            let _ = writeln!(out, "- `{}`{at}: {} (`{}`)", scope_title(c), c.message, c.rule);
+            let _ = writeln!(out, "- **{}**{at} — {} (`{}`)", scope_title(c), c.message, c.rule);
         }
     }
     if !report.api_changes.is_empty() {

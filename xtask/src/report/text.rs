@@ -19,7 +19,7 @@ pub fn render(report: &Report) -> String {
     for (first, changes) in by_scope(&report.spec_changes) {
         let _ = writeln!(out, "  {}", scope_title(first));
         for c in changes {
-            let at = if c.at.is_empty() { String::new() } else { format!("{}: ", c.at) };
+            let at = if c.at.is_empty() { String::new() } else { format!("{} — ", c.at) };
             let _ = writeln!(out, "    [{}] {at}{} ({})", c.verdict.as_str(), c.message, c.rule);
         }
     }
