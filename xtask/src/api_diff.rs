@@ -48,7 +48,10 @@ pub struct ApiChange {
 /// The changes from `old` to `new`, in listing order.
 pub fn diff(old: &[ApiItem], new: &[ApiItem]) -> Vec<ApiChange> {
     let index = |items: &[ApiItem]| -> BTreeMap<String, String> {
-        items.iter().map(|i| (i.key.clone(), i.line.clone())).collect()
+        items
+            .iter()
+            .map(|i| (i.key.clone(), i.line.clone()))
+            .collect()
     };
     let (o, n) = (index(old), index(new));
     let old_owners: BTreeSet<&str> = old
@@ -68,8 +71,13 @@ pub fn diff(old: &[ApiItem], new: &[ApiItem]) -> Vec<ApiChange> {
             (Some(_), None) => (ChangeKind::Removed, Verdict::Breaking),
             (None, Some(_)) => {
                 let owner = path.rsplit_once("::").map_or("", |(owner, _)| owner);
-                let grows_existing = matches!(kind, "field" | "variant") && old_owners.contains(owner);
-                let verdict = if grows_existing { Verdict::Review } else { Verdict::NonBreaking };
+                let grows_existing =
+                    matches!(kind, "field" | "variant") && old_owners.contains(owner);
+                let verdict = if grows_existing {
+                    Verdict::Review
+                } else {
+                    Verdict::NonBreaking
+                };
                 (ChangeKind::Added, verdict)
             }
             (None, None) => continue,
@@ -117,7 +125,15 @@ mod tests {
         ];
         let summary: Vec<String> = diff(&old, &new)
             .iter()
-            .map(|c| format!("{} {} {} {}", c.change.sign(), c.kind, c.path, c.verdict.as_str()))
+            .map(|c| {
+                format!(
+                    "{} {} {} {}",
+                    c.change.sign(),
+                    c.kind,
+                    c.path,
+                    c.verdict.as_str()
+                )
+            })
             .collect();
         assert_eq!(
             summary,

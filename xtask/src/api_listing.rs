@@ -120,7 +120,11 @@ fn collect_items(items: &[Item], prefix: &str, out: &mut Vec<ApiItem>) {
                     push(
                         out,
                         format!("variant {path}::{}", v.ident),
-                        format!("variant {path}::{}{}", v.ident, rust_text::fields(&v.fields)),
+                        format!(
+                            "variant {path}::{}{}",
+                            v.ident,
+                            rust_text::fields(&v.fields)
+                        ),
                     );
                 }
             }
@@ -172,7 +176,12 @@ fn collect_items(items: &[Item], prefix: &str, out: &mut Vec<ApiItem>) {
             Item::Type(t) if is_pub(&t.vis) => push(
                 out,
                 format!("type {prefix}{}", t.ident),
-                format!("type {prefix}{}{} = {}", t.ident, rust_text::generics(&t.generics), rust_text::ty(&t.ty)),
+                format!(
+                    "type {prefix}{}{} = {}",
+                    t.ident,
+                    rust_text::generics(&t.generics),
+                    rust_text::ty(&t.ty)
+                ),
             ),
             Item::Const(c) if is_pub(&c.vis) => push(
                 out,
@@ -201,9 +210,7 @@ fn push_fn(out: &mut Vec<ApiItem>, owner: &str, sig: &Signature) {
         format!("{owner}::{}", sig.ident)
     };
     let text = rust_text::signature(sig);
-    let (qualifiers, after_name) = text
-        .split_once(&sig.ident.to_string())
-        .unwrap_or(("", ""));
+    let (qualifiers, after_name) = text.split_once(&sig.ident.to_string()).unwrap_or(("", ""));
     push(
         out,
         format!("fn {path}"),
@@ -252,8 +259,14 @@ fn qualify(prefix: &str, ty: &str) -> String {
             Some(r) => r.split_once(' ').map_or(("", rest), |(l, r)| (l, r)),
             None => ("", rest),
         };
-        let (mutability, rest) = rest.strip_prefix("mut ").map_or(("", rest), |r| ("mut ", r));
-        let lifetime = if lifetime.is_empty() { String::new() } else { format!("'{lifetime} ") };
+        let (mutability, rest) = rest
+            .strip_prefix("mut ")
+            .map_or(("", rest), |r| ("mut ", r));
+        let lifetime = if lifetime.is_empty() {
+            String::new()
+        } else {
+            format!("'{lifetime} ")
+        };
         return format!("&{lifetime}{mutability}{}", qualify(prefix, rest));
     }
     if ty.starts_with("::") {
@@ -335,8 +348,11 @@ mod tests {
 
     #[test]
     fn lists_public_items_sorted_with_signatures() {
-        let items = listing(SOURCE, "pub trait MockServerExt { fn thing<F>(&self, f: F) -> u8; }")
-            .unwrap_or_default();
+        let items = listing(
+            SOURCE,
+            "pub trait MockServerExt { fn thing<F>(&self, f: F) -> u8; }",
+        )
+        .unwrap_or_default();
         let lines: Vec<&str> = items.iter().map(|i| i.line.as_str()).collect();
         assert_eq!(
             lines,

@@ -108,7 +108,10 @@ pub fn table(runs: &[Measurement], touch: &str) -> String {
     let width = titles.iter().map(String::len).max().unwrap_or(0).max(5);
     let mut out = format!("{:<width$}  {:>8}  {:>8}\n", "build", "seconds", "compiled");
     for (run, title) in runs.iter().zip(&titles) {
-        out.push_str(&format!("{title:<width$}  {:>8.1}  {:>8}\n", run.seconds, run.compiled));
+        out.push_str(&format!(
+            "{title:<width$}  {:>8.1}  {:>8}\n",
+            run.seconds, run.compiled
+        ));
     }
     out
 }

@@ -33,7 +33,10 @@ pub fn run(ws: &Workspace) -> Result<bool, String> {
     let expected = api_listing::listing_text(&listing);
     let actual = std::fs::read_to_string(ws.public_api_path()).unwrap_or_default();
     if actual == expected {
-        println!("spec valid, generation succeeds, {PUBLIC_API_PATH} up to date ({} items)", listing.len());
+        println!(
+            "spec valid, generation succeeds, {PUBLIC_API_PATH} up to date ({} items)",
+            listing.len()
+        );
         return Ok(true);
     }
     let diff = TextDiff::from_lines(&actual, &expected)

@@ -97,7 +97,8 @@ pub fn parse(args: &[String]) -> Result<Cli, String> {
             "--replace" => mode = MergeMode::Replace,
             "--format" => {
                 let v = value()?;
-                format = Format::parse(&v).ok_or_else(|| format!("unknown format {v:?} (text, md, json)"))?;
+                format = Format::parse(&v)
+                    .ok_or_else(|| format!("unknown format {v:?} (text, md, json)"))?;
             }
             "--fail-on" => {
                 let v = value()?;
@@ -158,7 +159,9 @@ mod tests {
     #[test]
     fn diff_takes_two_specs_and_options_anywhere() {
         assert_eq!(
-            parse(&args("diff a.yaml --fail-on breaking HEAD:b.yaml --format=md --root /w")),
+            parse(&args(
+                "diff a.yaml --fail-on breaking HEAD:b.yaml --format=md --root /w"
+            )),
             Ok(Cli {
                 root: Some(PathBuf::from("/w")),
                 command: Command::Diff {

@@ -14,7 +14,12 @@ pub fn public_api(doc: &Value) -> Result<Vec<ApiItem>, String> {
 }
 
 /// The full change report from `old` to `new`.
-pub fn compare(old_label: &str, old: &Value, new_label: &str, new: &Value) -> Result<Report, String> {
+pub fn compare(
+    old_label: &str,
+    old: &Value,
+    new_label: &str,
+    new: &Value,
+) -> Result<Report, String> {
     let old_api = public_api(old).map_err(|e| format!("{old_label}: {e}"))?;
     let new_api = public_api(new).map_err(|e| format!("{new_label}: {e}"))?;
     let spec_changes = spec_diff::diff(&Doc::new(old)?, &Doc::new(new)?);

@@ -65,9 +65,13 @@ fn main() -> ExitCode {
 /// `cargo xtask generate`: prints the generated client and httpmock helpers.
 fn generate(ws: &Workspace) -> Result<bool, String> {
     let path = ws.spec_path();
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let spec = codegen::parse_spec(&text)?;
     let generated = codegen::generate(&spec, "crate")?;
-    print!("{}\n// ---- httpmock ----\n{}", generated.client, generated.httpmock);
+    print!(
+        "{}\n// ---- httpmock ----\n{}",
+        generated.client, generated.httpmock
+    );
     Ok(true)
 }

@@ -29,7 +29,12 @@ pub fn merge_into(whole: &mut Value, part: &Value) -> Result<(), String> {
 
 /// Merges `value` into `whole[key]`, descending `depth` levels of mappings before replacing.
 /// (`paths` → path → method; `components` → section → name.)
-fn merge_level(whole: &mut Mapping, key: &Value, value: &Value, depth: usize) -> Result<(), String> {
+fn merge_level(
+    whole: &mut Mapping,
+    key: &Value,
+    value: &Value,
+    depth: usize,
+) -> Result<(), String> {
     let name = key.as_str().unwrap_or("?").to_string();
     if depth == 0 || !whole.contains_key(key) {
         whole.insert(key.clone(), value.clone());

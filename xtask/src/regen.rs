@@ -16,7 +16,12 @@ use crate::validate;
 use crate::workspace::{PUBLIC_API_PATH, Workspace};
 
 /// Runs `regen`. Returns `true` (it fails only with an error).
-pub fn run(ws: &Workspace, from: Option<&str>, mode: MergeMode, format: Format) -> Result<bool, String> {
+pub fn run(
+    ws: &Workspace,
+    from: Option<&str>,
+    mode: MergeMode,
+    format: Format,
+) -> Result<bool, String> {
     let spec_path = ws.spec_path();
     let existing_text = std::fs::read_to_string(&spec_path).ok();
     let existing = match &existing_text {
@@ -90,7 +95,8 @@ pub fn write_if_changed(path: &Path, text: &str) -> Result<bool, String> {
         return Ok(false);
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(true)

@@ -114,13 +114,23 @@ mod tests {
 
     #[test]
     fn types_impls_and_fields_are_compact() {
-        let t: Type = syn::parse_quote!(:: std :: option :: Option < :: std :: string :: String >);
+        let t: Type = syn::parse_quote!(::std::option::Option<::std::string::String>);
         assert_eq!(ty(&t), "::std::option::Option<::std::string::String>");
-        let imp: ItemImpl = syn::parse_quote!(impl<'de> ::serde::Deserialize<'de> for X { fn a() {} });
+        let imp: ItemImpl = syn::parse_quote!(
+            impl<'de> ::serde::Deserialize<'de> for X {
+                fn a() {}
+            }
+        );
         assert_eq!(impl_header(&imp), "<'de> ::serde::Deserialize<'de> for X");
-        let s: ItemStruct = syn::parse_quote!(struct S(pub ::std::string::String, u8););
+        let s: ItemStruct = syn::parse_quote!(
+            struct S(pub ::std::string::String, u8);
+        );
         assert_eq!(fields(&s.fields), "(pub ::std::string::String, u8)");
-        let g: ItemStruct = syn::parse_quote!(struct S<'a> { x: &'a u8 });
+        let g: ItemStruct = syn::parse_quote!(
+            struct S<'a> {
+                x: &'a u8,
+            }
+        );
         assert_eq!(generics(&g.generics), "<'a>");
     }
 }

@@ -87,7 +87,9 @@ pub fn parse(name: &str, text: &str) -> Result<(Value, bool), String> {
         let mut docs = docs_page::openapi_blocks(text)
             .map_err(|e| format!("{name}: {e}"))?
             .into_iter();
-        let mut doc = docs.next().ok_or_else(|| format!("{name}: no OpenAPI block"))?;
+        let mut doc = docs
+            .next()
+            .ok_or_else(|| format!("{name}: no OpenAPI block"))?;
         for more in docs {
             merge::merge_into(&mut doc, &more)?;
         }
@@ -110,8 +112,8 @@ mod tests {
 
     #[test]
     fn json_keeps_key_order() {
-        let (doc, partial) = parse("a.json", r#"{"openapi":"3.0.0","b":1,"a":2}"#)
-            .unwrap_or((Value::Null, true));
+        let (doc, partial) =
+            parse("a.json", r#"{"openapi":"3.0.0","b":1,"a":2}"#).unwrap_or((Value::Null, true));
         assert!(!partial);
         let keys: Vec<_> = doc
             .as_mapping()

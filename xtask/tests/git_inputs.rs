@@ -30,7 +30,15 @@ fn rules(report: &serde_json::Value) -> Vec<String> {
         .map(|changes| {
             changes
                 .iter()
-                .map(|c| format!("{} | {} | {} | {}", c["scope"].as_str().unwrap_or_default(), c["at"].as_str().unwrap_or_default(), c["rule"].as_str().unwrap_or_default(), c["verdict"].as_str().unwrap_or_default()))
+                .map(|c| {
+                    format!(
+                        "{} | {} | {} | {}",
+                        c["scope"].as_str().unwrap_or_default(),
+                        c["at"].as_str().unwrap_or_default(),
+                        c["rule"].as_str().unwrap_or_default(),
+                        c["verdict"].as_str().unwrap_or_default()
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -64,7 +72,10 @@ fn default_compares_the_committed_spec_with_the_working_tree() {
     write(repo.path(), SPEC, &new);
     let elsewhere = tempfile::tempdir().expect("tempdir");
     let root = repo.path().to_string_lossy().into_owned();
-    let out = xtask(&["diff", "--root", &root, "--format", "json"], elsewhere.path());
+    let out = xtask(
+        &["diff", "--root", &root, "--format", "json"],
+        elsewhere.path(),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     assert_eq!(report["old"], "HEAD:openapi/browserbase.yaml");
@@ -79,9 +90,16 @@ fn default_compares_the_committed_spec_with_the_working_tree() {
 fn an_unknown_revision_is_an_input_error() {
     let (old, _) = pair("operation-added");
     let repo = repo_with_history(&[old]);
-    let out = xtask(&["diff", "HEAD~5:openapi/browserbase.yaml", SPEC], repo.path());
+    let out = xtask(
+        &["diff", "HEAD~5:openapi/browserbase.yaml", SPEC],
+        repo.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("git show HEAD~5:openapi/browserbase.yaml failed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("git show HEAD~5:openapi/browserbase.yaml failed"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -90,7 +108,10 @@ fn the_specs_own_history_reports_the_added_operation_and_its_types() {
     let seed_ws = tempfile::tempdir().expect("tempdir");
     let page = fixtures().join("invoke-a-function.md");
     let root = seed_ws.path().to_string_lossy().into_owned();
-    let out = xtask(&["regen", "--root", &root, "--from", &page.to_string_lossy()], seed_ws.path());
+    let out = xtask(
+        &["regen", "--root", &root, "--from", &page.to_string_lossy()],
+        seed_ws.path(),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let seed_spec = read(&seed_ws.path().join(SPEC));
     let current = read(&repo_root().join(SPEC));
@@ -115,7 +136,9 @@ fn the_specs_own_history_reports_the_added_operation_and_its_types() {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|c| c["change"] == "added" && matches!(c["kind"].as_str(), Some("struct" | "enum" | "fn")))
+        .filter(|c| {
+            c["change"] == "added" && matches!(c["kind"].as_str(), Some("struct" | "enum" | "fn"))
+        })
         .filter_map(|c| c["path"].as_str().map(str::to_string))
         .filter(|p| p.starts_with("Client::") || p.starts_with("types::Invocation"))
         .collect();

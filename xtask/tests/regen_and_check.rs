@@ -28,7 +28,10 @@ fn run(ws: &Path, args: &[&str]) -> std::process::Output {
 }
 
 fn page() -> String {
-    fixtures().join("invoke-a-function.md").to_string_lossy().into_owned()
+    fixtures()
+        .join("invoke-a-function.md")
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// The parsed YAML at `ws/rel`.
@@ -52,7 +55,10 @@ fn regen_twice_changes_nothing_the_second_time() {
         stderr(&second),
         "applied openapi/local-edits.yaml\nopenapi/browserbase.yaml: unchanged\nbb-api/public-api.txt: unchanged\n"
     );
-    assert_eq!(stdout(&second), "Changes from spec before regen to spec after regen\n\nNo changes.\n");
+    assert_eq!(
+        stdout(&second),
+        "Changes from spec before regen to spec after regen\n\nNo changes.\n"
+    );
     assert_eq!(read(&ws.path().join(SPEC)), spec);
     assert_eq!(read(&ws.path().join(LISTING)), listing);
     // The checked-in listing is what regen writes for the checked-in spec.
@@ -89,26 +95,44 @@ fn without_local_edits_the_seed_page_brings_its_invoke_operation_and_keeps_the_r
         .as_array()
         .into_iter()
         .flatten()
-        .map(|c| (c["at"].as_str().unwrap_or_default(), c["rule"].as_str().unwrap_or_default()))
+        .map(|c| {
+            (
+                c["at"].as_str().unwrap_or_default(),
+                c["rule"].as_str().unwrap_or_default(),
+            )
+        })
         .collect();
     assert_eq!(
         rules,
         [
-            ("request body: sessionCreateParams.browserSettings.size", "request-default-changed"),
-            ("request body: sessionCreateParams.timeout", "request-default-changed"),
+            (
+                "request body: sessionCreateParams.browserSettings.size",
+                "request-default-changed"
+            ),
+            (
+                "request body: sessionCreateParams.timeout",
+                "request-default-changed"
+            ),
         ]
     );
 }
 
 #[test]
 fn a_whole_spec_file_replaces_and_merge_is_opt_in() {
-    let new = fixtures().join("spec-diff/operation-added/new.yaml").to_string_lossy().into_owned();
+    let new = fixtures()
+        .join("spec-diff/operation-added/new.yaml")
+        .to_string_lossy()
+        .into_owned();
     let ws = workspace(&[SPEC]);
     let out = run(ws.path(), &["regen", "--from", &new]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let paths: Vec<String> = yaml(ws.path(), SPEC)["paths"]
         .as_mapping()
-        .map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_string)).collect())
+        .map(|m| {
+            m.keys()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(paths, ["/things/{id}"]);
 
@@ -117,11 +141,19 @@ fn a_whole_spec_file_replaces_and_merge_is_opt_in() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let paths: Vec<String> = yaml(ws.path(), SPEC)["paths"]
         .as_mapping()
-        .map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_string)).collect())
+        .map(|m| {
+            m.keys()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(
         paths,
-        ["/v1/functions/{id}/invoke", "/v1/functions/invocations/{id}", "/things/{id}"]
+        [
+            "/v1/functions/{id}/invoke",
+            "/v1/functions/invocations/{id}",
+            "/things/{id}"
+        ]
     );
 }
 
@@ -138,7 +170,11 @@ fn an_invalid_spec_is_rejected_and_nothing_is_written() {
     let from = bad.path().join("bad.yaml").to_string_lossy().into_owned();
     let out = run(ws.path(), &["regen", "--from", &from]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("missing on: GET /x"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("missing on: GET /x"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(read(&ws.path().join(SPEC)), before);
     assert!(!ws.path().join(LISTING).exists());
 }
@@ -146,7 +182,13 @@ fn an_invalid_spec_is_rejected_and_nothing_is_written() {
 #[test]
 fn check_passes_on_this_repository() {
     let out = xtask(&["check"], &repo_root());
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -156,21 +198,40 @@ fn check_prints_the_diff_of_a_stale_listing() {
     write(
         ws.path(),
         LISTING,
-        &listing.replace("fn Client::invocations_get(&self) -> builder::InvocationsGet<'_>\n", ""),
+        &listing.replace(
+            "fn Client::invocations_get(&self) -> builder::InvocationsGet<'_>\n",
+            "",
+        ),
     );
     let out = run(ws.path(), &["check"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(text.starts_with("bb-api/public-api.txt is out of date; run `cargo xtask regen` and review:\n--- bb-api/public-api.txt (checked in)\n+++ bb-api/public-api.txt (generated from the spec)\n"), "{text}");
-    assert!(text.contains("\n+fn Client::invocations_get(&self) -> builder::InvocationsGet<'_>\n"), "{text}");
+    assert!(
+        text.contains("\n+fn Client::invocations_get(&self) -> builder::InvocationsGet<'_>\n"),
+        "{text}"
+    );
 }
 
 #[test]
 fn check_fails_when_the_spec_lacks_the_local_edits() {
     let ws = workspace(&[SPEC, EDITS, LISTING]);
     let spec = read(&ws.path().join(SPEC));
-    write(ws.path(), SPEC, &spec.replace("minimum: 60\n", "minimum: 60\n                      default: 900\n"));
+    write(
+        ws.path(),
+        SPEC,
+        &spec.replace(
+            "minimum: 60\n",
+            "minimum: 60\n                      default: 900\n",
+        ),
+    );
     let out = run(ws.path(), &["check"]);
-    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     assert!(stdout(&out).contains("lacks edits from openapi/local-edits.yaml"));
 }

@@ -33,7 +33,21 @@ fn json_report_is_pinned() {
 #[test]
 fn an_unchanged_spec_reports_no_changes() {
     let dir = fixtures().join("spec-diff/response-enum-value-added");
-    let out = xtask(&["diff", "old.yaml", "old.yaml", "--format", "md", "--fail-on", "breaking"], &dir);
+    let out = xtask(
+        &[
+            "diff",
+            "old.yaml",
+            "old.yaml",
+            "--format",
+            "md",
+            "--fail-on",
+            "breaking",
+        ],
+        &dir,
+    );
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(stdout(&out), "### API changes: `old.yaml` → `old.yaml`\n\nNo changes.\n");
+    assert_eq!(
+        stdout(&out),
+        "### API changes: `old.yaml` → `old.yaml`\n\nNo changes.\n"
+    );
 }

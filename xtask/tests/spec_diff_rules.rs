@@ -19,63 +19,111 @@ const CASES: &[Case] = &[
         name: "operation-added",
         verdict: "non-breaking",
         exit_code: 0,
-        spec: &[
-            ("DELETE /things/{id}", "", "operation-added", "non-breaking"),
-        ],
+        spec: &[("DELETE /things/{id}", "", "operation-added", "non-breaking")],
     },
     Case {
         name: "operation-removed",
         verdict: "breaking",
         exit_code: 1,
-        spec: &[
-            ("GET /things/{id}", "", "operation-removed", "breaking"),
-        ],
+        spec: &[("GET /things/{id}", "", "operation-removed", "breaking")],
     },
     Case {
         name: "parameter-added-required",
         verdict: "breaking",
         exit_code: 1,
-        spec: &[
-            ("POST /things/{id}", "parameter `X-Tenant` (header)", "parameter-added-required", "breaking"),
-        ],
+        spec: &[(
+            "POST /things/{id}",
+            "parameter `X-Tenant` (header)",
+            "parameter-added-required",
+            "breaking",
+        )],
     },
     Case {
         name: "parameter-added",
         verdict: "non-breaking",
         exit_code: 0,
-        spec: &[
-            ("POST /things/{id}", "parameter `limit` (query)", "parameter-added", "non-breaking"),
-        ],
+        spec: &[(
+            "POST /things/{id}",
+            "parameter `limit` (query)",
+            "parameter-added",
+            "non-breaking",
+        )],
     },
     Case {
         name: "parameter-made-required",
         verdict: "breaking",
         exit_code: 1,
-        spec: &[
-            ("POST /things/{id}", "parameter `verbose` (query)", "parameter-made-required", "breaking"),
-        ],
+        spec: &[(
+            "POST /things/{id}",
+            "parameter `verbose` (query)",
+            "parameter-made-required",
+            "breaking",
+        )],
     },
     Case {
         name: "parameter-removed",
         verdict: "breaking",
         exit_code: 1,
-        spec: &[
-            ("POST /things/{id}", "parameter `verbose` (query)", "parameter-removed", "breaking"),
-        ],
+        spec: &[(
+            "POST /things/{id}",
+            "parameter `verbose` (query)",
+            "parameter-removed",
+            "breaking",
+        )],
     },
     Case {
         name: "request-constraints-loosened",
         verdict: "breaking",
         exit_code: 1,
         spec: &[
-            ("POST /things/{id}", "request body: count", "request-constraint-loosened", "non-breaking"),
-            ("POST /things/{id}", "request body: count", "request-constraint-loosened", "non-breaking"),
-            ("POST /things/{id}", "request body: kind", "request-enum-value-added", "non-breaking"),
-            ("POST /things/{id}", "request body: name", "request-constraint-loosened", "non-breaking"),
-            ("POST /things/{id}", "request body: name", "request-constraint-loosened", "non-breaking"),
-            ("POST /things/{id}", "request body: name", "request-constraint-loosened", "non-breaking"),
-            ("POST /things/{id}", "request body: tags", "request-constraint-loosened", "non-breaking"),
-            ("POST /things/{id}", "request body: tags", "request-constraint-loosened", "non-breaking"),
+            (
+                "POST /things/{id}",
+                "request body: count",
+                "request-constraint-loosened",
+                "non-breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: count",
+                "request-constraint-loosened",
+                "non-breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: kind",
+                "request-enum-value-added",
+                "non-breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: name",
+                "request-constraint-loosened",
+                "non-breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: name",
+                "request-constraint-loosened",
+                "non-breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: name",
+                "request-constraint-loosened",
+                "non-breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: tags",
+                "request-constraint-loosened",
+                "non-breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: tags",
+                "request-constraint-loosened",
+                "non-breaking",
+            ),
         ],
     },
     Case {
@@ -83,64 +131,134 @@ const CASES: &[Case] = &[
         verdict: "breaking",
         exit_code: 1,
         spec: &[
-            ("POST /things/{id}", "request body: code", "request-constraint-narrowed", "breaking"),
-            ("POST /things/{id}", "request body: count", "request-constraint-narrowed", "breaking"),
-            ("POST /things/{id}", "request body: count", "request-constraint-narrowed", "breaking"),
-            ("POST /things/{id}", "request body: kind", "request-enum-value-removed", "breaking"),
-            ("POST /things/{id}", "request body: name", "request-constraint-narrowed", "breaking"),
-            ("POST /things/{id}", "request body: name", "request-constraint-narrowed", "breaking"),
-            ("POST /things/{id}", "request body: name", "request-constraint-narrowed", "breaking"),
-            ("POST /things/{id}", "request body: tags", "request-constraint-narrowed", "breaking"),
-            ("POST /things/{id}", "request body: tags", "request-constraint-narrowed", "breaking"),
+            (
+                "POST /things/{id}",
+                "request body: code",
+                "request-constraint-narrowed",
+                "breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: count",
+                "request-constraint-narrowed",
+                "breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: count",
+                "request-constraint-narrowed",
+                "breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: kind",
+                "request-enum-value-removed",
+                "breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: name",
+                "request-constraint-narrowed",
+                "breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: name",
+                "request-constraint-narrowed",
+                "breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: name",
+                "request-constraint-narrowed",
+                "breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: tags",
+                "request-constraint-narrowed",
+                "breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "request body: tags",
+                "request-constraint-narrowed",
+                "breaking",
+            ),
         ],
     },
     Case {
         name: "request-property-added-required",
         verdict: "breaking",
         exit_code: 1,
-        spec: &[
-            ("POST /things/{id}", "request body: color", "request-property-added-required", "breaking"),
-        ],
+        spec: &[(
+            "POST /things/{id}",
+            "request body: color",
+            "request-property-added-required",
+            "breaking",
+        )],
     },
     Case {
         name: "request-property-added",
         verdict: "review",
         exit_code: 0,
-        spec: &[
-            ("POST /things/{id}", "request body: color", "request-property-added", "non-breaking"),
-        ],
+        spec: &[(
+            "POST /things/{id}",
+            "request body: color",
+            "request-property-added",
+            "non-breaking",
+        )],
     },
     Case {
         name: "request-property-made-required",
         verdict: "breaking",
         exit_code: 1,
-        spec: &[
-            ("POST /things/{id}", "request body: note", "request-property-made-required", "breaking"),
-        ],
+        spec: &[(
+            "POST /things/{id}",
+            "request body: note",
+            "request-property-made-required",
+            "breaking",
+        )],
     },
     Case {
         name: "request-property-removed",
         verdict: "breaking",
         exit_code: 1,
-        spec: &[
-            ("POST /things/{id}", "request body: note", "request-property-removed", "breaking"),
-        ],
+        spec: &[(
+            "POST /things/{id}",
+            "request body: note",
+            "request-property-removed",
+            "breaking",
+        )],
     },
     Case {
         name: "request-type-changed",
         verdict: "breaking",
         exit_code: 1,
-        spec: &[
-            ("POST /things/{id}", "request body: count", "request-type-changed", "breaking"),
-        ],
+        spec: &[(
+            "POST /things/{id}",
+            "request body: count",
+            "request-type-changed",
+            "breaking",
+        )],
     },
     Case {
         name: "response-enum-value-added",
         verdict: "breaking",
         exit_code: 1,
         spec: &[
-            ("GET /things/{id}", "response 200: status", "response-enum-value-added", "breaking"),
-            ("POST /things/{id}", "response 200: status", "response-enum-value-added", "breaking"),
+            (
+                "GET /things/{id}",
+                "response 200: status",
+                "response-enum-value-added",
+                "breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "response 200: status",
+                "response-enum-value-added",
+                "breaking",
+            ),
         ],
     },
     Case {
@@ -148,8 +266,18 @@ const CASES: &[Case] = &[
         verdict: "review",
         exit_code: 0,
         spec: &[
-            ("GET /things/{id}", "response 200: color", "response-property-added", "non-breaking"),
-            ("POST /things/{id}", "response 200: color", "response-property-added", "non-breaking"),
+            (
+                "GET /things/{id}",
+                "response 200: color",
+                "response-property-added",
+                "non-breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "response 200: color",
+                "response-property-added",
+                "non-breaking",
+            ),
         ],
     },
     Case {
@@ -157,10 +285,30 @@ const CASES: &[Case] = &[
         verdict: "breaking",
         exit_code: 1,
         spec: &[
-            ("GET /things/{id}", "response 200: label", "response-property-removed", "review"),
-            ("GET /things/{id}", "response 200: status", "response-property-removed-required", "breaking"),
-            ("POST /things/{id}", "response 200: label", "response-property-removed", "review"),
-            ("POST /things/{id}", "response 200: status", "response-property-removed-required", "breaking"),
+            (
+                "GET /things/{id}",
+                "response 200: label",
+                "response-property-removed",
+                "review",
+            ),
+            (
+                "GET /things/{id}",
+                "response 200: status",
+                "response-property-removed-required",
+                "breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "response 200: label",
+                "response-property-removed",
+                "review",
+            ),
+            (
+                "POST /things/{id}",
+                "response 200: status",
+                "response-property-removed-required",
+                "breaking",
+            ),
         ],
     },
     Case {
@@ -168,8 +316,18 @@ const CASES: &[Case] = &[
         verdict: "breaking",
         exit_code: 1,
         spec: &[
-            ("GET /things/{id}", "response 200: size", "response-type-changed", "breaking"),
-            ("POST /things/{id}", "response 200: size", "response-type-changed", "breaking"),
+            (
+                "GET /things/{id}",
+                "response 200: size",
+                "response-type-changed",
+                "breaking",
+            ),
+            (
+                "POST /things/{id}",
+                "response 200: size",
+                "response-type-changed",
+                "breaking",
+            ),
         ],
     },
     Case {
@@ -177,33 +335,47 @@ const CASES: &[Case] = &[
         verdict: "breaking",
         exit_code: 1,
         spec: &[
-            ("GET /things/{id}", "security", "security-changed", "breaking"),
-            ("security scheme Bearer", "", "security-scheme-added", "non-breaking"),
+            (
+                "GET /things/{id}",
+                "security",
+                "security-changed",
+                "breaking",
+            ),
+            (
+                "security scheme Bearer",
+                "",
+                "security-scheme-added",
+                "non-breaking",
+            ),
         ],
     },
     Case {
         name: "shared-component-request",
         verdict: "breaking",
         exit_code: 1,
-        spec: &[
-            ("POST /things/{id}", "request body: owner.email", "request-property-added-required", "breaking"),
-        ],
+        spec: &[(
+            "POST /things/{id}",
+            "request body: owner.email",
+            "request-property-added-required",
+            "breaking",
+        )],
     },
     Case {
         name: "success-status-changed",
         verdict: "breaking",
         exit_code: 1,
-        spec: &[
-            ("GET /things/{id}", "responses", "success-status-changed", "breaking"),
-        ],
+        spec: &[(
+            "GET /things/{id}",
+            "responses",
+            "success-status-changed",
+            "breaking",
+        )],
     },
     Case {
         name: "unused-schema-changed",
         verdict: "breaking",
         exit_code: 1,
-        spec: &[
-            ("schema Legacy", "Legacy: value", "type-changed", "breaking"),
-        ],
+        spec: &[("schema Legacy", "Legacy: value", "type-changed", "breaking")],
     },
 ];
 
@@ -214,7 +386,14 @@ fn spec_changes(report: &serde_json::Value) -> Vec<(String, String, String, Stri
         .map(|changes| {
             changes
                 .iter()
-                .map(|c| (field(c, "scope"), field(c, "at"), field(c, "rule"), field(c, "verdict")))
+                .map(|c| {
+                    (
+                        field(c, "scope"),
+                        field(c, "at"),
+                        field(c, "rule"),
+                        field(c, "verdict"),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -262,7 +441,10 @@ fn fail_on_review_also_fails_on_review_only_changes() {
     assert_eq!(report["verdict"], "review");
     assert_eq!(code, 1);
     let (_, code) = diff_json(&dir, "old.yaml", "new.yaml", &[]);
-    assert_eq!(code, 0, "without --fail-on, diff succeeds whatever it finds");
+    assert_eq!(
+        code, 0,
+        "without --fail-on, diff succeeds whatever it finds"
+    );
 }
 
 #[test]
@@ -273,7 +455,10 @@ fn the_rust_api_part_catches_what_the_wire_rules_call_harmless() {
     let (report, _) = diff_json(&dir, "old.yaml", "new.yaml", &[]);
     let field = report["api_changes"]
         .as_array()
-        .and_then(|c| c.iter().find(|c| c["path"] == "types::ThingsUpdateBody::count"))
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c["path"] == "types::ThingsUpdateBody::count")
+        })
         .cloned()
         .unwrap_or_default();
     assert_eq!(
@@ -293,7 +478,9 @@ fn the_rust_api_part_catches_what_the_wire_rules_call_harmless() {
 fn a_response_enum_value_added_says_the_rust_enum_is_exhaustive() {
     let dir = fixtures().join("spec-diff/response-enum-value-added");
     let (report, _) = diff_json(&dir, "old.yaml", "new.yaml", &[]);
-    let message = report["spec_changes"][0]["message"].as_str().unwrap_or_default();
+    let message = report["spec_changes"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
     assert_eq!(
         message,
         "enum value \"archived\" added: breaking for the exhaustive Rust enum generated for it (responses with the new value fail to deserialize in old clients, and `match`es need a new arm)"

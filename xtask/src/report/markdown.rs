@@ -8,7 +8,11 @@ use crate::spec_diff::Verdict;
 /// Renders the report as a Markdown changelog entry.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "### API changes: `{}` → `{}`\n", report.old, report.new);
+    let _ = writeln!(
+        out,
+        "### API changes: `{}` → `{}`\n",
+        report.old, report.new
+    );
     if report.is_empty() {
         let _ = writeln!(out, "No changes.");
         return out;
@@ -25,14 +29,28 @@ pub fn render(report: &Report) -> String {
         (Verdict::Review, "Needs review"),
         (Verdict::NonBreaking, "Non-breaking"),
     ] {
-        let changes: Vec<_> = report.spec_changes.iter().filter(|c| c.verdict == verdict).collect();
+        let changes: Vec<_> = report
+            .spec_changes
+            .iter()
+            .filter(|c| c.verdict == verdict)
+            .collect();
         if changes.is_empty() {
             continue;
         }
         let _ = writeln!(out, "\n#### {title}\n");
         for c in changes {
-            let at = if c.at.is_empty() { String::new() } else { format!(", {}", c.at) };
-            let _ = writeln!(out, "- **{}**{at} — {} (`{}`)", scope_title(c), c.message, c.rule);
+            let at = if c.at.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", c.at)
+            };
+            let _ = writeln!(
+                out,
+                "- **{}**{at} — {} (`{}`)",
+                scope_title(c),
+                c.message,
+                c.rule
+            );
         }
     }
     if !report.api_changes.is_empty() {

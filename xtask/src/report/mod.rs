@@ -76,7 +76,12 @@ pub struct Report {
 
 impl Report {
     /// A report of these changes.
-    pub fn new(old: &str, new: &str, spec_changes: Vec<SpecChange>, api_changes: Vec<ApiChange>) -> Self {
+    pub fn new(
+        old: &str,
+        new: &str,
+        spec_changes: Vec<SpecChange>,
+        api_changes: Vec<ApiChange>,
+    ) -> Self {
         let verdict = spec_changes
             .iter()
             .map(|c| c.verdict)
@@ -113,7 +118,10 @@ impl Report {
 fn by_scope(changes: &[SpecChange]) -> Vec<(&SpecChange, Vec<&SpecChange>)> {
     let mut groups: Vec<(&SpecChange, Vec<&SpecChange>)> = Vec::new();
     for change in changes {
-        match groups.iter_mut().find(|(first, _)| first.scope == change.scope) {
+        match groups
+            .iter_mut()
+            .find(|(first, _)| first.scope == change.scope)
+        {
             Some((_, list)) => list.push(change),
             None => groups.push((change, vec![change])),
         }

@@ -19,16 +19,35 @@ pub fn render(report: &Report) -> String {
     for (first, changes) in by_scope(&report.spec_changes) {
         let _ = writeln!(out, "  {}", scope_title(first));
         for c in changes {
-            let at = if c.at.is_empty() { String::new() } else { format!("{} — ", c.at) };
-            let _ = writeln!(out, "    [{}] {at}{} ({})", c.verdict.as_str(), c.message, c.rule);
+            let at = if c.at.is_empty() {
+                String::new()
+            } else {
+                format!("{} — ", c.at)
+            };
+            let _ = writeln!(
+                out,
+                "    [{}] {at}{} ({})",
+                c.verdict.as_str(),
+                c.message,
+                c.rule
+            );
         }
     }
-    let _ = writeln!(out, "\nGenerated Rust API ({}):", report.api_counts.describe());
+    let _ = writeln!(
+        out,
+        "\nGenerated Rust API ({}):",
+        report.api_counts.describe()
+    );
     if report.api_changes.is_empty() {
         let _ = writeln!(out, "  none");
     }
     for c in &report.api_changes {
-        let line = c.new.as_ref().or(c.old.as_ref()).cloned().unwrap_or_default();
+        let line = c
+            .new
+            .as_ref()
+            .or(c.old.as_ref())
+            .cloned()
+            .unwrap_or_default();
         let _ = writeln!(out, "  {} [{}] {line}", c.change.sign(), c.verdict.as_str());
         if let (Some(old), Some(_)) = (&c.old, &c.new) {
             let _ = writeln!(out, "      was: {old}");

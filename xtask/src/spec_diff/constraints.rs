@@ -14,7 +14,12 @@ const UPPER: [&str; 4] = ["maximum", "maxLength", "maxItems", "maxProperties"];
 const LOWER: [&str; 4] = ["minimum", "minLength", "minItems", "minProperties"];
 
 /// Reports every constraint change between two schemas at `at`.
-pub fn compare(walk: &mut SchemaWalk<'_>, at: &str, old: &Map<String, Value>, new: &Map<String, Value>) {
+pub fn compare(
+    walk: &mut SchemaWalk<'_>,
+    at: &str,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+) {
     for key in UPPER {
         bound(walk, at, key, old.get(key), new.get(key), |o, n| n < o);
     }
@@ -35,7 +40,9 @@ pub fn compare(walk: &mut SchemaWalk<'_>, at: &str, old: &Map<String, Value>, ne
             true,
             format!("pattern changed from {} to {}", show(o), show(n)),
         ),
-        (Some(_), None) => narrowed_or_loosened(walk, at, false, format!("pattern {} removed", show(o))),
+        (Some(_), None) => {
+            narrowed_or_loosened(walk, at, false, format!("pattern {} removed", show(o)))
+        }
         _ => {}
     }
     let (o, n) = (old.get("multipleOf"), new.get("multipleOf"));
@@ -68,7 +75,11 @@ fn bound(
     };
     let what = match (old, new) {
         (Some(o), Some(n)) => {
-            let dir = if n.as_f64() < o.as_f64() { "decreased" } else { "increased" };
+            let dir = if n.as_f64() < o.as_f64() {
+                "decreased"
+            } else {
+                "increased"
+            };
             format!("{key} {dir} from {o} to {n}")
         }
         (None, Some(n)) => format!("{key} {n} added"),

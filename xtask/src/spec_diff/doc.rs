@@ -25,8 +25,8 @@ pub struct SchemaView {
 impl Doc {
     /// Wraps a document converted from YAML.
     pub fn new(doc: &serde_norway::Value) -> Result<Self, String> {
-        let root =
-            serde_json::to_value(doc).map_err(|e| format!("the spec is not JSON-compatible: {e}"))?;
+        let root = serde_json::to_value(doc)
+            .map_err(|e| format!("the spec is not JSON-compatible: {e}"))?;
         Ok(Self { root })
     }
 

@@ -46,16 +46,38 @@ fn operations(old: &Doc, new: &Doc, out: &mut Vec<SpecChange>) {
     });
     for (path, method) in keys {
         let scope = format!("{} {path}", method.to_ascii_uppercase());
-        let id_of = |op: &Value| op.get("operationId").and_then(Value::as_str).map(str::to_string);
+        let id_of = |op: &Value| {
+            op.get("operationId")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         match (find(&oops, &path, &method), find(&nops, &path, &method)) {
-            (None, Some((op, _))) => out.push(scope_change(&scope, id_of(op), "operation-added",
-                Verdict::NonBreaking, "operation added: a new Client method".into())),
-            (Some((op, _)), None) => out.push(scope_change(&scope, id_of(op), "operation-removed",
-                Verdict::Breaking, "operation removed: its Client method disappears".into())),
+            (None, Some((op, _))) => out.push(scope_change(
+                &scope,
+                id_of(op),
+                "operation-added",
+                Verdict::NonBreaking,
+                "operation added: a new Client method".into(),
+            )),
+            (Some((op, _)), None) => out.push(scope_change(
+                &scope,
+                id_of(op),
+                "operation-removed",
+                Verdict::Breaking,
+                "operation removed: its Client method disappears".into(),
+            )),
             (Some((oop, oitem)), Some((nop, nitem))) => {
                 let found = operation::compare(
-                    &OpSide { doc: old, op: oop, item: oitem },
-                    &OpSide { doc: new, op: nop, item: nitem },
+                    &OpSide {
+                        doc: old,
+                        op: oop,
+                        item: oitem,
+                    },
+                    &OpSide {
+                        doc: new,
+                        op: nop,
+                        item: nitem,
+                    },
                 );
                 let id = id_of(nop);
                 out.extend(found.into_iter().map(|f| f.in_scope(&scope, id.as_deref())));
@@ -66,13 +88,23 @@ fn operations(old: &Doc, new: &Doc, out: &mut Vec<SpecChange>) {
 }
 
 /// The operation and path item at `method path`.
-fn find<'a>(ops: &[(String, String, &'a Value, &'a Value)], path: &str, method: &str) -> Option<(&'a Value, &'a Value)> {
+fn find<'a>(
+    ops: &[(String, String, &'a Value, &'a Value)],
+    path: &str,
+    method: &str,
+) -> Option<(&'a Value, &'a Value)> {
     ops.iter()
         .find(|(p, m, _, _)| p == path && m == method)
         .map(|(_, _, op, item)| (*op, *item))
 }
 
-fn scope_change(scope: &str, operation_id: Option<String>, rule: &str, verdict: Verdict, message: String) -> SpecChange {
+fn scope_change(
+    scope: &str,
+    operation_id: Option<String>,
+    rule: &str,
+    verdict: Verdict,
+    message: String,
+) -> SpecChange {
     SpecChange {
         scope: scope.to_string(),
         operation_id,
@@ -113,15 +145,31 @@ fn schemas(old: &Doc, new: &Doc, out: &mut Vec<SpecChange>) {
 }
 
 fn security_schemes(old: &Doc, new: &Doc, out: &mut Vec<SpecChange>) {
-    let (os, ns) = (old.components("securitySchemes"), new.components("securitySchemes"));
+    let (os, ns) = (
+        old.components("securitySchemes"),
+        new.components("securitySchemes"),
+    );
     let names: BTreeSet<&String> = os.keys().chain(ns.keys()).collect();
     for name in names {
         let scope = format!("security scheme {name}");
         let change = match (os.get(name), ns.get(name)) {
-            (None, Some(_)) => Some(("security-scheme-added", Verdict::NonBreaking, "security scheme added".to_string())),
-            (Some(_), None) => Some(("security-scheme-removed", Verdict::Breaking, "security scheme removed".to_string())),
-            (Some(o), Some(n)) if o != n => Some(("security-scheme-changed", Verdict::Breaking,
-                format!("security scheme changed from {o} to {n}: clients must send credentials differently"))),
+            (None, Some(_)) => Some((
+                "security-scheme-added",
+                Verdict::NonBreaking,
+                "security scheme added".to_string(),
+            )),
+            (Some(_), None) => Some((
+                "security-scheme-removed",
+                Verdict::Breaking,
+                "security scheme removed".to_string(),
+            )),
+            (Some(o), Some(n)) if o != n => Some((
+                "security-scheme-changed",
+                Verdict::Breaking,
+                format!(
+                    "security scheme changed from {o} to {n}: clients must send credentials differently"
+                ),
+            )),
             _ => None,
         };
         if let Some((rule, verdict, message)) = change {

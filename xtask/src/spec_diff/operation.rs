@@ -20,16 +20,22 @@ pub struct OpSide<'a> {
 /// Every change between two versions of an operation.
 pub fn compare(old: &OpSide<'_>, new: &OpSide<'_>) -> Vec<Found> {
     let mut found = Vec::new();
-    let id = |s: &OpSide<'_>| s.op.get("operationId").and_then(Value::as_str).map(str::to_string);
-    if let (Some(o), Some(n)) = (id(old), id(new)) {
-        if o != n {
-            found.push(found_at(
-                "",
-                "operation-id-changed",
-                Breaking,
-                format!("operationId changed from `{o}` to `{n}`: the Rust method and builder are renamed"),
-            ));
-        }
+    let id = |s: &OpSide<'_>| {
+        s.op.get("operationId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    if let (Some(o), Some(n)) = (id(old), id(new))
+        && o != n
+    {
+        found.push(found_at(
+            "",
+            "operation-id-changed",
+            Breaking,
+            format!(
+                "operationId changed from `{o}` to `{n}`: the Rust method and builder are renamed"
+            ),
+        ));
     }
     parameters(old, new, &mut found);
     request_body(old, new, &mut found);
@@ -53,7 +59,12 @@ fn params<'a>(side: &OpSide<'a>) -> Vec<((String, String), &'a Value)> {
     for list in [side.item.get("parameters"), side.op.get("parameters")] {
         for p in list.and_then(Value::as_array).into_iter().flatten() {
             let p = side.doc.follow(p);
-            let field = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            let field = |k: &str| {
+                p.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
             let key = (field("in"), field("name"));
             out.retain(|(k, _)| *k != key);
             out.push((key, p));
@@ -64,7 +75,10 @@ fn params<'a>(side: &OpSide<'a>) -> Vec<((String, String), &'a Value)> {
 }
 
 fn is_required(value: &Value) -> bool {
-    value.get("required").and_then(Value::as_bool).unwrap_or(false)
+    value
+        .get("required")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 fn parameters(old: &OpSide<'_>, new: &OpSide<'_>, found: &mut Vec<Found>) {
@@ -75,19 +89,48 @@ fn parameters(old: &OpSide<'_>, new: &OpSide<'_>, found: &mut Vec<Found>) {
         let o = op.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
         let n = np.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
         match (o, n) {
-            (None, Some(n)) if is_required(n) => found.push(found_at(&at, "parameter-added-required", Breaking,
-                format!("required {} parameter `{}` added: every call must now set it", key.0, key.1))),
-            (None, Some(_)) => found.push(found_at(&at, "parameter-added", NonBreaking,
-                format!("optional {} parameter `{}` added", key.0, key.1))),
-            (Some(_), None) => found.push(found_at(&at, "parameter-removed", Breaking,
-                format!("{} parameter `{}` removed: its builder setter disappears", key.0, key.1))),
+            (None, Some(n)) if is_required(n) => found.push(found_at(
+                &at,
+                "parameter-added-required",
+                Breaking,
+                format!(
+                    "required {} parameter `{}` added: every call must now set it",
+                    key.0, key.1
+                ),
+            )),
+            (None, Some(_)) => found.push(found_at(
+                &at,
+                "parameter-added",
+                NonBreaking,
+                format!("optional {} parameter `{}` added", key.0, key.1),
+            )),
+            (Some(_), None) => found.push(found_at(
+                &at,
+                "parameter-removed",
+                Breaking,
+                format!(
+                    "{} parameter `{}` removed: its builder setter disappears",
+                    key.0, key.1
+                ),
+            )),
             (Some(o), Some(n)) => {
                 if !is_required(o) && is_required(n) {
-                    found.push(found_at(&at, "parameter-made-required", Breaking,
-                        format!("{} parameter `{}` became required: calls that do not set it fail", key.0, key.1)));
+                    found.push(found_at(
+                        &at,
+                        "parameter-made-required",
+                        Breaking,
+                        format!(
+                            "{} parameter `{}` became required: calls that do not set it fail",
+                            key.0, key.1
+                        ),
+                    ));
                 } else if is_required(o) && !is_required(n) {
-                    found.push(found_at(&at, "parameter-made-optional", NonBreaking,
-                        format!("{} parameter `{}` became optional", key.0, key.1)));
+                    found.push(found_at(
+                        &at,
+                        "parameter-made-optional",
+                        NonBreaking,
+                        format!("{} parameter `{}` became optional", key.0, key.1),
+                    ));
                 }
                 if let (Some(os), Some(ns)) = (o.get("schema"), n.get("schema")) {
                     let mut walk = SchemaWalk::new(old.doc, new.doc, Direction::Request);
@@ -101,7 +144,7 @@ fn parameters(old: &OpSide<'_>, new: &OpSide<'_>, found: &mut Vec<Found>) {
 }
 
 /// The media type compared: `application/json` if present, else the first one.
-fn media<'a>(content: Option<&'a Value>) -> (BTreeSet<String>, Option<&'a Value>) {
+fn media(content: Option<&Value>) -> (BTreeSet<String>, Option<&Value>) {
     let Some(map) = content.and_then(Value::as_object) else {
         return (BTreeSet::new(), None);
     };
@@ -115,22 +158,41 @@ fn request_body(old: &OpSide<'_>, new: &OpSide<'_>, found: &mut Vec<Found>) {
     let o = old.op.get("requestBody").map(|b| old.doc.follow(b));
     let n = new.op.get("requestBody").map(|b| new.doc.follow(b));
     match (o, n) {
-        (None, Some(n)) if is_required(n) => found.push(found_at(at, "request-body-added-required", Breaking,
-            "required request body added: every call must now send it".into())),
-        (None, Some(_)) => found.push(found_at(at, "request-body-added", NonBreaking, "optional request body added".into())),
-        (Some(_), None) => found.push(found_at(at, "request-body-removed", Breaking,
-            "request body removed: the builder's `body` setters disappear".into())),
+        (None, Some(n)) if is_required(n) => found.push(found_at(
+            at,
+            "request-body-added-required",
+            Breaking,
+            "required request body added: every call must now send it".into(),
+        )),
+        (None, Some(_)) => found.push(found_at(
+            at,
+            "request-body-added",
+            NonBreaking,
+            "optional request body added".into(),
+        )),
+        (Some(_), None) => found.push(found_at(
+            at,
+            "request-body-removed",
+            Breaking,
+            "request body removed: the builder's `body` setters disappear".into(),
+        )),
         (Some(o), Some(n)) => {
             if !is_required(o) && is_required(n) {
-                found.push(found_at(at, "request-body-made-required", Breaking,
-                    "request body became required".into()));
+                found.push(found_at(
+                    at,
+                    "request-body-made-required",
+                    Breaking,
+                    "request body became required".into(),
+                ));
             }
             let ((ot, os), (nt, ns)) = (media(o.get("content")), media(n.get("content")));
             if ot != nt {
-                found.push(found_at(at, "request-content-type-changed", Review, format!(
-                    "content types changed from {} to {}",
-                    list(&ot), list(&nt)
-                )));
+                found.push(found_at(
+                    at,
+                    "request-content-type-changed",
+                    Review,
+                    format!("content types changed from {} to {}", list(&ot), list(&nt)),
+                ));
             }
             if let (Some(os), Some(ns)) = (os, ns) {
                 let mut walk = SchemaWalk::new(old.doc, new.doc, Direction::Request);
@@ -149,6 +211,9 @@ fn list(items: &BTreeSet<String>) -> String {
         items.iter().cloned().collect::<Vec<_>>().join(", ")
     }
 }
+
+/// A status code and its response.
+type Status<'a> = (String, &'a Value);
 
 /// `(status, response)` of an operation, `$ref`s followed, split into success (2xx) and others.
 fn statuses<'a>(side: &OpSide<'a>) -> (Vec<(String, &'a Value)>, BTreeSet<String>) {
@@ -176,7 +241,7 @@ fn responses(old: &OpSide<'_>, new: &OpSide<'_>, found: &mut Vec<Found>) {
             list(&oc), list(&nc)
         )));
     }
-    let pairs: Vec<(&(String, &Value), &(String, &Value))> = if os.len() == 1 && ns.len() == 1 {
+    let pairs: Vec<(&Status, &Status)> = if os.len() == 1 && ns.len() == 1 {
         vec![(&os[0], &ns[0])]
     } else {
         os.iter()
@@ -188,10 +253,20 @@ fn responses(old: &OpSide<'_>, new: &OpSide<'_>, found: &mut Vec<Found>) {
         let (_, o_schema) = media(o.get("content"));
         let (_, n_schema) = media(n.get("content"));
         match (o_schema, n_schema) {
-            (None, Some(_)) => found.push(found_at(&at, "response-body-added", Review,
-                "response body added: the method's return type changes from `ResponseValue<()>`".into())),
-            (Some(_), None) => found.push(found_at(&at, "response-body-removed", Breaking,
-                "response body removed: the method's return type becomes `ResponseValue<()>`".into())),
+            (None, Some(_)) => found.push(found_at(
+                &at,
+                "response-body-added",
+                Review,
+                "response body added: the method's return type changes from `ResponseValue<()>`"
+                    .into(),
+            )),
+            (Some(_), None) => found.push(found_at(
+                &at,
+                "response-body-removed",
+                Breaking,
+                "response body removed: the method's return type becomes `ResponseValue<()>`"
+                    .into(),
+            )),
             (Some(os), Some(ns)) => {
                 let mut walk = SchemaWalk::new(old.doc, new.doc, Direction::Response);
                 walk.compare(&at, os, ns);
@@ -210,7 +285,10 @@ fn responses(old: &OpSide<'_>, new: &OpSide<'_>, found: &mut Vec<Found>) {
 
 /// The effective security requirements: the operation's, else the document's.
 fn requirements(side: &OpSide<'_>) -> BTreeSet<String> {
-    let reqs = side.op.get("security").or_else(|| side.doc.root().get("security"));
+    let reqs = side
+        .op
+        .get("security")
+        .or_else(|| side.doc.root().get("security"));
     reqs.and_then(Value::as_array)
         .into_iter()
         .flatten()

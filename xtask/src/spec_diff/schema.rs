@@ -36,7 +36,14 @@ impl<'a> SchemaWalk<'a> {
     }
 
     /// Records a change; `request`/`response` are the verdicts for either direction.
-    pub fn report(&mut self, at: &str, rule: &str, request: Verdict, response: Verdict, message: String) {
+    pub fn report(
+        &mut self,
+        at: &str,
+        rule: &str,
+        request: Verdict,
+        response: Verdict,
+        message: String,
+    ) {
         self.found.push(Found {
             at: at.to_string(),
             rule: self.dir.rule(rule),
@@ -61,7 +68,9 @@ impl<'a> SchemaWalk<'a> {
                     "type-changed",
                     Breaking,
                     Breaking,
-                    format!("now refers to `{n}` instead of `{o}`: the generated Rust type changes"),
+                    format!(
+                        "now refers to `{n}` instead of `{o}`: the generated Rust type changes"
+                    ),
                 );
                 return;
             }
@@ -108,8 +117,13 @@ impl<'a> SchemaWalk<'a> {
             self.report(at, "nullable-added", NonBreaking, Breaking,
                 "became nullable: responses may now carry null where the old client expects a value".into());
         } else if o && !n {
-            self.report(at, "nullable-removed", Breaking, Review,
-                "no longer nullable: requests sending null are rejected".into());
+            self.report(
+                at,
+                "nullable-removed",
+                Breaking,
+                Review,
+                "no longer nullable: requests sending null are rejected".into(),
+            );
         }
     }
 
@@ -124,7 +138,8 @@ impl<'a> SchemaWalk<'a> {
     }
 
     fn compare_enum(&mut self, at: &str, old: &Map<String, Value>, new: &Map<String, Value>) {
-        let (Some(Value::Array(o)), Some(Value::Array(n))) = (old.get("enum"), new.get("enum")) else {
+        let (Some(Value::Array(o)), Some(Value::Array(n))) = (old.get("enum"), new.get("enum"))
+        else {
             match (old.get("enum"), new.get("enum")) {
                 (None, Some(n)) => self.report(at, "constraint-narrowed", Breaking, NonBreaking,
                     format!("restricted to the values {}", show(Some(n)))),
@@ -134,11 +149,22 @@ impl<'a> SchemaWalk<'a> {
             }
             return;
         };
-        let added: Vec<String> = n.iter().filter(|v| !o.contains(v)).map(|v| show(Some(v))).collect();
-        let removed: Vec<String> = o.iter().filter(|v| !n.contains(v)).map(|v| show(Some(v))).collect();
+        let added: Vec<String> = n
+            .iter()
+            .filter(|v| !o.contains(v))
+            .map(|v| show(Some(v)))
+            .collect();
+        let removed: Vec<String> = o
+            .iter()
+            .filter(|v| !n.contains(v))
+            .map(|v| show(Some(v)))
+            .collect();
         if !added.is_empty() {
             let message = match self.dir {
-                Direction::Request => format!("enum value {} added: requests may send more values", added.join(", ")),
+                Direction::Request => format!(
+                    "enum value {} added: requests may send more values",
+                    added.join(", ")
+                ),
                 _ => format!(
                     "enum value {} added: breaking for the exhaustive Rust enum generated for it (responses with the new value fail to deserialize in old clients, and `match`es need a new arm)",
                     added.join(", ")
@@ -148,8 +174,14 @@ impl<'a> SchemaWalk<'a> {
         }
         if !removed.is_empty() {
             let message = match self.dir {
-                Direction::Response => format!("enum value {} removed: the Rust enum loses the variant (code naming it stops compiling)", removed.join(", ")),
-                _ => format!("enum value {} removed: requests sending it are rejected and the Rust variant disappears", removed.join(", ")),
+                Direction::Response => format!(
+                    "enum value {} removed: the Rust enum loses the variant (code naming it stops compiling)",
+                    removed.join(", ")
+                ),
+                _ => format!(
+                    "enum value {} removed: requests sending it are rejected and the Rust variant disappears",
+                    removed.join(", ")
+                ),
             };
             self.report(at, "enum-value-removed", Breaking, Review, message);
         }
@@ -157,8 +189,14 @@ impl<'a> SchemaWalk<'a> {
 
     fn compare_properties(&mut self, at: &str, old: &Map<String, Value>, new: &Map<String, Value>) {
         let empty = Map::new();
-        let op = old.get("properties").and_then(Value::as_object).unwrap_or(&empty);
-        let np = new.get("properties").and_then(Value::as_object).unwrap_or(&empty);
+        let op = old
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let np = new
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
         let (oreq, nreq) = (required(old), required(new));
         let names: BTreeSet<&String> = op.keys().chain(np.keys()).collect();
         for name in names {
@@ -189,7 +227,10 @@ impl<'a> SchemaWalk<'a> {
     }
 
     fn compare_additional(&mut self, at: &str, old: &Map<String, Value>, new: &Map<String, Value>) {
-        let (o, n) = (old.get("additionalProperties"), new.get("additionalProperties"));
+        let (o, n) = (
+            old.get("additionalProperties"),
+            new.get("additionalProperties"),
+        );
         match (o, n) {
             (Some(o @ Value::Object(_)), Some(n @ Value::Object(_))) => self.compare(&child(at, "*"), o, n),
             _ if o != n => self.report(at, "additional-properties-changed", Review, Review, format!(
@@ -225,7 +266,11 @@ impl<'a> SchemaWalk<'a> {
 fn labels(members: &[Value]) -> Vec<String> {
     let names: Vec<Option<&str>> = members
         .iter()
-        .map(|m| m.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()))
+        .map(|m| {
+            m.get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.rsplit('/').next())
+        })
         .collect();
     if names.iter().all(Option::is_some) {
         names.into_iter().flatten().map(str::to_string).collect()

@@ -50,8 +50,18 @@ pub fn diff_json(cwd: &Path, old: &str, new: &str, extra: &[&str]) -> (serde_jso
 /// Runs git in `dir` with a fixed identity, panicking on failure.
 pub fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
-        .args(["-c", "user.name=xtask test", "-c", "user.email=xtask@example.invalid"])
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=xtask test",
+            "-c",
+            "user.email=xtask@example.invalid",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
