@@ -131,8 +131,12 @@ fn collect_items(items: &[Item], prefix: &str, out: &mut Vec<ApiItem>) {
             Item::Impl(imp) => {
                 let self_ty = qualify(prefix, &rust_text::ty(&imp.self_ty));
                 let self_path = strip_generics(&self_ty).to_string();
-                if imp.trait_.is_some() {
-                    let header = rust_text::impl_header(imp);
+                if let Some((trait_path, _)) = &imp.trait_ {
+                    let mut header = rust_text::impl_header(imp);
+                    let written = rust_text::path(trait_path);
+                    if let Some(short) = derivable_name(&written) {
+                        header = header.replacen(&written, short, 1);
+                    }
                     let line = match header.rsplit_once(" for ") {
                         Some((head, _)) => format!("impl{head} for {self_ty}"),
                         None => format!("impl{header}"),
@@ -234,6 +238,30 @@ fn pub_only_unnamed(fields: &syn::FieldsUnnamed) -> syn::FieldsUnnamed {
     fields
 }
 
+/// The std traits `#[derive]` can implement, by the name a derive usually writes.
+const DERIVABLE: [&str; 9] = [
+    "Clone",
+    "Copy",
+    "Debug",
+    "Default",
+    "Eq",
+    "Hash",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+];
+
+/// `Default` for `::std::default::Default` (or `core::…`), so a hand-written impl and a derive of
+/// the same std trait list alike.
+fn derivable_name(path: &str) -> Option<&'static str> {
+    let trimmed = path.trim_start_matches("::");
+    if !(trimmed.starts_with("std::") || trimmed.starts_with("core::")) {
+        return None;
+    }
+    let last = trimmed.rsplit("::").next()?;
+    DERIVABLE.iter().copied().find(|name| *name == last)
+}
+
 /// One `impl Trait for path` line per derived trait: a derive is an impl like any other.
 fn push_derives(out: &mut Vec<ApiItem>, path: &str, attrs: &[syn::Attribute]) {
     for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
@@ -326,6 +354,7 @@ mod tests {
             }
             #[derive(Clone, Copy)]
             pub enum Color { Red, Custom(String) }
+            impl ::std::default::Default for Color { fn default() -> Self { Color::Red } }
             impl ::std::fmt::Display for Color {
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result { Ok(()) }
             }
@@ -372,6 +401,7 @@ mod tests {
                 "impl ::std::fmt::Display for types::Color",
                 "impl Clone for types::Color",
                 "impl Copy for types::Color",
+                "impl Default for types::Color",
                 "struct types::Thing",
                 "field types::Thing::id: ::std::option::Option<::std::string::String>",
                 "fn types::Thing::builder() -> builder::Thing",
