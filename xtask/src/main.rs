@@ -1,33 +1,77 @@
-//! `cargo xtask`: maintainers' tooling for bb-api.
+//! `cargo xtask`: maintainers' tooling for bb-api. See `xtask/README.md` and `cargo xtask help`.
 
 #[path = "../../bb-api/codegen.rs"]
 mod codegen;
 
-fn main() -> std::process::ExitCode {
+mod api_diff;
+mod api_listing;
+mod build_time;
+mod check;
+mod cli;
+mod compare;
+mod diff_cmd;
+mod docs_page;
+mod local_edits;
+mod merge;
+mod regen;
+mod report;
+mod rust_text;
+mod source;
+mod spec_diff;
+mod validate;
+mod workspace;
+
+use std::process::ExitCode;
+
+use cli::Command;
+use workspace::Workspace;
+
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("generate") => {
-            let text = match std::fs::read_to_string(codegen::SPEC_PATH) {
-                Ok(t) => t,
-                Err(e) => {
-                    eprintln!("cannot read {}: {e}", codegen::SPEC_PATH);
-                    return std::process::ExitCode::FAILURE;
-                }
-            };
-            match codegen::parse_spec(&text).and_then(|s| codegen::generate(&s, "crate")) {
-                Ok(g) => {
-                    print!("{}\n// ---- httpmock ----\n{}", g.client, g.httpmock);
-                    std::process::ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("{e}");
-                    std::process::ExitCode::FAILURE
-                }
-            }
+    let cli = match cli::parse(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("error: {e}\n\n{}", cli::USAGE);
+            return ExitCode::from(2);
         }
-        _ => {
-            eprintln!("usage: cargo xtask generate");
-            std::process::ExitCode::FAILURE
+    };
+    let ws = Workspace::new(cli.root);
+    let result = match &cli.command {
+        Command::Regen { from, mode, format } => regen::run(&ws, from.as_deref(), *mode, *format),
+        Command::Diff {
+            old,
+            new,
+            format,
+            fail_on,
+        } => diff_cmd::run(&ws, old.as_deref(), new.as_deref(), *format, *fail_on),
+        Command::Check => check::run(&ws),
+        Command::BuildTime { json, touch } => build_time::run(ws.root(), *json, touch.as_deref()),
+        Command::Generate => generate(&ws),
+        Command::Help => {
+            println!("{}", cli::USAGE);
+            Ok(true)
+        }
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
+}
+
+/// `cargo xtask generate`: prints the generated client and httpmock helpers.
+fn generate(ws: &Workspace) -> Result<bool, String> {
+    let path = ws.spec_path();
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let spec = codegen::parse_spec(&text)?;
+    let generated = codegen::generate(&spec, "crate")?;
+    print!(
+        "{}\n// ---- httpmock ----\n{}",
+        generated.client, generated.httpmock
+    );
+    Ok(true)
 }

@@ -1,0 +1,52 @@
+//! `cargo xtask check` (run by `.ci/run`): the spec validates, progenitor generates from it, and
+//! the checked-in public API listing `bb-api/public-api.txt` is up to date, and the spec carries
+//! the local edits of `openapi/local-edits.yaml`.
+
+use similar::TextDiff;
+
+use crate::api_listing;
+use crate::local_edits::{self, LOCAL_EDITS_PATH};
+use crate::regen;
+use crate::source;
+use crate::validate;
+use crate::workspace::{PUBLIC_API_PATH, Workspace};
+
+/// Runs the check; returns `false` (after printing the diff) when the listing is stale.
+pub fn run(ws: &Workspace) -> Result<bool, String> {
+    let spec_path = ws.spec_path();
+    let text = std::fs::read_to_string(&spec_path)
+        .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
+    let (doc, _) = source::parse(&spec_path.display().to_string(), &text)?;
+    if let Some(edits) = regen::read_local_edits(ws)? {
+        let mut edited = doc.clone();
+        local_edits::apply(&mut edited, &edits);
+        if edited != doc {
+            println!(
+                "{} lacks edits from {LOCAL_EDITS_PATH} (was it imported without `cargo xtask regen`?); run `cargo xtask regen`",
+                crate::codegen::SPEC_PATH
+            );
+            return Ok(false);
+        }
+    }
+    let valid = validate::validate(&doc)?;
+    let listing = api_listing::listing(&valid.generated.client, &valid.generated.httpmock)?;
+    let expected = api_listing::listing_text(&listing);
+    let actual = std::fs::read_to_string(ws.public_api_path()).unwrap_or_default();
+    if actual == expected {
+        println!(
+            "spec valid, generation succeeds, {PUBLIC_API_PATH} up to date ({} items)",
+            listing.len()
+        );
+        return Ok(true);
+    }
+    let diff = TextDiff::from_lines(&actual, &expected)
+        .unified_diff()
+        .context_radius(2)
+        .header(
+            &format!("{PUBLIC_API_PATH} (checked in)"),
+            &format!("{PUBLIC_API_PATH} (generated from the spec)"),
+        )
+        .to_string();
+    println!("{PUBLIC_API_PATH} is out of date; run `cargo xtask regen` and review:\n{diff}");
+    Ok(false)
+}

@@ -1,0 +1,186 @@
+//! The command line: `cargo xtask <command> [options]`.
+
+use std::path::PathBuf;
+
+use crate::report::Format;
+use crate::spec_diff::Verdict;
+
+/// Usage text.
+pub const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  regen [--from PATH] [--merge | --replace] [--format text|md|json]
+        Import a spec (YAML/JSON file or Markdown docs page; pages are merged into the existing
+        spec, files replace it unless --merge), validate it, write openapi/browserbase.yaml in
+        canonical form and bb-api/public-api.txt, and print the change report.
+  diff [OLD] [NEW] [--format text|md|json] [--fail-on breaking|review]
+        Compare two specs (files, docs pages or git revisions REV:PATH; default: the committed
+        spec against the working tree) and classify every change for clients of bb-api.
+  check
+        CI: the spec validates, progenitor generates from it, bb-api/public-api.txt is up to date.
+  build-time [--json] [--touch PATH]
+        Clean, no-op and touched rebuild times of bb-api and bb-api-ext (run by hand).
+  generate
+        Print the generated client and httpmock helpers.
+
+options for every command:
+  --root DIR   the workspace to work on (default: the one xtask was built in)
+
+exit status: 0 success; 1 check failed or --fail-on matched; 2 usage or input error";
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cli {
+    pub root: Option<PathBuf>,
+    pub command: Command,
+}
+
+/// How `regen` combines the source with the existing spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeMode {
+    /// Merge docs pages, replace with whole files.
+    Auto,
+    Merge,
+    Replace,
+}
+
+/// A command and its options.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Regen {
+        from: Option<String>,
+        mode: MergeMode,
+        format: Format,
+    },
+    Diff {
+        old: Option<String>,
+        new: Option<String>,
+        format: Format,
+        fail_on: Option<Verdict>,
+    },
+    Check,
+    BuildTime {
+        json: bool,
+        touch: Option<String>,
+    },
+    Generate,
+    Help,
+}
+
+/// Parses the arguments after `cargo xtask`.
+pub fn parse(args: &[String]) -> Result<Cli, String> {
+    let mut root = None;
+    let mut positional = Vec::new();
+    let mut from = None;
+    let mut mode = MergeMode::Auto;
+    let mut format = Format::Text;
+    let mut fail_on = None;
+    let mut json = false;
+    let mut touch = None;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| iter.next().cloned())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag {
+            "--root" => root = Some(PathBuf::from(value()?)),
+            "--from" => from = Some(value()?),
+            "--merge" => mode = MergeMode::Merge,
+            "--replace" => mode = MergeMode::Replace,
+            "--format" => {
+                let v = value()?;
+                format = Format::parse(&v)
+                    .ok_or_else(|| format!("unknown format {v:?} (text, md, json)"))?;
+            }
+            "--fail-on" => {
+                let v = value()?;
+                fail_on = Some(
+                    Verdict::parse(&v)
+                        .filter(|v| *v != Verdict::NonBreaking)
+                        .ok_or_else(|| format!("--fail-on takes breaking or review, not {v:?}"))?,
+                );
+            }
+            "--json" => json = true,
+            "--touch" => touch = Some(value()?),
+            "-h" | "--help" => positional.insert(0, "help".to_string()),
+            f if f.starts_with('-') && f.len() > 1 => return Err(format!("unknown option {f}")),
+            _ => positional.push(arg.clone()),
+        }
+    }
+    let mut positional = positional.into_iter();
+    let name = positional.next().unwrap_or_else(|| "help".to_string());
+    let rest: Vec<String> = positional.collect();
+    let no_args = |cmd: Command| -> Result<Command, String> {
+        if rest.is_empty() {
+            Ok(cmd)
+        } else {
+            Err(format!("{name} takes no arguments, got {}", rest.join(" ")))
+        }
+    };
+    let command = match name.as_str() {
+        "regen" => no_args(Command::Regen { from, mode, format })?,
+        "diff" => {
+            if rest.len() > 2 {
+                return Err("diff takes at most two specs: OLD NEW".to_string());
+            }
+            let mut specs = rest.iter().cloned();
+            Command::Diff {
+                old: specs.next(),
+                new: specs.next(),
+                format,
+                fail_on,
+            }
+        }
+        "check" => no_args(Command::Check)?,
+        "build-time" => no_args(Command::BuildTime { json, touch })?,
+        "generate" => no_args(Command::Generate)?,
+        "help" => Command::Help,
+        other => return Err(format!("unknown command {other:?}")),
+    };
+    Ok(Cli { root, command })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn diff_takes_two_specs_and_options_anywhere() {
+        assert_eq!(
+            parse(&args(
+                "diff a.yaml --fail-on breaking HEAD:b.yaml --format=md --root /w"
+            )),
+            Ok(Cli {
+                root: Some(PathBuf::from("/w")),
+                command: Command::Diff {
+                    old: Some("a.yaml".into()),
+                    new: Some("HEAD:b.yaml".into()),
+                    format: Format::Markdown,
+                    fail_on: Some(Verdict::Breaking),
+                },
+            })
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        assert!(parse(&args("diff --fail-on non-breaking")).is_err());
+        assert!(parse(&args("diff a b c")).is_err());
+        assert!(parse(&args("regen --from")).is_err());
+        assert!(parse(&args("check extra")).is_err());
+        assert!(parse(&args("frobnicate")).is_err());
+        assert!(parse(&args("diff --format xml")).is_err());
+    }
+}

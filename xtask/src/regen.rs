@@ -1,0 +1,103 @@
+//! `cargo xtask regen [--from PATH]`: import (merging docs pages into the existing spec), apply
+//! `openapi/local-edits.yaml`, validate, write the spec and the public API listing in canonical
+//! form, and report what changed.
+
+use std::path::Path;
+
+use crate::api_listing;
+use crate::cli::MergeMode;
+use crate::codegen;
+use crate::compare;
+use crate::local_edits::{self, LOCAL_EDITS_PATH};
+use crate::merge;
+use crate::report::Format;
+use crate::source::{self, SpecInput};
+use crate::validate;
+use crate::workspace::{PUBLIC_API_PATH, Workspace};
+
+/// Runs `regen`. Returns `true` (it fails only with an error).
+pub fn run(
+    ws: &Workspace,
+    from: Option<&str>,
+    mode: MergeMode,
+    format: Format,
+) -> Result<bool, String> {
+    let spec_path = ws.spec_path();
+    let existing_text = std::fs::read_to_string(&spec_path).ok();
+    let existing = match &existing_text {
+        Some(text) => Some(source::parse(&spec_path.display().to_string(), text)?.0),
+        None => None,
+    };
+    let doc = match from {
+        None => existing
+            .clone()
+            .ok_or_else(|| format!("{} does not exist; use --from", spec_path.display()))?,
+        Some(arg) => {
+            let cwd = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
+            let loaded = SpecInput::from_arg(arg, &cwd)?.load(arg)?;
+            let merge = match mode {
+                MergeMode::Auto => loaded.partial,
+                MergeMode::Merge => true,
+                MergeMode::Replace => false,
+            };
+            match (&existing, merge) {
+                (Some(base), true) => {
+                    let mut doc = base.clone();
+                    merge::merge_into(&mut doc, &loaded.doc)?;
+                    doc
+                }
+                _ => loaded.doc,
+            }
+        }
+    };
+    let mut doc = doc;
+    if let Some(edits) = read_local_edits(ws)? {
+        local_edits::apply(&mut doc, &edits);
+        eprintln!("applied {LOCAL_EDITS_PATH}");
+    }
+    let valid = validate::validate(&doc)?;
+    let listing = api_listing::listing(&valid.generated.client, &valid.generated.httpmock)?;
+    let listing_text = api_listing::listing_text(&listing);
+
+    let wrote_spec = write_if_changed(&spec_path, &valid.text)?;
+    let wrote_api = write_if_changed(&ws.public_api_path(), &listing_text)?;
+    eprintln!("{}: {}", codegen::SPEC_PATH, status(wrote_spec));
+    eprintln!("{PUBLIC_API_PATH}: {}", status(wrote_api));
+    if wrote_spec {
+        eprintln!("bb-api regenerates its bindings from the spec on its next build.");
+    }
+
+    if let Some(before) = existing {
+        let report = compare::compare("spec before regen", &before, "spec after regen", &doc)?;
+        print!("{}", report.render(format)?);
+    }
+    Ok(true)
+}
+
+/// The local edits, if the workspace has them.
+pub fn read_local_edits(ws: &Workspace) -> Result<Option<serde_norway::Value>, String> {
+    let path = ws.local_edits_path();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    serde_norway::from_str(&text)
+        .map(Some)
+        .map_err(|e| format!("{}: invalid YAML: {e}", path.display()))
+}
+
+fn status(wrote: bool) -> &'static str {
+    if wrote { "written" } else { "unchanged" }
+}
+
+/// Writes `text` to `path` unless it already holds exactly that; returns whether it wrote.
+pub fn write_if_changed(path: &Path, text: &str) -> Result<bool, String> {
+    if std::fs::read_to_string(path).is_ok_and(|current| current == text) {
+        return Ok(false);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(true)
+}
