@@ -116,7 +116,7 @@ impl BrowserbaseProxy {
 }
 
 /// A route through your own proxy. Build with [`Proxy::external`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExternalProxy {
     server: String,
@@ -150,6 +150,31 @@ impl ExternalProxy {
     pub fn domain_pattern(mut self, pattern: impl Into<String>) -> Self {
         self.domain_pattern = Some(pattern.into());
         self
+    }
+}
+
+/// Shows the server without any credentials embedded in it (validation rejects those, but an
+/// unvalidated proxy may still be printed), and the password as `[REDACTED]`.
+impl std::fmt::Debug for ExternalProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExternalProxy")
+            .field("server", &without_userinfo(&self.server))
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .field("domain_pattern", &self.domain_pattern)
+            .finish()
+    }
+}
+
+/// `scheme://[credentials removed]@host…` when the URL has userinfo; else the URL as given.
+fn without_userinfo(server: &str) -> std::borrow::Cow<'_, str> {
+    let Some((scheme, rest)) = server.split_once("://") else {
+        return server.into();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://[credentials removed]@{}", &rest[at + 1..]).into(),
+        None => server.into(),
     }
 }
 
@@ -390,6 +415,25 @@ mod tests {
         let mut no_user = Proxy::external("http://proxy:1").credentials("u", "p");
         no_user.username = None;
         assert_eq!(check(no_user.into()).1, ["p.password: requires username"]);
+    }
+
+    #[test]
+    fn debug_hides_credentials_in_the_server_url() {
+        let p = Proxy::external("http://alice:s3cr3t@proxy:8080/x").credentials("bob", "pw-123");
+        let shown = format!("{p:?}");
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("pw-123"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("http://[credentials removed]@proxy:8080/x"),
+            "{shown}"
+        );
+        assert_eq!(
+            without_userinfo("https://proxy:1/a@b"),
+            "https://proxy:1/a@b"
+        );
+        assert_eq!(without_userinfo("not a url"), "not a url");
     }
 
     #[test]
