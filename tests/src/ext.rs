@@ -1,0 +1,54 @@
+//! Fixtures for tests of the `bb-api-ext` client: ids, an invocation body, and a client pointed at
+//! a local server with small timeouts and near-zero backoff.
+
+use std::time::Duration;
+
+use bb_api_ext::{Client, RetryConfig, TimeoutConfig};
+use serde_json::{Value, json};
+
+/// The API key the test clients send.
+pub const KEY: &str = "bb_test_KEY_5f0c9e1d2b3a4";
+/// A Function id.
+pub const FUNCTION_ID: &str = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+/// An invocation id.
+pub const INVOCATION_ID: &str = "0b7c6d5e-4f3a-4b2c-9d1e-8f7a6b5c4d3e";
+
+/// An invocation as the API returns it, with this status.
+pub fn invocation_json(status: &str) -> Value {
+    json!({
+        "id": INVOCATION_ID,
+        "projectId": "11111111-2222-4333-8444-555555555555",
+        "functionId": FUNCTION_ID,
+        "versionId": "22222222-3333-4444-8555-666666666666",
+        "sessionId": "33333333-4444-4555-8666-777777777777",
+        "status": status,
+        "createdAt": "2026-11-28T10:00:00Z"
+    })
+}
+
+/// Retries with 1–5 ms backoff, so that retried cases take no time.
+pub fn fast_retry(max_retries: u32) -> RetryConfig {
+    RetryConfig::default()
+        .max_retries(max_retries)
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(5))
+}
+
+/// Generous timeouts: for cases that expect an answer, on a loaded machine.
+pub fn generous_timeouts() -> TimeoutConfig {
+    TimeoutConfig::default()
+        .connect(Duration::from_secs(5))
+        .attempt(Duration::from_secs(10))
+        .overall(Duration::from_secs(20))
+}
+
+/// A client for `base_url` with key [`KEY`], `retry` and `timeouts`.
+pub fn client(base_url: &str, retry: RetryConfig, timeouts: TimeoutConfig) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(base_url)
+        .retry(retry)
+        .timeouts(timeouts)
+        .build()
+        .expect("a loopback client builds")
+}
