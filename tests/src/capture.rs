@@ -1,18 +1,28 @@
-//! Capturing `tracing` output: every span and event at TRACE, formatted into a shared buffer, and a
-//! count of the client's attempts (its `bb_api.request` spans) and retries (`retrying` events).
+//! Capturing `tracing` output: every span and event at TRACE, formatted into a buffer, and a count
+//! of the client's attempts (its `bb_api.request` spans) and retries (`retrying` events).
 //!
-//! The subscriber is the current thread's default while the returned guard lives, so use it from a
-//! current-thread runtime (`#[tokio::test]`'s default), where every task of the test is polled on
-//! the test's thread.
+//! One global subscriber (installed on first use) formats everything at TRACE and hands it to the
+//! capture of the thread it happens on, if that thread has one. A global subscriber rather than a
+//! thread-local default: with per-thread defaults, tests running in parallel race on tracing's
+//! global callsite-interest cache and a capture can miss spans. Use it from a current-thread
+//! runtime (`#[tokio::test]`'s default), where every task of a test is polled on the test's thread.
 
+use std::cell::RefCell;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 
-use tracing::subscriber::DefaultGuard;
 use tracing::{Event, Subscriber, span};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::{EnvFilter, Layer, fmt};
+
+thread_local! {
+    static CURRENT: RefCell<Option<Captured>> = const { RefCell::new(None) };
+}
+
+fn current() -> Option<Captured> {
+    CURRENT.with(|c| c.borrow().clone())
+}
 
 /// What was captured; cheap to clone, read it any time.
 #[derive(Clone, Default)]
@@ -42,30 +52,45 @@ impl Captured {
     }
 }
 
-/// Captures at TRACE, from every target (the client's, reqwest's, hyper's…), on this thread until
-/// the guard is dropped.
-pub fn capture() -> (Captured, DefaultGuard) {
-    let captured = Captured::default();
-    let writer = BufWriter(Arc::clone(&captured.text));
-    let fmt_layer = fmt::layer()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_target(true)
-        .with_span_events(fmt::format::FmtSpan::FULL);
-    let subscriber = tracing_subscriber::registry()
-        .with(EnvFilter::new("trace"))
-        .with(fmt_layer)
-        .with(Counter(captured.clone()));
-    let guard = tracing::subscriber::set_default(subscriber);
-    (captured, guard)
+/// Ends the capture on drop.
+pub struct CaptureGuard(());
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.borrow_mut().take());
+    }
 }
 
-#[derive(Clone)]
-struct BufWriter(Arc<Mutex<Vec<u8>>>);
+/// Captures at TRACE, from every target (the client's, reqwest's, hyper's…), on this thread until
+/// the guard is dropped.
+pub fn capture() -> (Captured, CaptureGuard) {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let fmt_layer = fmt::layer()
+            .with_writer(|| ThreadWriter)
+            .with_ansi(false)
+            .with_target(true)
+            .with_span_events(fmt::format::FmtSpan::FULL);
+        let subscriber = tracing_subscriber::registry()
+            .with(EnvFilter::new("trace"))
+            .with(fmt_layer)
+            .with(Counter);
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global tracing subscriber in the test binaries");
+    });
+    let captured = Captured::default();
+    CURRENT.with(|c| *c.borrow_mut() = Some(captured.clone()));
+    (captured, CaptureGuard(()))
+}
 
-impl io::Write for BufWriter {
+/// Writes into the current thread's capture, or nowhere.
+struct ThreadWriter;
+
+impl io::Write for ThreadWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if let Ok(mut text) = self.0.lock() {
+        if let Some(captured) = current()
+            && let Ok(mut text) = captured.text.lock()
+        {
             text.extend_from_slice(buf);
         }
         Ok(buf.len())
@@ -76,20 +101,24 @@ impl io::Write for BufWriter {
     }
 }
 
-struct Counter(Captured);
+struct Counter;
 
 impl<S: Subscriber> Layer<S> for Counter {
     fn on_new_span(&self, attrs: &span::Attributes<'_>, _: &span::Id, _: Context<'_, S>) {
-        if attrs.metadata().name() == "bb_api.request" {
-            self.0.attempts.fetch_add(1, Ordering::SeqCst);
+        if attrs.metadata().name() == "bb_api.request"
+            && let Some(captured) = current()
+        {
+            captured.attempts.fetch_add(1, Ordering::SeqCst);
         }
     }
 
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
         let mut visitor = MessageIs("retrying", false);
         event.record(&mut visitor);
-        if visitor.1 {
-            self.0.retries.fetch_add(1, Ordering::SeqCst);
+        if visitor.1
+            && let Some(captured) = current()
+        {
+            captured.retries.fetch_add(1, Ordering::SeqCst);
         }
     }
 }

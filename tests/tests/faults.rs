@@ -588,18 +588,16 @@ fn huge(status: u16, declare_length: bool) -> Script {
         .then(Step::Stream { len: FIFTY_MB })
 }
 
-/// The client gave up on the body: the server's writes failed before the end, well short of it.
+/// The client gave up on the body: the server's writes failed (the client closed the connection)
+/// before the end. How far they got depends on the kernel's socket buffers (on Linux, autotuned
+/// receive buffers can take tens of MB), so only "not to the end" is asserted.
 async fn assert_not_read_whole(server: &FaultServer) {
     let failed = server
         .wait_until(Duration::from_secs(10), FaultServer::stream_write_failed)
         .await;
     assert!(failed, "the server's writes never failed");
     assert_eq!(server.streams_completed(), 0);
-    assert!(
-        server.bytes_streamed() < FIFTY_MB / 2,
-        "{} bytes written",
-        server.bytes_streamed()
-    );
+    assert!(server.bytes_streamed() < FIFTY_MB);
 }
 
 #[tokio::test]
