@@ -668,3 +668,21 @@ fn response_helper_frames_a_body() {
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}"
     );
 }
+
+/// An error body cut short (the connection closes 20 bytes into 300) still leaves the status and
+/// what was read, marked truncated.
+#[tokio::test]
+async fn error_body_cut_short_keeps_what_was_read() {
+    let mut bytes = head(500, &[JSON, ("content-length", "300")]);
+    bytes.extend_from_slice(br#"{"message": "overload"#);
+    let server = FaultServer::start([Script::new()
+        .then(Step::ReadRequest)
+        .then(Step::Write(bytes))
+        .then(Step::Close)])
+    .await;
+    let client = client(&server.base_url(), fast_retry(2), generous_timeouts());
+    let e = expect_api(invoke(&client).await, 500);
+    assert_eq!(e.body.as_str(), r#"{"message": "overload"#);
+    assert!(e.body.is_truncated());
+    assert_eq!(server.connections(), 1);
+}

@@ -309,3 +309,22 @@ fn credentials_in_the_base_url_are_refused_and_not_echoed() {
     ));
     assert_clean("the error", &format!("{err} {err:?}"));
 }
+
+/// Validation refuses credentials in a proxy URL without echoing it, but `Debug` of the builder
+/// (and of an `Invoke` holding it) prints the URL as given.
+#[test]
+#[ignore = "known bug: ExternalProxy derives Debug and prints a server URL's embedded password; \
+            fix in proxy.rs with a Debug that drops the URL's userinfo"]
+fn a_password_in_a_proxy_url_is_not_shown_by_debug() {
+    let session = SessionCreateParams::builder().proxies([Proxy::external(
+        "http://user:SECRET-7d1e9c@proxy.internal:8080",
+    )]);
+    let client = client("http://127.0.0.1:9", fast_retry(0), generous_timeouts());
+    let invoke = client
+        .functions()
+        .invoke(FUNCTION_ID)
+        .session(session.clone());
+    let err = invoke.prepare().expect_err("credentials in the URL");
+    assert_clean("the validation error", &format!("{err} {err:?}"));
+    assert_clean("Debug", &format!("{session:?} {invoke:?}"));
+}
