@@ -188,12 +188,13 @@ impl BodySnippet {
     /// Keeps at most [`Self::MAX_BYTES`] of `bytes`; `more` says the body went on past `bytes`.
     pub(crate) fn new(bytes: &[u8], more: bool, secrets: &[&str]) -> Self {
         let cut = bytes.len().min(Self::MAX_BYTES);
+        let truncated = more || cut < bytes.len();
         let mut text = String::from_utf8_lossy(&bytes[..cut]).into_owned();
         crate::secret::scrub(&mut text, secrets);
-        Self {
-            text,
-            truncated: more || cut < bytes.len(),
+        if truncated {
+            redact_cut_secret(&mut text, secrets);
         }
+        Self { text, truncated }
     }
 
     /// The snippet's text.
@@ -219,6 +220,31 @@ impl fmt::Display for BodySnippet {
             f.write_str(" …(truncated)")?;
         }
         Ok(())
+    }
+}
+
+/// Redacts the end of a cut-off `text` where it is the start of a secret (raw or JSON-escaped): a
+/// secret straddling the cut is not whole, so [`crate::secret::scrub`] cannot find it, but its
+/// first part must not be kept either.
+fn redact_cut_secret(text: &mut String, secrets: &[&str]) {
+    // A character split by the cut shows as U+FFFD: it may be part of a secret, and is noise anyway.
+    if text.ends_with('\u{FFFD}') {
+        text.truncate(text.len() - '\u{FFFD}'.len_utf8());
+    }
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        let escaped = serde_json::to_string(secret)
+            .ok()
+            .map(|quoted| quoted[1..quoted.len() - 1].to_owned());
+        for form in std::iter::once(*secret).chain(escaped.as_deref()) {
+            let longest = (1..form.len())
+                .rev()
+                .filter(|&k| form.is_char_boundary(k))
+                .find(|&k| text.ends_with(&form[..k]));
+            if let Some(k) = longest {
+                text.truncate(text.len() - k);
+                text.push_str("[REDACTED]");
+            }
+        }
     }
 }
 
@@ -274,4 +300,31 @@ pub enum ConfigError {
     /// The HTTP client could not be built.
     #[error("could not build the HTTP client: {0}")]
     HttpClient(#[source] reqwest::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_cut_by_the_limit_is_redacted() {
+        let mut body = vec![b'x'; BodySnippet::MAX_BYTES - 6];
+        body.extend_from_slice(b"key-0123456789 and more");
+        let snippet = BodySnippet::new(&body, false, &["key-0123456789"]);
+        assert!(snippet.is_truncated());
+        assert!(snippet.as_str().ends_with("xx[REDACTED]"), "{snippet}");
+        assert!(!snippet.as_str().contains("key-01"), "{snippet}");
+
+        // JSON-escaped, and cut inside the escape.
+        let mut body = vec![b'x'; BodySnippet::MAX_BYTES - 3];
+        body.extend_from_slice(br#"a\"b-secret"#);
+        let snippet = BodySnippet::new(&body, true, &["a\"b-secret"]);
+        assert!(snippet.as_str().ends_with("x[REDACTED]"), "{snippet}");
+
+        // Not cut: nothing to redact at the end, whole secrets are scrubbed as before.
+        let snippet = BodySnippet::new(b"ends with key-", false, &["key-0123456789"]);
+        assert_eq!(snippet.as_str(), "ends with key-");
+        let snippet = BodySnippet::new(b"a key-0123456789 b", false, &["key-0123456789"]);
+        assert_eq!(snippet.as_str(), "a [REDACTED] b");
+    }
 }

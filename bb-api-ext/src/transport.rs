@@ -164,10 +164,12 @@ impl Inner {
 
         if !status.is_success() {
             let retry_after = retry::retry_after(response.headers(), SystemTime::now());
-            // A failed read of an error body still leaves the status: keep what was read.
-            let (bytes, more) = read_at_most(&mut response, ERROR_BODY_LIMIT)
+            // A failed read of an error body still leaves the status: keep what was read, marked
+            // as cut short.
+            let mut bytes = Vec::new();
+            let more = read_into(&mut response, ERROR_BODY_LIMIT, &mut bytes)
                 .await
-                .unwrap_or_default();
+                .unwrap_or(true);
             let error = ApiError {
                 operation: op.id,
                 status: status.as_u16(),
@@ -247,15 +249,26 @@ async fn read_at_most(
     limit: usize,
 ) -> Result<(Vec<u8>, bool), reqwest::Error> {
     let mut buf = Vec::new();
+    let more = read_into(response, limit, &mut buf).await?;
+    Ok((buf, more))
+}
+
+/// Reads up to `limit` bytes of the body into `buf`, which keeps what was read if reading fails;
+/// `true` when the body goes on past them.
+async fn read_into(
+    response: &mut Response,
+    limit: usize,
+    buf: &mut Vec<u8>,
+) -> Result<bool, reqwest::Error> {
     while let Some(chunk) = response.chunk().await? {
         let room = limit - buf.len();
         if chunk.len() > room {
             buf.extend_from_slice(&chunk[..room]);
-            return Ok((buf, true));
+            return Ok(true);
         }
         buf.extend_from_slice(&chunk);
     }
-    Ok((buf, false))
+    Ok(false)
 }
 
 fn request_id(headers: &HeaderMap) -> Option<String> {

@@ -54,18 +54,34 @@ pub fn client(base_url: &str) -> Client {
     )
 }
 
-/// A client for `base_url` with the test key, short timeouts and the given retries.
-pub fn client_with(base_url: &str, retry: RetryConfig) -> Client {
+/// Retries with 1–5 ms backoff, so that retried cases take no time.
+pub fn fast_retry(max_retries: u32) -> RetryConfig {
+    RetryConfig::default()
+        .max_retries(max_retries)
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(5))
+}
+
+/// Generous timeouts: for cases that expect an answer, on a loaded machine.
+pub fn generous_timeouts() -> TimeoutConfig {
+    TimeoutConfig::default()
+        .connect(Duration::from_secs(5))
+        .attempt(Duration::from_secs(10))
+        .overall(Duration::from_secs(20))
+}
+
+/// A client for `base_url` with key [`KEY`], `retry` and `timeouts`.
+pub fn client_custom(base_url: &str, retry: RetryConfig, timeouts: TimeoutConfig) -> Client {
     Client::builder()
         .api_key(KEY)
         .base_url(base_url)
-        .timeouts(
-            TimeoutConfig::default()
-                .connect(Duration::from_secs(2))
-                .attempt(Duration::from_secs(5))
-                .overall(Duration::from_secs(10)),
-        )
         .retry(retry)
+        .timeouts(timeouts)
         .build()
-        .expect("a client for a loopback URL builds")
+        .expect("a loopback client builds")
+}
+
+/// A client for `base_url` with the test key, short timeouts and the given retries.
+pub fn client_with(base_url: &str, retry: RetryConfig) -> Client {
+    client_custom(base_url, retry, generous_timeouts())
 }
