@@ -250,6 +250,8 @@ impl ClientBuilder {
 
     /// Uses this `reqwest::Client` (its pool, proxy and TLS settings) instead of building one. Its
     /// own connect timeout applies; the attempt and overall timeouts still apply per request.
+    /// Build it with `redirect(reqwest::redirect::Policy::none())`: reqwest's default policy would
+    /// forward the `X-BB-API-Key` header to any origin a redirect names.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -279,6 +281,9 @@ impl ClientBuilder {
                 let http = reqwest::Client::builder()
                     .user_agent(USER_AGENT)
                     .connect_timeout(self.timeouts.connect_value())
+                    // The API does not redirect, and reqwest would carry X-BB-API-Key (not a
+                    // standard credential header) to whatever origin a redirect names.
+                    .redirect(reqwest::redirect::Policy::none())
                     .pool_idle_timeout(Duration::from_secs(60))
                     .build()
                     .map_err(ConfigError::HttpClient)?;
