@@ -71,6 +71,11 @@ impl Plain {
         })
     }
 
+    /// The request URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Serializes the body the way a hand-written call would, per call.
     pub fn body(params: &Value) -> Bytes {
         let body = Body {
