@@ -49,6 +49,8 @@ pub(crate) struct Inner {
     pub(crate) user_agent: Option<HeaderValue>,
     /// The base URL without a trailing slash.
     pub(crate) base_url: String,
+    /// The same, parsed once, so request URLs are built without parsing again.
+    pub(crate) base: reqwest::Url,
     pub(crate) timeouts: TimeoutConfig,
     pub(crate) retry: RetryConfig,
     pub(crate) max_response_bytes: usize,
@@ -271,6 +273,7 @@ impl ClientBuilder {
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             self.allow_insecure_http,
         )?;
+        let base = parse_base(&base_url)?;
 
         let user_agent = HeaderValue::from_static(USER_AGENT);
         let (http, user_agent) = match self.http {
@@ -297,6 +300,7 @@ impl ClientBuilder {
                 api_key_header,
                 user_agent,
                 base_url,
+                base,
                 timeouts: self.timeouts,
                 retry: self.retry,
                 max_response_bytes: self
@@ -347,6 +351,40 @@ fn check_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Config
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+/// The checked base URL as a [`reqwest::Url`] that request paths can be appended to.
+fn parse_base(base_url: &str) -> Result<reqwest::Url, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidBaseUrl {
+        url: base_url.to_owned(),
+        reason,
+    };
+    let base = reqwest::Url::parse(base_url).map_err(|e| invalid(e.to_string()))?;
+    if base.cannot_be_a_base() {
+        return Err(invalid("it cannot have a path".to_owned()));
+    }
+    Ok(base)
+}
+
+impl Inner {
+    /// `{base_url}/{segments joined by /}`, each segment percent-encoded: the base URL is cloned,
+    /// not parsed again (reqwest would parse a URL given as text on every request).
+    pub(crate) fn endpoint(&self, segments: &[&str]) -> Result<reqwest::Url, ConfigError> {
+        let mut url = self.base.clone();
+        match url.path_segments_mut() {
+            Ok(mut path) => {
+                path.pop_if_empty().extend(segments);
+            }
+            // Not for an http(s) URL with a host, which `build` checked.
+            Err(()) => {
+                return Err(ConfigError::InvalidBaseUrl {
+                    url: self.base_url.clone(),
+                    reason: "it cannot have a path".to_owned(),
+                });
+            }
+        }
+        Ok(url)
+    }
+}
+
 /// The URL for an error message, with any userinfo dropped.
 fn shown_url(raw: &str) -> String {
     match raw.rsplit_once('@') {
@@ -376,6 +414,35 @@ mod tests {
                 check_base_url(raw, false).ok().as_deref(),
                 Some(want),
                 "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn endpoints_match_the_base_url_text() {
+        for base in [
+            "https://api.browserbase.com",
+            "https://api.browserbase.com/",
+            "https://gw.example.com/bb/",
+            "https://gw.example.com/bb//",
+            "https://gw.example.com/a%20b/",
+            "http://127.0.0.1:8080/",
+            "http://[::1]:9",
+        ] {
+            let client = Client::builder()
+                .api_key("k")
+                .base_url(base)
+                .build()
+                .expect("valid base URL");
+            let id = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+            let url = client
+                .inner
+                .endpoint(&["v1", "functions", id, "invoke"])
+                .expect("an endpoint");
+            assert_eq!(
+                url.as_str(),
+                format!("{}/v1/functions/{id}/invoke", client.base_url()),
+                "{base}"
             );
         }
     }

@@ -164,50 +164,38 @@ impl Invoke {
 
     /// Validates everything in one pass and serializes the request body once. Sends nothing.
     pub fn prepare(&self) -> Result<PreparedInvoke, Error> {
-        let mut v = Validator::new();
-        let function_id = v.field("id", |v| self.function_id.check(v));
-        if let Some(params) = &self.params {
-            v.field("params", |v| check_params(v, params));
-        }
-        let session = self.session.clone().map(|mut s| {
-            v.field("sessionCreateParams", |v| s.check(v));
-            s
-        });
-        v.finish(())?;
-        let session = match session {
-            Some(s) => Some(SessionCreateParams::try_from(s)?),
-            None => None,
-        };
-        let params = match &self.params {
-            Some(Ok(bytes)) => Some(bytes.as_slice()),
-            _ => None,
-        };
-        let body = encode_body(params, session.as_ref())?;
-        let url = format!(
-            "{}/v1/functions/{function_id}/invoke",
-            self.client.inner.base_url
-        );
-        Ok(PreparedInvoke {
-            client: self.client.clone(),
-            function_id,
-            url,
-            body,
-            session,
-            max_wait: self.max_wait,
-            poll: self.poll,
-        })
+        prepare(
+            self.client.clone(),
+            &self.function_id,
+            self.params.as_ref(),
+            self.session.clone(),
+            self.max_wait,
+            self.poll,
+        )
+    }
+
+    /// [`Self::prepare`] without copying the session settings or the client handle.
+    fn into_prepared(self) -> Result<PreparedInvoke, Error> {
+        prepare(
+            self.client,
+            &self.function_id,
+            self.params.as_ref(),
+            self.session,
+            self.max_wait,
+            self.poll,
+        )
     }
 
     /// Validates, then sends the invocation; returns it as accepted (usually `PENDING`).
     pub async fn send(self) -> Result<Invocation, Error> {
-        self.prepare()?.send().await
+        self.into_prepared()?.send().await
     }
 
     /// Validates, sends, then polls until the invocation ends. `COMPLETED` returns the invocation;
     /// `FAILED` is [`Error::InvocationFailed`] with the cause; no end by the deadline is
     /// [`Error::WaitTimeout`] with the invocation last seen.
     pub async fn send_and_wait(self) -> Result<Invocation, Error> {
-        self.prepare()?.send_and_wait().await
+        self.into_prepared()?.send_and_wait().await
     }
 }
 
@@ -218,6 +206,53 @@ impl IntoFuture for Invoke {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
+}
+
+/// One validation pass over the whole request (every violation reported together), then the body
+/// serialized once and the URL built from the already-parsed base URL.
+fn prepare(
+    client: Client,
+    function_id: &IdInput,
+    params: Option<&Result<Vec<u8>, String>>,
+    session: Option<SessionCreateParamsBuilder>,
+    max_wait: Option<Duration>,
+    poll: PollSchedule,
+) -> Result<PreparedInvoke, Error> {
+    let mut v = Validator::new();
+    let function_id = v.field("id", |v| function_id.check(v));
+    if let Some(params) = params {
+        v.field("params", |v| check_params(v, params));
+    }
+    // `build` checks the session under the same `sessionCreateParams` path; its violations join
+    // the others in order, and a valid session is checked only once.
+    let session = match session.map(SessionCreateParamsBuilder::build) {
+        None => None,
+        Some(Ok(session)) => Some(session),
+        Some(Err(errors)) => {
+            for e in errors.violations() {
+                v.field(e.path(), |v| v.fail(e.rule()));
+            }
+            None
+        }
+    };
+    v.finish(())?;
+    let params = match params {
+        Some(Ok(bytes)) => Some(bytes.as_slice()),
+        _ => None,
+    };
+    let body = encode_body(params, session.as_ref())?;
+    let mut id = Uuid::encode_buffer();
+    let id = function_id.hyphenated().encode_lower(&mut id);
+    let url = client.inner.endpoint(&["v1", "functions", id, "invoke"])?;
+    Ok(PreparedInvoke {
+        client,
+        function_id,
+        url,
+        body,
+        session,
+        max_wait,
+        poll,
+    })
 }
 
 fn check_params(v: &mut Validator, params: &Result<Vec<u8>, String>) {
@@ -266,7 +301,7 @@ fn encode_body(
 pub struct PreparedInvoke {
     client: Client,
     function_id: Uuid,
-    url: String,
+    url: reqwest::Url,
     body: Bytes,
     session: Option<SessionCreateParams>,
     max_wait: Option<Duration>,
@@ -291,7 +326,7 @@ impl PreparedInvoke {
 
     /// The request URL.
     pub fn url(&self) -> &str {
-        &self.url
+        self.url.as_str()
     }
 
     /// The exact JSON body. It holds proxy passwords if any were set: log [`Self::redacted_body`].
@@ -320,8 +355,15 @@ impl PreparedInvoke {
     /// client's [`crate::RetryConfig`] says otherwise.
     pub async fn send(&self) -> Result<Invocation, Error> {
         let inner = &self.client.inner;
-        let mut secrets: Vec<&str> = vec![inner.api_key.expose()];
-        secrets.extend(self.secrets());
+        let key = inner.api_key.expose();
+        let mut proxy_passwords = self.secrets().peekable();
+        if proxy_passwords.peek().is_none() {
+            // The usual case: only the key to keep out of errors, and no list to allocate.
+            return inner
+                .call(&FUNCTIONS_INVOKE, &self.url, Some(&self.body), &[key])
+                .await;
+        }
+        let secrets: Vec<&str> = std::iter::once(key).chain(proxy_passwords).collect();
         inner
             .call(&FUNCTIONS_INVOKE, &self.url, Some(&self.body), &secrets)
             .await
@@ -343,5 +385,66 @@ impl PreparedInvoke {
             .poll_schedule(self.poll)
             .starting_from(invocation)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::BrowserSettings;
+
+    fn client() -> Client {
+        Client::builder()
+            .api_key("k")
+            .base_url("https://gw.example.com/bb/")
+            .build()
+            .expect("client")
+    }
+
+    #[test]
+    fn every_violation_in_one_pass_in_request_order() {
+        let err = client()
+            .functions()
+            .invoke("not-a-uuid")
+            .params([1, 2])
+            .session(
+                SessionCreateParams::builder()
+                    .timeout_secs(30)
+                    .browser_settings(BrowserSettings::new().viewport(0, 720)),
+            )
+            .prepare()
+            .expect_err("invalid");
+        let Error::Validation(errors) = err else {
+            panic!("{err:?}");
+        };
+        let paths: Vec<&str> = errors.paths().collect();
+        assert_eq!(
+            paths,
+            [
+                "id",
+                "params",
+                "sessionCreateParams.browserSettings.viewport.width",
+                "sessionCreateParams.timeout",
+            ]
+        );
+    }
+
+    #[test]
+    fn prepared_url_and_body() {
+        let prepared = client()
+            .functions()
+            .invoke("6F1C2D3E-4A5B-4C6D-8E9F-0A1B2C3D4E5F")
+            .params(serde_json::json!({"a": 1}))
+            .session(SessionCreateParams::builder().timeout_secs(300))
+            .prepare()
+            .expect("valid");
+        assert_eq!(
+            prepared.url(),
+            "https://gw.example.com/bb/v1/functions/6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f/invoke"
+        );
+        assert_eq!(
+            prepared.body(),
+            br#"{"params":{"a":1},"sessionCreateParams":{"timeout":300}}"#
+        );
     }
 }

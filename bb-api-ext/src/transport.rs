@@ -6,8 +6,10 @@ use std::time::{Duration, SystemTime};
 
 use backon::Retryable;
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
-use reqwest::{Method, Response, StatusCode};
+use reqwest::header::{
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+};
+use reqwest::{IntoUrl, Method, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -37,11 +39,39 @@ pub(crate) const INVOCATIONS_GET: Operation = Operation {
     idempotent: true,
 };
 
-const API_KEY_HEADER: &str = "x-bb-api-key";
+// Header names as constants: a `&str` name is parsed and checked again on every use.
+const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-bb-api-key");
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
-const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-bb-request-id"];
+const REQUEST_ID_HEADERS: [HeaderName; 3] = [
+    HeaderName::from_static("x-request-id"),
+    HeaderName::from_static("request-id"),
+    HeaderName::from_static("x-bb-request-id"),
+];
 /// Bytes read from an unsuccessful response: enough for a snippet, never the whole of a huge body.
 const ERROR_BODY_LIMIT: usize = BodySnippet::MAX_BYTES;
+
+/// A request URL: text, parsed by reqwest on every attempt, or a [`Url`] parsed once and cloned.
+pub(crate) trait RequestUrl {
+    fn request_url(&self) -> impl IntoUrl;
+}
+
+impl RequestUrl for str {
+    fn request_url(&self) -> impl IntoUrl {
+        self
+    }
+}
+
+impl RequestUrl for String {
+    fn request_url(&self) -> impl IntoUrl {
+        self.as_str()
+    }
+}
+
+impl RequestUrl for Url {
+    fn request_url(&self) -> impl IntoUrl {
+        self.clone()
+    }
+}
 
 impl Inner {
     /// Runs `op` against `url` under the retry policy and the overall timeout, and decodes the
@@ -49,7 +79,7 @@ impl Inner {
     pub(crate) async fn call<T: DeserializeOwned>(
         &self,
         op: &Operation,
-        url: &str,
+        url: &(impl RequestUrl + ?Sized),
         body: Option<&Bytes>,
         secrets: &[&str],
     ) -> Result<T, Error> {
@@ -89,7 +119,7 @@ impl Inner {
     async fn attempt<T: DeserializeOwned>(
         &self,
         op: &Operation,
-        url: &str,
+        url: &(impl RequestUrl + ?Sized),
         body: Option<&Bytes>,
         secrets: &[&str],
         deadline: Instant,
@@ -120,10 +150,9 @@ impl Inner {
 
             let mut request = self
                 .http
-                .request(op.method.clone(), url)
+                .request(op.method.clone(), url.request_url())
                 .header(API_KEY_HEADER, self.api_key_header.clone())
-                .header(ACCEPT, JSON)
-                .timeout(limit);
+                .header(ACCEPT, JSON);
             if let Some(ua) = &self.user_agent {
                 request = request.header(USER_AGENT, ua.clone());
             }
@@ -131,10 +160,18 @@ impl Inner {
                 request = request.header(CONTENT_TYPE, JSON).body(body.clone());
             }
 
-            let result = match request.send().await {
-                Ok(response) => self.read(op, response, secrets, kind).await,
-                Err(e) => Err(transport_error(e, kind, self.timeouts.connect_value())),
+            // One timer around sending and reading the whole body. (reqwest's per-request
+            // `timeout` would do the same with a boxed timer, a request extension map and a
+            // wrapped body, on every call.)
+            let exchange = async {
+                match request.send().await {
+                    Ok(response) => self.read(op, response, secrets, kind).await,
+                    Err(e) => Err(transport_error(e, kind, self.timeouts.connect_value())),
+                }
             };
+            let result = tokio::time::timeout(limit, exchange)
+                .await
+                .unwrap_or(Err(Error::Timeout(kind)));
             let span = tracing::Span::current();
             span.record("latency_ms", started.elapsed().as_millis() as u64);
             match &result {
@@ -179,11 +216,8 @@ impl Inner {
             return Err(status_error(status, error, retry_after));
         }
 
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        // A cheap clone (shared bytes); turned into text only for an error.
+        let content_type = response.headers().get(CONTENT_TYPE).cloned();
         let decode_error = |reason: String, bytes: &[u8], more: bool| {
             let mut reason = reason;
             crate::secret::scrub(&mut reason, secrets);
@@ -191,7 +225,10 @@ impl Inner {
                 operation: op.id,
                 status: status.as_u16(),
                 request_id: request_id.clone(),
-                content_type: content_type.clone(),
+                content_type: content_type
+                    .as_ref()
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
                 reason,
                 body: BodySnippet::new(bytes, more, secrets),
             }))
@@ -225,7 +262,9 @@ impl Inner {
                 true,
             ));
         }
-        if let Some(ct) = content_type.as_deref().filter(|ct| !is_json(ct)) {
+        if let Some(ct) = &content_type
+            && !ct.to_str().is_ok_and(is_json)
+        {
             let reason = format!("expected a JSON body, got content-type {ct:?}");
             return Err(decode_error(reason, &bytes, false));
         }
@@ -243,18 +282,42 @@ fn is_json(content_type: &str) -> bool {
             .is_some_and(|(_, suffix)| suffix.eq_ignore_ascii_case("json"))
 }
 
-/// Reads up to `limit` bytes of the body; `true` when the body goes on past them.
+/// Reads up to `limit` bytes of the body; `true` when the body goes on past them. A body that
+/// arrives in one chunk (the usual case for a small JSON answer) is returned without a copy.
 async fn read_at_most(
     response: &mut Response,
     limit: usize,
-) -> Result<(Vec<u8>, bool), reqwest::Error> {
-    let mut buf = Vec::new();
-    let more = read_into(response, limit, &mut buf).await?;
-    Ok((buf, more))
+) -> Result<(Bytes, bool), reqwest::Error> {
+    let Some(first) = response.chunk().await? else {
+        return Ok((Bytes::new(), false));
+    };
+    if first.len() > limit {
+        return Ok((first.slice(..limit), true));
+    }
+    let Some(second) = response.chunk().await? else {
+        return Ok((first, false));
+    };
+    let expected = response
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0);
+    let mut buf = Vec::with_capacity((first.len() + second.len()).max(expected).min(limit));
+    buf.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
+        let room = limit - buf.len();
+        if chunk.len() > room {
+            buf.extend_from_slice(&chunk[..room]);
+            return Ok((Bytes::from(buf), true));
+        }
+        buf.extend_from_slice(&chunk);
+        next = response.chunk().await?;
+    }
+    Ok((Bytes::from(buf), false))
 }
 
 /// Reads up to `limit` bytes of the body into `buf`, which keeps what was read if reading fails;
-/// `true` when the body goes on past them.
+/// `true` when the body goes on past them. For error bodies, where a cut-short snippet still helps.
 async fn read_into(
     response: &mut Response,
     limit: usize,
@@ -274,7 +337,7 @@ async fn read_into(
 fn request_id(headers: &HeaderMap) -> Option<String> {
     REQUEST_ID_HEADERS.iter().find_map(|name| {
         headers
-            .get(*name)
+            .get(name)
             .and_then(|v| v.to_str().ok())
             .map(|v| v.chars().take(128).collect())
     })
@@ -345,5 +408,133 @@ mod tests {
         ] {
             assert!(!is_json(bad), "{bad}");
         }
+    }
+
+    /// A one-connection HTTP server on 127.0.0.1 that reads the request head, writes `parts` with a
+    /// short pause between them, then holds the connection open (at most `hold`).
+    async fn script(parts: Vec<Vec<u8>>, hold: Duration) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("local address");
+        tokio::spawn(async move {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let mut head = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Bounded: the request head is small; stop at its end or after 64 KiB.
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            for part in parts {
+                if stream.write_all(&part).await.is_err() {
+                    return;
+                }
+                let _ = stream.flush().await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            tokio::time::sleep(hold).await;
+        });
+        format!("http://{addr}")
+    }
+
+    const INVOCATION: &str = r#"{"id":"00000000-0000-4000-8000-000000000003","status":"PENDING","functionId":"6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f","versionId":"00000000-0000-4000-8000-000000000002","projectId":"00000000-0000-4000-8000-000000000001","sessionId":"00000000-0000-4000-8000-000000000004","createdAt":"2025-01-01T00:00:00Z"}"#;
+
+    fn client(base_url: &str, timeouts: crate::TimeoutConfig, max_bytes: usize) -> crate::Client {
+        crate::Client::builder()
+            .api_key("test-key")
+            .base_url(base_url)
+            .timeouts(timeouts)
+            .retry(crate::RetryConfig::disabled())
+            .max_response_bytes(max_bytes)
+            .build()
+            .expect("client")
+    }
+
+    async fn invoke(client: &crate::Client) -> Result<crate::Invocation, Error> {
+        client
+            .functions()
+            .invoke("6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f")
+            .send()
+            .await
+    }
+
+    fn chunked(chunks: &[&str]) -> Vec<Vec<u8>> {
+        let mut parts = vec![
+            b"HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+                .to_vec(),
+        ];
+        for c in chunks {
+            parts.push(format!("{:x}\r\n{c}\r\n", c.len()).into_bytes());
+        }
+        parts.push(b"0\r\n\r\n".to_vec());
+        parts
+    }
+
+    #[tokio::test]
+    async fn no_answer_is_an_attempt_timeout() {
+        let url = script(Vec::new(), Duration::from_secs(10)).await;
+        let t = crate::TimeoutConfig::default().attempt(Duration::from_millis(100));
+        let err = invoke(&client(&url, t, 1024)).await.expect_err("times out");
+        assert!(
+            matches!(err, Error::Timeout(TimeoutKind::Attempt(_))),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stalled_body_is_an_attempt_timeout() {
+        let head = b"HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n{\"id\"".to_vec();
+        let url = script(vec![head], Duration::from_secs(10)).await;
+        let t = crate::TimeoutConfig::default().attempt(Duration::from_millis(150));
+        let err = invoke(&client(&url, t, 1024)).await.expect_err("times out");
+        assert!(
+            matches!(err, Error::Timeout(TimeoutKind::Attempt(_))),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_overall_limit_shorter_than_an_attempt_is_reported_as_overall() {
+        let url = script(Vec::new(), Duration::from_secs(10)).await;
+        let t = crate::TimeoutConfig::default().overall(Duration::from_millis(100));
+        let err = invoke(&client(&url, t, 1024)).await.expect_err("times out");
+        assert!(
+            matches!(err, Error::Timeout(TimeoutKind::Overall(_))),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_in_several_chunks_decodes() {
+        let (a, b) = INVOCATION.split_at(INVOCATION.len() / 2);
+        let url = script(chunked(&[a, b]), Duration::ZERO).await;
+        let invocation = invoke(&client(&url, crate::TimeoutConfig::default(), 1024))
+            .await
+            .expect("decodes");
+        assert_eq!(
+            invocation.id.to_string(),
+            "00000000-0000-4000-8000-000000000003"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_chunked_body_over_the_limit_is_a_decode_error() {
+        let (a, b) = INVOCATION.split_at(INVOCATION.len() / 2);
+        let url = script(chunked(&[a, b]), Duration::ZERO).await;
+        let limit = INVOCATION.len() - 10;
+        let err = invoke(&client(&url, crate::TimeoutConfig::default(), limit))
+            .await
+            .expect_err("over the limit");
+        let Error::Decode(decode) = &err else {
+            panic!("{err:?}");
+        };
+        assert!(decode.reason.contains("over the client's limit"), "{err:?}");
+        assert!(decode.body.is_truncated(), "{err:?}");
     }
 }

@@ -1,0 +1,426 @@
+//! Criterion benchmarks for the ext client, with a plain `reqwest` call as the floor.
+//!
+//! ```text
+//! cargo bench -p bb-api-ext --bench invoke                 # everything
+//! cargo bench -p bb-api-ext --bench invoke -- roundtrip    # one group
+//! ```
+//!
+//! - `request/*`: build + validate + serialize an invocation request (no I/O).
+//! - `decode/*`: decode an `Invocation` response body.
+//! - `roundtrip_seq/*`: one invoke at a time against the local stand-in (fixed mode) on 127.0.0.1,
+//!   through the ext client and through a plain hand-written `reqwest` call sending the same bytes;
+//!   the ratio of the two is the ext layer's overhead.
+//! - `roundtrip_c16/*`: 16 concurrent invokes on one shared client, the same comparison.
+//! - `roundtrip_ab/{seq,c16}` (printed after criterion's output, not a criterion benchmark): the
+//!   same two comparisons measured paired: alternating blocks of ext and plain calls, the ratio
+//!   taken per pair of blocks, the median and quartiles of those ratios reported. On a shared,
+//!   noisy machine this is the figure to quote: load that comes and goes hits both sides of each
+//!   pair, where separate criterion runs seconds apart can drift by more than the overhead.
+//!
+//! Clients and stand-in share one current-thread Tokio runtime: no thread hand-offs per call, so
+//! what remains is the HTTP exchange itself (both sides of it) plus the client layer under test,
+//! which makes the ratio as sensitive to that layer as an in-process floor can be.
+
+#[path = "../examples/support/plain.rs"]
+mod plain;
+#[path = "../examples/support/stand_in.rs"]
+mod stand_in;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use bb_api_ext::{
+    BrowserSettings, BrowserSize, Client, Extension, Geolocation, Invocation, Os, Proxy,
+    ProxySettings, SessionCreateParams,
+};
+use criterion::{Criterion, Throughput, criterion_group};
+use plain::{FUNCTION_ID, Plain, TIMEOUT_SECS};
+use serde_json::Value;
+use tokio::runtime::Runtime;
+use tokio::task::JoinSet;
+
+const API_KEY: &str = "bench-key";
+const CONCURRENCY: usize = 16;
+
+/// The stand-in (fixed mode) served by `rt`'s thread whenever a benchmark drives it.
+fn stand_in_on(rt: &Runtime) -> stand_in::StandIn {
+    rt.block_on(stand_in::StandIn::start(stand_in::Options {
+        fixed: true,
+        ..stand_in::Options::default()
+    }))
+    .expect("the stand-in should bind 127.0.0.1")
+}
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("the client runtime should start")
+}
+
+fn client(base_url: &str) -> Client {
+    Client::builder()
+        .api_key(API_KEY)
+        .base_url(base_url)
+        .build()
+        .expect("the ext client should build")
+}
+
+/// The invoke the round-trip benchmarks make: small params and a session timeout.
+async fn ext_invoke(client: &Client, params: &Value) -> Invocation {
+    client
+        .functions()
+        .invoke(FUNCTION_ID)
+        .params(params)
+        .session(SessionCreateParams::builder().timeout_secs(TIMEOUT_SECS))
+        .send()
+        .await
+        .expect("the ext invoke should succeed against the stand-in")
+}
+
+async fn plain_invoke(plain: &Plain, params: &Value) -> Invocation {
+    plain
+        .invoke(params)
+        .await
+        .expect("the plain invoke should succeed against the stand-in")
+}
+
+fn full_request(client: &Client, params: &Value) -> bb_api_ext::PreparedInvoke {
+    client
+        .functions()
+        .invoke(FUNCTION_ID)
+        .params(params)
+        .session(
+            SessionCreateParams::builder()
+                .timeout_secs(600)
+                .extension_id("ext_0123456789")
+                .browser_settings(
+                    BrowserSettings::new()
+                        .context("ctx_0123456789", true)
+                        .viewport(1920, 1080)
+                        .block_ads(true)
+                        .solve_captchas(true)
+                        .record_session(false)
+                        .log_session(true)
+                        .advanced_stealth(true)
+                        .captcha_image_selector("#captcha img")
+                        .captcha_input_selector("#captcha input")
+                        .os(Os::Windows)
+                        .size(BrowserSize::Large)
+                        .extensions([Extension::OnePassword, Extension::BrowserEvents])
+                        .allowed_domains(["example.com", "*.example.org", "news.ycombinator.com"]),
+                )
+                .proxies([
+                    Proxy::from(
+                        Proxy::browserbase()
+                            .geolocation(Geolocation::country("us").state("ny").city("New York"))
+                            .domain_pattern("*.example.com"),
+                    ),
+                    Proxy::from(
+                        Proxy::external("http://proxy.example.net:8080")
+                            .credentials("user", "secret-password")
+                            .domain_pattern("*.example.org"),
+                    ),
+                    Proxy::from(Proxy::none().domain_pattern("*.internal")),
+                ])
+                .proxy_settings(ProxySettings::ca_certificates([
+                    "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9",
+                ]))
+                .user_metadata(serde_json::json!({"team": "growth", "run": 42})),
+        )
+        .prepare()
+        .expect("the full request should be valid")
+}
+
+fn request(c: &mut Criterion) {
+    // No I/O: the base URL is never contacted.
+    let client = client("http://127.0.0.1:9");
+    let params = plain::params();
+    let full_params = serde_json::json!({
+        "url": "https://example.com/search?q=rust",
+        "selectors": {"title": "h1", "items": "ul.results > li", "next": "a[rel=next]"},
+        "limit": 50,
+        "scroll": true,
+        "cookies": [{"name": "consent", "value": "yes", "domain": ".example.com"}],
+    });
+    let mut group = c.benchmark_group("request");
+    group.bench_function("minimal", |b| {
+        b.iter(|| {
+            client
+                .functions()
+                .invoke(black_box(FUNCTION_ID))
+                .params(black_box(&params))
+                .prepare()
+                .expect("the minimal request should be valid")
+        });
+    });
+    group.bench_function("full", |b| {
+        b.iter(|| full_request(&client, black_box(&full_params)));
+    });
+    group.finish();
+}
+
+fn decode(c: &mut Criterion) {
+    let rt = runtime();
+    let stand_in = stand_in_on(&rt);
+    let base = &stand_in.base_url();
+    let plain = Plain::new(base, FUNCTION_ID, API_KEY).expect("plain client");
+    // The exact bytes the stand-in serves: a PENDING invocation from invoke, a COMPLETED one from get.
+    let (pending, completed) = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let pending = http
+            .post(format!("{base}/v1/functions/{FUNCTION_ID}/invoke"))
+            .header("x-bb-api-key", API_KEY)
+            .header("content-type", "application/json")
+            .body(Plain::body(&plain::params()))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .expect("the stand-in should accept the invoke");
+        let pending = pending
+            .bytes()
+            .await
+            .expect("the stand-in should send a body");
+        let id = plain_invoke(&plain, &plain::params()).await.id;
+        let completed = http
+            .get(format!("{base}/v1/functions/invocations/{id}"))
+            .header("x-bb-api-key", API_KEY)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .expect("the stand-in should answer the get");
+        let completed = completed
+            .bytes()
+            .await
+            .expect("the stand-in should send a body");
+        (pending, completed)
+    });
+    let mut group = c.benchmark_group("decode");
+    group.throughput(Throughput::Bytes(pending.len() as u64));
+    group.bench_function("pending", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<Invocation>(black_box(&pending))
+                .expect("the stand-in's invocation should decode")
+        });
+    });
+    group.throughput(Throughput::Bytes(completed.len() as u64));
+    group.bench_function("completed", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<Invocation>(black_box(&completed))
+                .expect("the stand-in's invocation should decode")
+        });
+    });
+    group.finish();
+}
+
+struct Setup {
+    rt: Runtime,
+    _stand_in: stand_in::StandIn,
+    client: Client,
+    plain: Plain,
+    params: Value,
+}
+
+/// A runtime, the stand-in, both clients, checked to send the same bytes and warmed up.
+fn setup() -> Setup {
+    let rt = runtime();
+    let stand_in = stand_in_on(&rt);
+    let base_url = stand_in.base_url();
+    let client = client(&base_url);
+    let plain = Plain::new(&base_url, FUNCTION_ID, API_KEY).expect("plain client");
+    let params = plain::params();
+
+    // Same bytes on the wire, or the comparison is meaningless.
+    let prepared = client
+        .functions()
+        .invoke(FUNCTION_ID)
+        .params(&params)
+        .session(SessionCreateParams::builder().timeout_secs(TIMEOUT_SECS))
+        .prepare()
+        .expect("the round-trip request should be valid");
+    assert_eq!(
+        prepared.body(),
+        &Plain::body(&params)[..],
+        "the ext client and the plain call must send the same body"
+    );
+    assert_eq!(prepared.url(), plain.url(), "and to the same URL");
+    // Both must work, and open their pooled connections, before timing starts.
+    rt.block_on(async {
+        ext_invoke(&client, &params).await;
+        plain_invoke(&plain, &params).await;
+        ext_c16(&client, &params).await;
+        plain_c16(&plain, &params).await;
+    });
+    Setup {
+        rt,
+        _stand_in: stand_in,
+        client,
+        plain,
+        params,
+    }
+}
+
+async fn ext_c16(client: &Client, params: &Value) {
+    let mut tasks = JoinSet::new();
+    for _ in 0..CONCURRENCY {
+        let (client, params) = (client.clone(), params.clone());
+        tasks.spawn(async move { ext_invoke(&client, &params).await });
+    }
+    black_box(tasks.join_all().await);
+}
+
+async fn plain_c16(plain: &Plain, params: &Value) {
+    let mut tasks = JoinSet::new();
+    for _ in 0..CONCURRENCY {
+        let (plain, params) = (plain.clone(), params.clone());
+        tasks.spawn(async move { plain_invoke(&plain, &params).await });
+    }
+    black_box(tasks.join_all().await);
+}
+
+fn roundtrip(c: &mut Criterion) {
+    let Setup {
+        rt,
+        _stand_in,
+        client,
+        plain,
+        params,
+    } = setup();
+    let prepared = client
+        .functions()
+        .invoke(FUNCTION_ID)
+        .params(&params)
+        .session(SessionCreateParams::builder().timeout_secs(TIMEOUT_SECS))
+        .prepare()
+        .expect("the round-trip request should be valid");
+
+    let mut group = c.benchmark_group("roundtrip_seq");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("ext", |b| {
+        b.to_async(&rt).iter(|| ext_invoke(&client, &params));
+    });
+    group.bench_function("ext_prepared", |b| {
+        b.to_async(&rt).iter(|| async {
+            prepared
+                .send()
+                .await
+                .expect("the prepared invoke should succeed against the stand-in")
+        });
+    });
+    group.bench_function("plain_reqwest", |b| {
+        b.to_async(&rt).iter(|| plain_invoke(&plain, &params));
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("roundtrip_c16");
+    group.throughput(Throughput::Elements(CONCURRENCY as u64));
+    group.bench_function("ext", |b| {
+        b.to_async(&rt).iter(|| ext_c16(&client, &params));
+    });
+    group.bench_function("plain_reqwest", |b| {
+        b.to_async(&rt).iter(|| plain_c16(&plain, &params));
+    });
+    group.finish();
+}
+
+/// Rounds of the paired comparison; each round times one block of each side, in alternating order.
+const AB_ROUNDS: usize = 100;
+
+/// Summary of per-round ratios ext/plain, and the mean time per call of each side.
+fn ab_report(name: &str, per_call: &str, ext: &[Duration], plain: &[Duration], calls: usize) {
+    let mut ratios: Vec<f64> = ext
+        .iter()
+        .zip(plain)
+        .map(|(e, p)| e.as_secs_f64() / p.as_secs_f64())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let q = |p: f64| ratios[((ratios.len() - 1) as f64 * p).round() as usize];
+    let mean_us = |d: &[Duration]| {
+        d.iter().map(Duration::as_secs_f64).sum::<f64>() / (d.len() * calls) as f64 * 1e6
+    };
+    println!(
+        "roundtrip_ab/{name}: ext/plain ratio median {:.3} (quartiles {:.3}..{:.3}) over {} paired rounds of {calls} {per_call}; mean per {per_call}: ext {:.1} us, plain {:.1} us",
+        q(0.5),
+        q(0.25),
+        q(0.75),
+        ratios.len(),
+        mean_us(ext),
+        mean_us(plain),
+    );
+}
+
+/// The paired A/B comparison (see the module docs), unless a filter leaves it out.
+fn roundtrip_ab() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    // Criterion's filter is its one positional argument; run when none is given or it matches.
+    let filter = args.iter().find(|a| !a.starts_with('-'));
+    if filter.is_some_and(|f| !"roundtrip_ab/seq roundtrip_ab/c16".contains(f.as_str())) {
+        return;
+    }
+    let Setup {
+        rt,
+        _stand_in,
+        client,
+        plain,
+        params,
+    } = setup();
+    const SEQ_BLOCK: usize = 200;
+    const C16_BLOCK: usize = 20;
+    let (mut ext, mut base) = (Vec::new(), Vec::new());
+    let (mut ext16, mut base16) = (Vec::new(), Vec::new());
+    rt.block_on(async {
+        for round in 0..AB_ROUNDS {
+            for side in [round % 2, 1 - round % 2] {
+                let started = std::time::Instant::now();
+                for _ in 0..SEQ_BLOCK {
+                    if side == 0 {
+                        black_box(ext_invoke(&client, &params).await);
+                    } else {
+                        black_box(plain_invoke(&plain, &params).await);
+                    }
+                }
+                let took = started.elapsed();
+                if side == 0 {
+                    ext.push(took)
+                } else {
+                    base.push(took)
+                }
+            }
+        }
+        for round in 0..AB_ROUNDS {
+            for side in [round % 2, 1 - round % 2] {
+                let started = std::time::Instant::now();
+                for _ in 0..C16_BLOCK {
+                    if side == 0 {
+                        ext_c16(&client, &params).await;
+                    } else {
+                        plain_c16(&plain, &params).await;
+                    }
+                }
+                let took = started.elapsed();
+                if side == 0 {
+                    ext16.push(took)
+                } else {
+                    base16.push(took)
+                }
+            }
+        }
+    });
+    ab_report("seq", "call", &ext, &base, SEQ_BLOCK);
+    ab_report("c16", "batch of 16", &ext16, &base16, C16_BLOCK);
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(5));
+    targets = request, decode, roundtrip
+}
+
+fn main() {
+    benches();
+    roundtrip_ab();
+    Criterion::default().configure_from_args().final_summary();
+}

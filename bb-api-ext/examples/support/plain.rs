@@ -1,0 +1,115 @@
+//! The floor for the benchmarks: the same invoke made with a plain, hand-written `reqwest` call.
+//!
+//! Same URL, same headers (`X-BB-API-Key`, `accept`, `content-type`, the same user agent), the same
+//! JSON body bytes, and the response decoded into the same [`bb_api_ext::Invocation`], so comparing
+//! it with the ext client measures only the ext layer: validation, the retry wrapper and timeouts,
+//! the tracing span and the bounded body read.
+
+#![allow(
+    dead_code,
+    reason = "the benchmarks and the load generator use different parts"
+)]
+
+use bb_api_ext::Invocation;
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The Function the benchmarks invoke (the stand-in accepts any UUID).
+pub const FUNCTION_ID: &str = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+
+/// The session timeout the benchmark requests carry.
+pub const TIMEOUT_SECS: u64 = 300;
+
+/// The benchmark's params: a small object, like most Functions take.
+pub fn params() -> Value {
+    serde_json::json!({"url": "https://example.com", "selector": "h1"})
+}
+
+/// `{"params":…,"sessionCreateParams":{"timeout":300}}`, as a hand-written call would build it.
+#[derive(Serialize)]
+struct Body<'a> {
+    params: &'a Value,
+    #[serde(rename = "sessionCreateParams")]
+    session: Session,
+}
+
+#[derive(Serialize)]
+struct Session {
+    timeout: u64,
+}
+
+/// A hand-written client for `POST /v1/functions/{id}/invoke`.
+#[derive(Clone)]
+pub struct Plain {
+    http: reqwest::Client,
+    url: String,
+    api_key: HeaderValue,
+}
+
+impl Plain {
+    /// A plain `reqwest::Client` with the ext client's user agent and nothing else configured.
+    pub fn new(base_url: &str, function_id: &str, api_key: &str) -> Result<Self, String> {
+        // reqwest is built without a rustls provider of its own; the ext client installs this too.
+        #[cfg(feature = "rustls")]
+        bb_api::install_default_crypto_provider();
+        let http = reqwest::Client::builder()
+            .user_agent(bb_api_ext::USER_AGENT)
+            .build()
+            .map_err(|e| format!("could not build the reqwest client: {e}"))?;
+        let mut api_key =
+            HeaderValue::from_str(api_key).map_err(|_| "the API key is not a valid header")?;
+        api_key.set_sensitive(true);
+        Ok(Self {
+            http,
+            url: format!(
+                "{}/v1/functions/{function_id}/invoke",
+                base_url.trim_end_matches('/')
+            ),
+            api_key,
+        })
+    }
+
+    /// The request URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Serializes the body the way a hand-written call would, per call.
+    pub fn body(params: &Value) -> Bytes {
+        let body = Body {
+            params,
+            session: Session {
+                timeout: TIMEOUT_SECS,
+            },
+        };
+        // Serializing a `Value` and a number cannot fail.
+        Bytes::from(serde_json::to_vec(&body).unwrap_or_default())
+    }
+
+    /// Serializes the body and invokes: what a careful hand-written call does.
+    pub async fn invoke(&self, params: &Value) -> Result<Invocation, String> {
+        self.send(Self::body(params)).await
+    }
+
+    /// Sends already-serialized body bytes and decodes the answer.
+    pub async fn send(&self, body: Bytes) -> Result<Invocation, String> {
+        let response = self
+            .http
+            .post(&self.url)
+            .header("x-bb-api-key", self.api_key.clone())
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(body)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| format!("plain reqwest call failed: {e}"))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| format!("plain reqwest body read failed: {e}"))?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("plain reqwest decode failed: {e}"))
+    }
+}
