@@ -223,18 +223,7 @@ fn prepare(
     if let Some(params) = params {
         v.field("params", |v| check_params(v, params));
     }
-    // `build` checks the session under the same `sessionCreateParams` path; its violations join
-    // the others in order, and a valid session is checked only once.
-    let session = match session.map(SessionCreateParamsBuilder::build) {
-        None => None,
-        Some(Ok(session)) => Some(session),
-        Some(Err(errors)) => {
-            for e in errors.violations() {
-                v.field(e.path(), |v| v.fail(e.rule()));
-            }
-            None
-        }
-    };
+    let session = session.and_then(|s| v.field("sessionCreateParams", |v| s.validate_in(v)));
     v.finish(())?;
     let params = match params {
         Some(Ok(bytes)) => Some(bytes.as_slice()),

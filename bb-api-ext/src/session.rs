@@ -180,10 +180,24 @@ impl SessionCreateParamsBuilder {
     }
 
     /// Validates every field in one pass and returns the settings, or every violation.
-    pub fn build(mut self) -> Result<SessionCreateParams, ValidationErrors> {
+    pub fn build(self) -> Result<SessionCreateParams, ValidationErrors> {
         let mut v = Validator::new();
-        v.field("sessionCreateParams", |v| self.check(v));
-        v.finish(SessionCreateParams(self))
+        let params = v.field("sessionCreateParams", |v| self.validate_in(v));
+        match params {
+            Some(params) => v.finish(params),
+            // `validate_in` returns `None` only after recording a violation.
+            None => Err(v.finish(()).err().unwrap_or_else(|| {
+                ValidationErrors::single("sessionCreateParams", "is invalid".to_owned())
+            })),
+        }
+    }
+
+    /// Validates under the validator's current path, alongside whatever else it is checking; the
+    /// settings if they broke no rule.
+    pub(crate) fn validate_in(mut self, v: &mut Validator) -> Option<SessionCreateParams> {
+        let before = v.count();
+        self.check(v);
+        (v.count() == before).then_some(SessionCreateParams(self))
     }
 
     /// Validates and normalises in place, recording violations under the validator's current path.

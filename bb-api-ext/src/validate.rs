@@ -115,6 +115,11 @@ impl Validator {
         r
     }
 
+    /// How many violations have been recorded so far.
+    pub(crate) fn count(&self) -> usize {
+        self.violations.len()
+    }
+
     /// Records a violation at the current path.
     pub(crate) fn fail(&mut self, rule: impl Into<String>) {
         self.violations.push(Violation {

@@ -31,7 +31,9 @@ impl<'c> Invocations<'c> {
         let id = v.field("id", |v| id.into().check(v));
         v.finish(())?;
         let inner = &self.client.inner;
-        let url = format!("{}/v1/functions/invocations/{id}", inner.base_url);
+        let mut buf = uuid::Uuid::encode_buffer();
+        let id = id.hyphenated().encode_lower(&mut buf);
+        let url = inner.endpoint(&["v1", "functions", "invocations", id])?;
         inner
             .call(&INVOCATIONS_GET, &url, None, &[inner.api_key.expose()])
             .await
