@@ -9,7 +9,7 @@ use bytes::Bytes;
 use reqwest::header::{
     ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
 };
-use reqwest::{IntoUrl, Method, Response, StatusCode, Url};
+use reqwest::{Method, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -50,36 +50,13 @@ const REQUEST_ID_HEADERS: [HeaderName; 3] = [
 /// Bytes read from an unsuccessful response: enough for a snippet, never the whole of a huge body.
 const ERROR_BODY_LIMIT: usize = BodySnippet::MAX_BYTES;
 
-/// A request URL: text, parsed by reqwest on every attempt, or a [`Url`] parsed once and cloned.
-pub(crate) trait RequestUrl {
-    fn request_url(&self) -> impl IntoUrl;
-}
-
-impl RequestUrl for str {
-    fn request_url(&self) -> impl IntoUrl {
-        self
-    }
-}
-
-impl RequestUrl for String {
-    fn request_url(&self) -> impl IntoUrl {
-        self.as_str()
-    }
-}
-
-impl RequestUrl for Url {
-    fn request_url(&self) -> impl IntoUrl {
-        self.clone()
-    }
-}
-
 impl Inner {
     /// Runs `op` against `url` under the retry policy and the overall timeout, and decodes the
     /// successful response as `T`. `secrets` are scrubbed from any body kept in an error.
     pub(crate) async fn call<T: DeserializeOwned>(
         &self,
         op: &Operation,
-        url: &(impl RequestUrl + ?Sized),
+        url: &Url,
         body: Option<&Bytes>,
         secrets: &[&str],
     ) -> Result<T, Error> {
@@ -119,7 +96,7 @@ impl Inner {
     async fn attempt<T: DeserializeOwned>(
         &self,
         op: &Operation,
-        url: &(impl RequestUrl + ?Sized),
+        url: &Url,
         body: Option<&Bytes>,
         secrets: &[&str],
         deadline: Instant,
@@ -150,7 +127,7 @@ impl Inner {
 
             let mut request = self
                 .http
-                .request(op.method.clone(), url.request_url())
+                .request(op.method.clone(), url.clone())
                 .header(API_KEY_HEADER, self.api_key_header.clone())
                 .header(ACCEPT, JSON);
             if let Some(ua) = &self.user_agent {
