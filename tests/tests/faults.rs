@@ -688,3 +688,42 @@ async fn error_body_cut_short_keeps_what_was_read() {
     assert!(e.body.is_truncated());
     assert_eq!(server.connections(), 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Observability
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn each_attempt_is_a_span_with_operation_attempt_status_latency_and_request_id() {
+    let (captured, _guard) = capture();
+    let body = invocation_json("PENDING").to_string();
+    let server = FaultServer::start([
+        Script::respond(503, &[("x-request-id", "req-first")], ""),
+        Script::respond(
+            202,
+            &[
+                ("content-type", "application/json"),
+                ("x-request-id", "req-second"),
+            ],
+            body.as_str(),
+        ),
+    ])
+    .await;
+    let client = client_custom(
+        &server.base_url(),
+        fast_retry(2).invoke(InvokeRetry::AllowDuplicates),
+        generous_timeouts(),
+    );
+    expect_ok(invoke(&client).await);
+    let text = captured.text();
+    assert_eq!(captured.attempts(), 2, "{text}");
+    for want in [
+        "bb_api.request{operation=\"Functions_invoke\" attempt=1 method=POST status=503",
+        "request_id=\"req-first\"",
+        "bb_api.request{operation=\"Functions_invoke\" attempt=2 method=POST status=202",
+        "request_id=\"req-second\"",
+        "latency_ms=",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+}
