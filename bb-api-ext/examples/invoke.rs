@@ -138,7 +138,7 @@ async fn main() -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(&e),
     };
-    println!("\nRequest:\n  POST {}", prepared.url());
+    println!("\nRequest:\n  POST {}", prepared.url().unwrap_or_default());
     println!("  X-BB-API-Key: [REDACTED]\n  Content-Type: application/json");
     println!("  {}", prepared.redacted_body());
 
@@ -193,7 +193,12 @@ fn fail(e: &Error) -> ExitCode {
         return ExitCode::from(2);
     }
     eprintln!("error: {e}");
-    if let Error::InvocationFailed(inv) | Error::WaitTimeout { last: inv, .. } = e {
+    let shown = match e {
+        Error::InvocationFailed(inv) => Some(inv),
+        Error::WaitTimeout { last, .. } => last.as_ref(),
+        _ => None,
+    };
+    if let Some(inv) = shown {
         eprintln!("{}", serde_json::to_string_pretty(inv).unwrap_or_default());
     }
     ExitCode::FAILURE

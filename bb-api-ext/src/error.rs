@@ -3,7 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::invocation::Invocation;
+use bb_api::types::{FunctionBuild, Invocation};
+use uuid::Uuid;
+
 use crate::validate::ValidationErrors;
 
 /// Everything that can go wrong, by what a caller would do about it.
@@ -26,9 +28,30 @@ pub enum Error {
     #[error("forbidden: the API key's project may not do this: {0}")]
     Forbidden(ApiError),
 
-    /// 404: no such Function or invocation. Check the id.
-    #[error("not found: check the id: {0}")]
+    /// 404: no such Function, version, invocation, build or secret. Check the id.
+    #[error("not found: {0}; check the id")]
     NotFound(ApiError),
+
+    /// No Function has this name in the API key's project.
+    #[error(
+        "no Function is named {name:?} in this project{}",
+        fmt_similar(similar)
+    )]
+    FunctionNameNotFound {
+        /// The name looked for.
+        name: String,
+        /// Names of the project's Functions that are close to it, closest first.
+        similar: Vec<String>,
+    },
+
+    /// Several Functions have this name: use an id instead.
+    #[error("{} Functions are named {name:?}: use one of their ids instead ({})", ids.len(), fmt_ids(ids))]
+    FunctionNameAmbiguous {
+        /// The name looked for.
+        name: String,
+        /// The ids of the Functions with that name.
+        ids: Vec<Uuid>,
+    },
 
     /// 429 after the retries the policy allows, or with a `Retry-After` longer than the client will
     /// wait. `retry_after` is the server's value, if it sent one.
@@ -44,8 +67,9 @@ pub enum Error {
     #[error("{0}")]
     Api(ApiError),
 
-    /// A connect, per-attempt or overall timeout fired.
-    #[error("timed out: {0}")]
+    /// A connect, per-attempt or overall timeout fired. After a connect timeout nothing was sent;
+    /// after the others the request may have reached the server (an invoke may have started).
+    #[error("timed out: {}", fmt_timeout(.0))]
     Timeout(TimeoutKind),
 
     /// The connection failed. `request_sent` says whether the request may have reached the server
@@ -63,19 +87,94 @@ pub enum Error {
     #[error("{0}")]
     Decode(Box<DecodeError>),
 
-    /// The invocation ended with status `FAILED`; the invocation carries the cause.
-    #[error("invocation {} failed: {}", .0.id, .0.cause.as_ref().map_or_else(|| "no cause given".to_owned(), ToString::to_string))]
+    /// The invocation ended with status `FAILED`; the invocation carries the cause. Its logs
+    /// usually say why: `client.invocations().logs(id)`.
+    #[error("invocation {} failed: {}; read its logs with client.invocations().logs(id)", .0.id, fmt_cause(.0))]
     InvocationFailed(Box<Invocation>),
 
-    /// The invocation had not ended when the wait's deadline passed; `last` is what was last seen.
-    /// The invocation may still finish: wait again or get it by id later.
-    #[error("invocation {} still {} after waiting {:.1}s", .last.id, .last.status, .waited.as_secs_f64())]
+    /// The invocation had not ended when the wait's deadline passed. It may still finish: wait
+    /// again, or get it by id later.
+    #[error("invocation {id} still {} after waiting {:.1}s; it may still finish: wait again or get it by id later", last.as_ref().map_or("not seen", |l| l.status.as_str()), .waited.as_secs_f64())]
     WaitTimeout {
+        /// The invocation waited for.
+        id: Uuid,
         /// How long we waited.
         waited: Duration,
-        /// The invocation as last seen.
-        last: Box<Invocation>,
+        /// The invocation as last seen, if any poll succeeded.
+        last: Option<Box<Invocation>>,
     },
+
+    /// The build ended with status `FAILED`; the build carries the cause. Its logs say why:
+    /// `client.builds().logs(id)`.
+    #[error("build {} failed: {}; read its logs with client.builds().logs(id)", .0.id, .0.cause.as_ref().map_or_else(|| "no cause given".to_owned(), |c| format!("{}{}", c.code.as_ref().map_or("", |c| c.as_str()), c.message.as_ref().map_or_else(String::new, |m| format!(": {m}")))))]
+    BuildFailed(Box<FunctionBuild>),
+
+    /// The build had not ended when the wait's deadline passed.
+    #[error("build {id} still {} after waiting {:.1}s; wait again or get it by id later", last.as_ref().map_or("not seen", |l| l.status.as_str()), .waited.as_secs_f64())]
+    BuildWaitTimeout {
+        /// The build waited for.
+        id: Uuid,
+        /// How long we waited.
+        waited: Duration,
+        /// The build as last seen, if any poll succeeded.
+        last: Option<Box<FunctionBuild>>,
+    },
+
+    /// An invocation's results are not the type asked for. `results` keeps them as sent.
+    #[error("the results of invocation {invocation_id} do not decode as the requested type")]
+    Results {
+        /// The invocation.
+        invocation_id: Uuid,
+        /// The results as sent.
+        results: serde_json::Value,
+        /// What did not match.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+fn fmt_timeout(kind: &TimeoutKind) -> String {
+    if kind.request_may_have_been_sent() {
+        format!(
+            "{kind}; the request may have been sent, so an invoke may have started: check the Function's invocations before invoking again"
+        )
+    } else {
+        format!("{kind}; the request was not sent")
+    }
+}
+
+fn fmt_cause(invocation: &Invocation) -> String {
+    match &invocation.cause {
+        None => "no cause given".to_owned(),
+        Some(cause) => match (&cause.code, &cause.message) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (Some(c), None) => c.to_string(),
+            (None, Some(m)) => m.clone(),
+            (None, None) => "no cause given".to_owned(),
+        },
+    }
+}
+
+fn fmt_similar(similar: &[String]) -> String {
+    if similar.is_empty() {
+        "; list them with client.functions().list()".to_owned()
+    } else {
+        format!(
+            "; did you mean {}?",
+            similar
+                .iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+fn fmt_ids(ids: &[Uuid]) -> String {
+    ids.iter()
+        .map(Uuid::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn fmt_retry_after(d: Option<Duration>) -> String {
@@ -116,8 +215,13 @@ impl Error {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApiError {
-    /// The operation, as the spec names it (`Functions_invoke`, `Invocations_get`).
+    /// The operation, as the spec names it (`Functions_invoke`, `Invocations_get`), for logs and
+    /// matching; messages use [`Self::what`].
     pub operation: &'static str,
+    /// What the request did, in words (`invoke Function`, `get invocation`).
+    pub what: &'static str,
+    /// What it was about: the id in the path, if any.
+    pub subject: Option<Box<str>>,
     /// The HTTP status.
     pub status: u16,
     /// The server's request id header, if any.
@@ -128,7 +232,11 @@ pub struct ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} returned HTTP {}", self.operation, self.status)?;
+        f.write_str(self.what)?;
+        if let Some(subject) = &self.subject {
+            write!(f, " {subject}")?;
+        }
+        write!(f, ": HTTP {}", self.status)?;
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }
@@ -145,6 +253,8 @@ impl fmt::Display for ApiError {
 pub struct DecodeError {
     /// The operation, as the spec names it.
     pub operation: &'static str,
+    /// What the request did, in words.
+    pub what: &'static str,
     /// The HTTP status.
     pub status: u16,
     /// The server's request id header, if any.
@@ -161,8 +271,8 @@ impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} returned HTTP {} with a body that could not be decoded: {}",
-            self.operation, self.status, self.reason
+            "{}: HTTP {} with a body that could not be decoded: {}",
+            self.what, self.status, self.reason
         )?;
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
@@ -177,7 +287,7 @@ impl fmt::Display for DecodeError {
 /// The first bytes of a response body, as lossy UTF-8, with a note when there was more.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BodySnippet {
-    text: String,
+    text: Box<str>,
     truncated: bool,
 }
 
@@ -194,7 +304,10 @@ impl BodySnippet {
         if truncated {
             redact_cut_secret(&mut text, secrets);
         }
-        Self { text, truncated }
+        Self {
+            text: text.into_boxed_str(),
+            truncated,
+        }
     }
 
     /// The snippet's text.
@@ -258,6 +371,13 @@ pub enum TimeoutKind {
     Attempt(Duration),
     /// The whole call, every attempt and backoff included, took longer than the overall timeout.
     Overall(Duration),
+}
+
+impl TimeoutKind {
+    /// Whether the request may have reached the server: not after a connect timeout.
+    pub fn request_may_have_been_sent(&self) -> bool {
+        !matches!(self, TimeoutKind::Connect(_))
+    }
 }
 
 impl fmt::Display for TimeoutKind {

@@ -24,6 +24,7 @@ mod generated {
 
 pub use generated::*;
 
+mod impls;
 pub mod open;
 
 /// Typed httpmock helpers generated from the spec: `MockServerExt` adds one method per

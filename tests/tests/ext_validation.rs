@@ -339,7 +339,7 @@ async fn params_must_be_an_object_of_at_most_64_kib() {
 }
 
 #[tokio::test]
-async fn function_id_must_be_a_uuid() {
+async fn function_must_be_an_id_or_a_name_and_invocation_ids_uuids() {
     let server = MockServer::start_async().await;
     let any = server.mock_async(|_, then| {
         then.status(202);
@@ -347,13 +347,13 @@ async fn function_id_must_be_a_uuid() {
     let any = any.await;
     let err = client(&server.base_url())
         .functions()
-        .invoke("fn-123")
+        .invoke("  ")
         .send()
         .await
-        .expect_err("bad id");
+        .expect_err("no name");
     assert_eq!(
         err.to_string(),
-        "invalid request, nothing was sent: 1 invalid field; id: must be a UUID (got \"fn-123\")"
+        "invalid request, nothing was sent: 1 invalid field; function: must be a Function id or a non-empty Function name"
     );
     let err = client(&server.base_url())
         .invocations()

@@ -163,10 +163,7 @@ async fn invoke_sends_exact_wire_format_and_decodes_202() {
         )
     );
     assert_eq!(invocation.ended_at, None);
-    assert_eq!(
-        invocation.region.as_ref().map(|r| r.as_str()),
-        Some("us-west-2")
-    );
+    assert_eq!(invocation.region.as_deref(), Some("us-west-2"));
     assert_eq!(
         invocation.params.get("url"),
         Some(&json!("https://example.com"))
