@@ -193,6 +193,12 @@ fn fail(e: &Error) -> ExitCode {
         return ExitCode::from(2);
     }
     eprintln!("error: {e}");
+    // The cause of a transport or configuration error is its `source()`, not part of its message.
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        eprintln!("  caused by: {c}");
+        cause = c.source();
+    }
     let shown = match e {
         Error::InvocationFailed(inv) => Some(inv),
         Error::WaitTimeout { last, .. } => last.as_ref(),

@@ -9,15 +9,22 @@ use uuid::Uuid;
 use crate::validate::ValidationErrors;
 
 /// Everything that can go wrong, by what a caller would do about it.
+///
+/// Each message reads once in any chain printer (`{}`, anyhow's `{:#}` and `{:?}`, eyre's `{:?}`):
+/// a case whose cause is another error returns it from [`std::error::Error::source`] and leaves it
+/// out of its own message, so print the chain to see it (see [`Error::Transport`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The request breaks the API's rules; nothing was sent. Fix every listed field.
+    ///
+    /// The violations are this error's message, not a separate cause: `source()` is `None`.
     #[error("invalid request, nothing was sent: {0}")]
-    Validation(#[from] ValidationErrors),
+    Validation(ValidationErrors),
 
-    /// The client is misconfigured (missing API key, bad base URL); nothing was sent.
-    #[error("invalid client configuration: {0}")]
+    /// The client is misconfigured (missing API key, bad base URL); nothing was sent. Shows the
+    /// [`ConfigError`]'s message, and its cause (if any) as `source()`.
+    #[error(transparent)]
     Config(#[from] ConfigError),
 
     /// 401: the API key was missing or wrong. Check `BROWSERBASE_API_KEY`.
@@ -73,8 +80,13 @@ pub enum Error {
     Timeout(TimeoutKind),
 
     /// The connection failed. `request_sent` says whether the request may have reached the server
-    /// (an invoke that may have been sent is not retried by default: it could run twice).
-    #[error("transport error ({}): {source}", if *.request_sent { "request may have been sent" } else { "request not sent" })]
+    /// (an invoke that may have been sent is not retried by default: it could run twice). The
+    /// cause (connection refused, reset, a body cut short) is `source()`, not in this message.
+    #[error("transport error, {}", if *.request_sent {
+        "request may have been sent (if it was an invoke, the Function may have started: check its invocations before invoking again)"
+    } else {
+        "request not sent (check the network and the base URL)"
+    })]
     Transport {
         /// Whether the request may have reached the server.
         request_sent: bool,
@@ -175,6 +187,12 @@ fn fmt_ids(ids: &[Uuid]) -> String {
         .map(Uuid::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+impl From<ValidationErrors> for Error {
+    fn from(errors: ValidationErrors) -> Self {
+        Error::Validation(errors)
+    }
 }
 
 fn fmt_retry_after(d: Option<Duration>) -> String {
@@ -402,10 +420,14 @@ pub enum ConfigError {
     #[error("no API key: call ClientBuilder::api_key or set BROWSERBASE_API_KEY")]
     MissingApiKey,
     /// The API key has bytes an HTTP header cannot carry (a newline, say).
-    #[error("the API key contains characters an HTTP header cannot carry")]
+    #[error(
+        "the API key contains characters an HTTP header cannot carry; check it for a trailing newline or other control characters"
+    )]
     InvalidApiKey,
     /// The base URL does not parse or is not http(s).
-    #[error("base URL {url:?} is invalid: {reason}")]
+    #[error(
+        "base URL {url:?} is invalid: {reason}; use an https URL such as https://api.browserbase.com"
+    )]
     InvalidBaseUrl {
         /// The URL as given.
         url: String,
@@ -417,8 +439,10 @@ pub enum ConfigError {
         "base URL {0:?} is plain http to a non-loopback host, which would send the API key unencrypted; use https or ClientBuilder::allow_insecure_http(true)"
     )]
     InsecureBaseUrl(String),
-    /// The HTTP client could not be built.
-    #[error("could not build the HTTP client: {0}")]
+    /// The HTTP client could not be built; the cause is `source()`.
+    #[error(
+        "could not build the HTTP client (check the TLS and proxy settings, or pass a client to ClientBuilder::http_client)"
+    )]
     HttpClient(#[source] reqwest::Error),
 }
 

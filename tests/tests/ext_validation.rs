@@ -114,9 +114,15 @@ async fn country_must_be_assigned_alpha_2() {
         json!({"sessionCreateParams": {"proxies": [{"type": "browserbase", "geolocation": {"country": "GB"}}]}}),
     )
     .await;
-    for bad in ["USA", "UK", "U", "ZZ", "1A"] {
+    for (bad, hint) in [
+        ("USA", "; did you mean US?"),
+        ("UK", "; did you mean GB?"),
+        ("U", ""),
+        ("ZZ", ""),
+        ("1A", ""),
+    ] {
         let rule = format!(
-            "must be an assigned ISO 3166-1 alpha-2 country code such as US or DE (got {bad:?})"
+            "must be an assigned ISO 3166-1 alpha-2 country code such as US or DE (got {bad:?}{hint})"
         );
         rejects(
             session(geo(Geolocation::country(bad))),
@@ -429,7 +435,7 @@ fn presets_deserialize_with_the_same_rules() {
     assert_eq!(
         err.to_string(),
         "2 invalid fields; sessionCreateParams.proxies[0].geolocation.country: must be an assigned ISO 3166-1 alpha-2 \
-         country code such as US or DE (got \"USA\"); sessionCreateParams.timeout: must be whole seconds in 60..=900 (got 30)"
+         country code such as US or DE (got \"USA\"; did you mean US?); sessionCreateParams.timeout: must be whole seconds in 60..=900 (got 30)"
     );
     let typo = serde_json::from_value::<SessionCreateParams>(
         json!({"browserSettings": {"blockAd": true}}),
