@@ -194,7 +194,8 @@ impl Transport {
                     operation = op.id,
                     id = call.args.first().copied().unwrap_or(""),
                     delay_ms = delay.as_millis() as u64,
-                    error = %e,
+                    // As an error value, so subscribers print its whole chain of causes.
+                    error = e as &dyn std::error::Error,
                     "retrying"
                 );
             });
