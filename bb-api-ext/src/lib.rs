@@ -62,6 +62,8 @@ mod proxy;
 mod retry;
 mod secret;
 mod session;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod timeout;
 mod transport;
 mod validate;
