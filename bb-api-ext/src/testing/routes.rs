@@ -366,7 +366,7 @@ fn functions_list(state: &State, q: &Query) -> Result<Reply> {
     let (offset, size) = offset_page(state, q)?;
     // Newest first; equal times keep the later-created first.
     let mut all: Vec<_> = state.functions.iter().rev().collect();
-    all.sort_by(|x, y| y.created.cmp(&x.created));
+    all.sort_by_key(|f| std::cmp::Reverse(f.created));
     let total = all.len();
     let data: Vec<Value> = window(all, offset, size)
         .into_iter()
@@ -554,7 +554,7 @@ fn function_builds_list(state: &State, q: &Query) -> Result<Reply> {
     let now = state.clock.now();
     let status = q.get("status");
     let mut all: Vec<_> = state.builds.iter().rev().collect();
-    all.sort_by(|x, y| y.created.cmp(&x.created));
+    all.sort_by_key(|f| std::cmp::Reverse(f.created));
     let all: Vec<Value> = all
         .into_iter()
         .map(|b| state.build_json(b, now))
@@ -840,7 +840,7 @@ fn webhooks_list(state: &mut State, q: &Query) -> Result<Reply> {
         .iter()
         .filter(|w| after.is_none_or(|s| w.seq < s))
         .collect();
-    matching.sort_by(|x, y| y.seq.cmp(&x.seq));
+    matching.sort_by_key(|w| std::cmp::Reverse(w.seq));
     let more = matching.len() > size;
     let page: Vec<(Value, u64)> = matching
         .into_iter()

@@ -16,7 +16,7 @@ use super::script::{Ended, FunctionScript};
 use crate::CauseCode;
 
 /// The one project every API key of the fake belongs to.
-pub const PROJECT_ID: Uuid = Uuid::from_u128(0x0b0e_5e00_1d00_4c0a_8b0b_000000000001);
+pub const PROJECT_ID: Uuid = Uuid::from_u128(0x0b0e_5e00_1d00_4c0a_8b0b_0000_0000_0001);
 
 /// The region every invocation runs in (Functions run only in `us-west-2`).
 const REGION: &str = "us-west-2";
