@@ -7,7 +7,8 @@
 //!
 //! - `request/*`: build + validate + serialize an invocation request (no I/O).
 //! - `decode/*`: decode an `Invocation` response body.
-//! - `roundtrip_seq/*`: one invoke at a time against the local stand-in (fixed mode) on 127.0.0.1,
+//! - `roundtrip_seq/*`: one invoke at a time against the fake server
+//!   (`bb_api_ext::testing::FakeBrowserbase`, fixed mode) on 127.0.0.1,
 //!   through the ext client and through a plain hand-written `reqwest` call sending the same bytes;
 //!   the ratio of the two is the ext layer's overhead.
 //! - `roundtrip_c16/*`: 16 concurrent invokes on one shared client, the same comparison.
@@ -17,18 +18,17 @@
 //!   noisy machine this is the figure to quote: load that comes and goes hits both sides of each
 //!   pair, where separate criterion runs seconds apart can drift by more than the overhead.
 //!
-//! Clients and stand-in share one current-thread Tokio runtime: no thread hand-offs per call, so
+//! Clients and the fake share one current-thread Tokio runtime: no thread hand-offs per call, so
 //! what remains is the HTTP exchange itself (both sides of it) plus the client layer under test,
 //! which makes the ratio as sensitive to that layer as an in-process floor can be.
 
 #[path = "../examples/support/plain.rs"]
 mod plain;
-#[path = "../examples/support/stand_in.rs"]
-mod stand_in;
 
 use std::hint::black_box;
 use std::time::Duration;
 
+use bb_api_ext::testing::FakeBrowserbase;
 use bb_api_ext::{
     BrowserSettings, BrowserSize, Client, Extension, Geolocation, Invocation, Os, Proxy,
     ProxySettings, SessionCreateParams,
@@ -42,13 +42,10 @@ use tokio::task::JoinSet;
 const API_KEY: &str = "bench-key";
 const CONCURRENCY: usize = 16;
 
-/// The stand-in (fixed mode) served by `rt`'s thread whenever a benchmark drives it.
-fn stand_in_on(rt: &Runtime) -> stand_in::StandIn {
-    rt.block_on(stand_in::StandIn::start(stand_in::Options {
-        fixed: true,
-        ..stand_in::Options::default()
-    }))
-    .expect("the stand-in should bind 127.0.0.1")
+/// The fake (fixed mode) served by `rt`'s thread whenever a benchmark drives it.
+fn fake_on(rt: &Runtime) -> FakeBrowserbase {
+    rt.block_on(FakeBrowserbase::fixed())
+        .expect("the fake should bind 127.0.0.1")
 }
 
 fn runtime() -> Runtime {
@@ -75,14 +72,14 @@ async fn ext_invoke(client: &Client, params: &Value) -> Invocation {
         .session(SessionCreateParams::builder().timeout_secs(TIMEOUT_SECS))
         .send()
         .await
-        .expect("the ext invoke should succeed against the stand-in")
+        .expect("the ext invoke should succeed against the fake")
 }
 
 async fn plain_invoke(plain: &Plain, params: &Value) -> Invocation {
     plain
         .invoke(params)
         .await
-        .expect("the plain invoke should succeed against the stand-in")
+        .expect("the plain invoke should succeed against the fake")
 }
 
 fn full_request(client: &Client, params: &Value) -> bb_api_ext::PreparedInvoke {
@@ -162,10 +159,10 @@ fn request(c: &mut Criterion) {
 
 fn decode(c: &mut Criterion) {
     let rt = runtime();
-    let stand_in = stand_in_on(&rt);
-    let base = &stand_in.base_url();
+    let fake = fake_on(&rt);
+    let base = fake.url();
     let plain = Plain::new(base, FUNCTION_ID, API_KEY).expect("plain client");
-    // The exact bytes the stand-in serves: a PENDING invocation from invoke, a COMPLETED one from get.
+    // The exact bytes the fake serves: a PENDING invocation from invoke, a COMPLETED one from get.
     let (pending, completed) = rt.block_on(async {
         let http = reqwest::Client::new();
         let pending = http
@@ -176,11 +173,8 @@ fn decode(c: &mut Criterion) {
             .send()
             .await
             .and_then(reqwest::Response::error_for_status)
-            .expect("the stand-in should accept the invoke");
-        let pending = pending
-            .bytes()
-            .await
-            .expect("the stand-in should send a body");
+            .expect("the fake should accept the invoke");
+        let pending = pending.bytes().await.expect("the fake should send a body");
         let id = plain_invoke(&plain, &plain::params()).await.id;
         let completed = http
             .get(format!("{base}/v1/functions/invocations/{id}"))
@@ -188,11 +182,11 @@ fn decode(c: &mut Criterion) {
             .send()
             .await
             .and_then(reqwest::Response::error_for_status)
-            .expect("the stand-in should answer the get");
+            .expect("the fake should answer the get");
         let completed = completed
             .bytes()
             .await
-            .expect("the stand-in should send a body");
+            .expect("the fake should send a body");
         (pending, completed)
     });
     let mut group = c.benchmark_group("decode");
@@ -200,14 +194,14 @@ fn decode(c: &mut Criterion) {
     group.bench_function("pending", |b| {
         b.iter(|| {
             serde_json::from_slice::<Invocation>(black_box(&pending))
-                .expect("the stand-in's invocation should decode")
+                .expect("the fake's invocation should decode")
         });
     });
     group.throughput(Throughput::Bytes(completed.len() as u64));
     group.bench_function("completed", |b| {
         b.iter(|| {
             serde_json::from_slice::<Invocation>(black_box(&completed))
-                .expect("the stand-in's invocation should decode")
+                .expect("the fake's invocation should decode")
         });
     });
     group.finish();
@@ -215,17 +209,17 @@ fn decode(c: &mut Criterion) {
 
 struct Setup {
     rt: Runtime,
-    _stand_in: stand_in::StandIn,
+    _fake: FakeBrowserbase,
     client: Client,
     plain: Plain,
     params: Value,
 }
 
-/// A runtime, the stand-in, both clients, checked to send the same bytes and warmed up.
+/// A runtime, the fake, both clients, checked to send the same bytes and warmed up.
 fn setup() -> Setup {
     let rt = runtime();
-    let stand_in = stand_in_on(&rt);
-    let base_url = stand_in.base_url();
+    let fake = fake_on(&rt);
+    let base_url = fake.url().to_owned();
     let client = client(&base_url);
     let plain = Plain::new(&base_url, FUNCTION_ID, API_KEY).expect("plain client");
     let params = plain::params();
@@ -257,7 +251,7 @@ fn setup() -> Setup {
     });
     Setup {
         rt,
-        _stand_in: stand_in,
+        _fake: fake,
         client,
         plain,
         params,
@@ -285,7 +279,7 @@ async fn plain_c16(plain: &Plain, params: &Value) {
 fn roundtrip(c: &mut Criterion) {
     let Setup {
         rt,
-        _stand_in,
+        _fake,
         client,
         plain,
         params,
@@ -308,7 +302,7 @@ fn roundtrip(c: &mut Criterion) {
             prepared
                 .send()
                 .await
-                .expect("the prepared invoke should succeed against the stand-in")
+                .expect("the prepared invoke should succeed against the fake")
         });
     });
     group.bench_function("plain_reqwest", |b| {
@@ -366,7 +360,7 @@ fn roundtrip_ab() {
     }
     let Setup {
         rt,
-        _stand_in,
+        _fake,
         client,
         plain,
         params,

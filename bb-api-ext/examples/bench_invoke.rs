@@ -6,10 +6,11 @@
 //! ```
 //!
 //! It talks to `BROWSERBASE_BASE_URL` with `BROWSERBASE_API_KEY`, and only to a loopback address:
-//! a load test must never invoke real, billed Functions. Start a stand-in in its own process with
-//! `--serve 8787` and point `BROWSERBASE_BASE_URL=http://127.0.0.1:8787` at it, so this process holds
-//! only the client (the honest way to measure its memory). With `BROWSERBASE_BASE_URL` unset it
-//! starts the stand-in (fixed mode) inside this process instead, which then shares its CPU and memory.
+//! a load test must never invoke real, billed Functions. Start the fake server
+//! (`bb_api_ext::testing::FakeBrowserbase`, fixed mode) in its own process with `--serve 8787` and
+//! point `BROWSERBASE_BASE_URL=http://127.0.0.1:8787` at it, so this process holds only the client
+//! (the honest way to measure its memory). With `BROWSERBASE_BASE_URL` unset it starts the fake
+//! (fixed mode) inside this process instead, which then shares its CPU and memory.
 //!
 //! After 50 warm-up calls (made the same way as the measured ones) it prints ONE line on stdout:
 //! `{"sdk","mode","n","concurrency","wall_s","throughput_rps","lat_ms_median","lat_ms_p90",
@@ -20,8 +21,6 @@
 
 #[path = "support/plain.rs"]
 mod plain;
-#[path = "support/stand_in.rs"]
-mod stand_in;
 
 use std::net::IpAddr;
 use std::process::ExitCode;
@@ -29,6 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use bb_api_ext::testing::{FakeBrowserbase, FakeConfig};
 use bb_api_ext::{Client, SessionCreateParams};
 use plain::{FUNCTION_ID, Plain, TIMEOUT_SECS};
 use serde::Serialize;
@@ -235,22 +235,17 @@ fn is_loopback(base_url: &str) -> bool {
 }
 
 async fn serve(port: u16, secs: u64) -> ExitCode {
-    let options = stand_in::Options {
-        fixed: true,
-        port,
-        ..stand_in::Options::default()
-    };
-    match stand_in::StandIn::start(options).await {
-        Ok(server) => {
+    match FakeBrowserbase::start_with(FakeConfig::fixed().with_port(port)).await {
+        Ok(fake) => {
             eprintln!(
-                "stand-in (fixed mode) listening on {} for {secs} s; point BROWSERBASE_BASE_URL at it",
-                server.base_url()
+                "fake server (fixed mode) listening on {} for {secs} s; point BROWSERBASE_BASE_URL at it",
+                fake.url()
             );
             tokio::time::sleep(Duration::from_secs(secs)).await;
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: could not start the stand-in on 127.0.0.1:{port}: {e}");
+            eprintln!("error: could not start the fake server on 127.0.0.1:{port}: {e}");
             ExitCode::FAILURE
         }
     }
@@ -273,8 +268,8 @@ async fn main() -> ExitCode {
     }
 
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    // Keep an in-process stand-in alive for the whole run.
-    let (base_url, api_key, _stand_in) = match env(bb_api_ext::BASE_URL_ENV) {
+    // Keep an in-process fake alive for the whole run.
+    let (base_url, api_key, _fake) = match env(bb_api_ext::BASE_URL_ENV) {
         Some(url) => {
             if !is_loopback(&url) {
                 eprintln!(
@@ -290,24 +285,20 @@ async fn main() -> ExitCode {
             (url, key, None)
         }
         None => {
-            let options = stand_in::Options {
-                fixed: true,
-                ..stand_in::Options::default()
-            };
-            let server = match stand_in::StandIn::start(options).await {
+            let fake = match FakeBrowserbase::fixed().await {
                 Ok(s) => s,
                 Err(e) => {
-                    eprintln!("error: could not start the in-process stand-in: {e}");
+                    eprintln!("error: could not start the in-process fake server: {e}");
                     return ExitCode::FAILURE;
                 }
             };
             eprintln!(
-                "note: {} is unset: using an in-process stand-in (fixed mode) at {}, which shares this process's CPU and memory",
+                "note: {} is unset: using an in-process fake server (fixed mode) at {}, which shares this process's CPU and memory",
                 bb_api_ext::BASE_URL_ENV,
-                server.base_url()
+                fake.url()
             );
-            let key = env(bb_api_ext::API_KEY_ENV).unwrap_or_else(|| "local-stand-in-key".into());
-            (server.base_url(), key, Some(server))
+            let key = env(bb_api_ext::API_KEY_ENV).unwrap_or_else(|| fake.api_key().into());
+            (fake.url().to_owned(), key, Some(fake))
         }
     };
 

@@ -4,23 +4,20 @@
 //! cargo run --example invoke -- [FUNCTION_ID] [--params JSON] [--session JSON] [--no-wait]
 //! ```
 //!
-//! Without `BROWSERBASE_API_KEY` it starts an embedded local stand-in for the API on 127.0.0.1 and
-//! talks to that; with the key it talks to `BROWSERBASE_BASE_URL` or the real API. `--session` takes
+//! Without `BROWSERBASE_API_KEY` it starts the crate's fake Browserbase server
+//! (`bb_api_ext::testing`, with its demo data) on 127.0.0.1 and talks to that; with the key it talks
+//! to `BROWSERBASE_BASE_URL` or the real API. `--session` takes
 //! `sessionCreateParams` exactly as the API documents it (camelCase JSON). Invalid input prints every
 //! violation, sends nothing and exits with status 2.
 
-#[path = "support/stand_in.rs"]
-mod stand_in;
-
 use std::process::ExitCode;
 
+use bb_api_ext::testing::{FakeBrowserbase, demo};
 use bb_api_ext::{
     BrowserSettings, Client, Error, Geolocation, Proxy, SessionCreateParams,
     SessionCreateParamsBuilder,
 };
 use serde_json::Value;
-
-const DEMO_FUNCTION_ID: &str = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
 
 struct Args {
     function_id: Option<String>,
@@ -67,8 +64,8 @@ async fn main() -> ExitCode {
     };
 
     let real = std::env::var(bb_api_ext::API_KEY_ENV).is_ok_and(|k| !k.trim().is_empty());
-    // Keep the stand-in alive for the whole run.
-    let (client, stand_in) = if real {
+    // Keep the fake alive for the whole run.
+    let (client, fake) = if real {
         match Client::from_env() {
             Ok(c) => {
                 println!("Using the Browserbase API at {}", c.base_url());
@@ -77,35 +74,33 @@ async fn main() -> ExitCode {
             Err(e) => return fail(&e),
         }
     } else {
-        let server = match stand_in::StandIn::start(stand_in::Options::default()).await {
+        let fake = match FakeBrowserbase::demo().await {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("error: could not start the local stand-in: {e}");
+                eprintln!("error: could not start the fake Browserbase server: {e}");
                 return ExitCode::FAILURE;
             }
         };
         println!(
-            "No {} set: using an embedded LOCAL STAND-IN for the Browserbase API",
+            "No {} set: using the embedded FAKE Browserbase server (bb_api_ext::testing, demo data)",
             bb_api_ext::API_KEY_ENV
         );
         println!(
             "at {} (not the real service; set the key to use it).",
-            server.base_url()
+            fake.url()
         );
-        let client = Client::builder()
-            .api_key("local-stand-in-key")
-            .base_url(server.base_url())
-            .build();
-        match client {
-            Ok(c) => (c, Some(server)),
-            Err(e) => return fail(&e),
-        }
+        println!(
+            "Demo Functions: scrape-title {}, flaky-checkout {} (fails), and more.",
+            demo::SCRAPE_TITLE,
+            demo::FLAKY_CHECKOUT
+        );
+        (fake.client(), Some(fake))
     };
 
     let Some(function_id) = args
         .function_id
         .clone()
-        .or_else(|| (!real).then(|| DEMO_FUNCTION_ID.to_owned()))
+        .or_else(|| (!real).then(|| demo::SCRAPE_TITLE.to_string()))
     else {
         eprintln!("error: FUNCTION_ID is required when talking to the real API\n{USAGE}");
         return ExitCode::from(2);
@@ -148,12 +143,10 @@ async fn main() -> ExitCode {
     } else {
         prepared.send().await
     };
-    if let Some(server) = &stand_in {
-        println!(
-            "\nThe stand-in received {} request(s):",
-            server.received().len()
-        );
-        for r in server.received() {
+    if let Some(fake) = &fake {
+        let requests = fake.requests();
+        println!("\nThe fake received {} request(s):", requests.len());
+        for r in requests {
             println!("  {} {}", r.method, r.path);
         }
     }

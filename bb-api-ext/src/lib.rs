@@ -70,6 +70,8 @@ mod proxy;
 mod secret;
 mod secrets;
 mod session;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod timeout;
 mod transport;
 mod validate;

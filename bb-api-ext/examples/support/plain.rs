@@ -16,7 +16,8 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
 use serde_json::Value;
 
-/// The Function the benchmarks invoke (the stand-in accepts any UUID).
+/// The Function the benchmarks invoke (the fake's fixed mode accepts any UUID; it is also the demo's
+/// `scrape-title`).
 pub const FUNCTION_ID: &str = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
 
 /// The session timeout the benchmark requests carry.

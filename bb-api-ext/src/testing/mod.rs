@@ -1,0 +1,374 @@
+//! A fake Browserbase server on 127.0.0.1 to test code that uses this crate (feature `testing`).
+//!
+//! [`FakeBrowserbase`] serves every Functions and Webhooks operation of the API with its paths,
+//! query parameters, envelopes and statuses, and keeps state: Functions you script with
+//! [`FunctionScript`] are invoked and move `PENDING` → `RUNNING` → `COMPLETED` or `FAILED` on the
+//! clock, with results, causes and logs. It can inject faults ([`Fault`]) and records every request
+//! ([`RecordedRequest`]) for assertions. [`FakeBrowserbase::demo`] starts it with the data set in
+//! [`demo`]; the crate's `invoke` example and benchmarks run against it.
+//!
+//! ```
+//! use bb_api_ext::testing::{FakeBrowserbase, FunctionScript};
+//! use serde_json::json;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let fake = FakeBrowserbase::start().await?;
+//! let scrape = fake.add_function(
+//!     FunctionScript::new("scrape-title").with_results(json!({"title": "Example Domain"})),
+//! );
+//!
+//! let client = fake.client();
+//! let invocation = client
+//!     .functions()
+//!     .invoke(scrape.function_id)
+//!     .params(json!({"url": "https://example.com"}))
+//!     .send()
+//!     .await?;
+//! assert_eq!(invocation.status.as_str(), "PENDING");
+//! // This script runs for no time: the next read finds it done.
+//! let done = client.invocations().get(invocation.id).await?;
+//! assert_eq!(done.results, Some(json!({"title": "Example Domain"})));
+//!
+//! let invokes = fake.requests_to("POST", "/v1/functions/");
+//! assert_eq!(invokes[0].header("x-bb-api-key"), Some("[REDACTED]"));
+//! # Ok(()) }
+//! ```
+//!
+//! # Time
+//!
+//! The fake's clock is tokio's ([`tokio::time::Instant`]) plus what [`FakeBrowserbase::advance`]
+//! added, so a test can skip a Function's run time in two ways: `advance` (with real time, and any
+//! client), or tokio's paused clock (`#[tokio::test(start_paused = true)]`, where the fake runs on
+//! the test's runtime). Under a paused clock tokio jumps to the next timer whenever the runtime
+//! waits on a socket, and a client's per-request timeouts are such timers: give that client
+//! timeouts longer than any wait the test sleeps through, or prefer `advance`.
+//!
+//! # What it does not do
+//!
+//! Webhook deliveries are not sent yet; builds cannot be uploaded (`POST /v1/functions/builds`
+//! is not in the spec); `sessionCreateParams` are checked only for `timeout`.
+
+mod faults;
+mod params;
+mod record;
+mod routes;
+mod script;
+mod server;
+mod state;
+
+pub mod demo;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::{Map, json};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+pub use faults::Fault;
+pub use record::{REDACTED, RecordedRequest};
+pub use routes::Operation;
+pub use script::{FunctionScript, Published};
+pub use state::PROJECT_ID;
+
+use crate::{Client, ClientBuilder};
+use script::Ended;
+use server::{Fixed, Shared};
+use state::{ProjectSecret, Run, State};
+
+/// How to start a [`FakeBrowserbase`].
+///
+/// ```
+/// use bb_api_ext::testing::FakeConfig;
+///
+/// let config = FakeConfig::demo().with_max_page_size(2);
+/// assert_eq!(config.max_page_size(), Some(2));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeConfig {
+    port: u16,
+    demo: bool,
+    fixed: bool,
+    max_page_size: Option<usize>,
+}
+
+impl Default for FakeConfig {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl FakeConfig {
+    /// An empty project, pages as large as `limit` asks.
+    pub fn empty() -> Self {
+        Self {
+            port: 0,
+            demo: false,
+            fixed: false,
+            max_page_size: None,
+        }
+    }
+
+    /// The [`demo`] data set, with pages of at most [`demo::MAX_PAGE_SIZE`] items.
+    pub fn demo() -> Self {
+        Self {
+            demo: true,
+            max_page_size: Some(demo::MAX_PAGE_SIZE),
+            ..Self::empty()
+        }
+    }
+
+    /// The benchmarks' floor: every invoke answers `202` with one pre-serialized `PENDING`
+    /// invocation and every invocation get `200` with one `COMPLETED` invocation, for any id,
+    /// without state or recording, checking only that an API key is present (any key). Other
+    /// operations are served as by an empty fake.
+    pub fn fixed() -> Self {
+        Self {
+            fixed: true,
+            ..Self::empty()
+        }
+    }
+
+    /// The port on 127.0.0.1 (default 0: any free port).
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The most items one page holds, whatever `limit` asks (at least 1; default: no cap below
+    /// the API's own maximum). The real service may also answer with fewer items than `limit`:
+    /// a client must page by `total` or `nextCursor`, not by a short page.
+    pub fn with_max_page_size(mut self, n: usize) -> Self {
+        self.max_page_size = Some(n.max(1));
+        self
+    }
+
+    /// The port asked for (0: any).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The page cap, if any.
+    pub fn max_page_size(&self) -> Option<usize> {
+        self.max_page_size
+    }
+}
+
+/// A fake Browserbase API on `http://127.0.0.1:PORT`; stops when dropped. See the
+/// [module docs](self).
+///
+/// It runs on the tokio runtime that starts it: start it inside `#[tokio::test]` (or the
+/// runtime that drives the client). Every request needs `X-BB-API-Key:`
+/// [`FakeBrowserbase::API_KEY`], else `401`; a path that is no API operation gets `404` with a
+/// message saying it was UNMATCHED, which an unknown id never does.
+pub struct FakeBrowserbase {
+    addr: SocketAddr,
+    url: String,
+    shared: Arc<Shared>,
+    stop: Option<watch::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for FakeBrowserbase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeBrowserbase")
+            .field("url", &self.url)
+            .field("fixed", &self.shared.fixed.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeBrowserbase {
+    /// The API key the fake accepts.
+    pub const API_KEY: &'static str = "bb_test_fake_0123456789abcdef";
+
+    /// Starts an empty fake: no Functions, secrets or webhooks.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_with(FakeConfig::empty()).await
+    }
+
+    /// Starts a fake holding the [`demo`] data set, with short pages.
+    pub async fn demo() -> std::io::Result<Self> {
+        Self::start_with(FakeConfig::demo()).await
+    }
+
+    /// Starts a fake in the benchmarks' fixed mode (see [`FakeConfig::fixed`]).
+    pub async fn fixed() -> std::io::Result<Self> {
+        Self::start_with(FakeConfig::fixed()).await
+    }
+
+    /// Starts a fake configured by `config`.
+    pub async fn start_with(config: FakeConfig) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
+        let addr = listener.local_addr()?;
+        let mut state = State::new(config.max_page_size.unwrap_or(usize::MAX));
+        if config.demo {
+            demo::seed(&mut state);
+        }
+        let fixed = config.fixed.then(|| fixed_bodies(&mut state));
+        let shared = Arc::new(Shared {
+            api_key: Self::API_KEY,
+            state: Mutex::new(state),
+            faults: faults::Faults::default(),
+            recorder: record::Recorder::default(),
+            fixed,
+        });
+        let (stop, stopped) = watch::channel(());
+        let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
+        Ok(Self {
+            addr,
+            url: format!("http://{addr}"),
+            shared,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, the base URL to give a client.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API key it accepts ([`Self::API_KEY`]).
+    pub fn api_key(&self) -> &'static str {
+        Self::API_KEY
+    }
+
+    /// A client builder pointed at the fake with its key, to configure further.
+    pub fn client_builder(&self) -> ClientBuilder {
+        // LEAD: the client-wide poll schedule goes here once the builder has one, e.g.
+        // `.poll_schedule(PollSchedule::new(10 ms, 1.0, 10 ms))`, so waits against the fake are quick.
+        Client::builder().api_key(Self::API_KEY).base_url(&self.url)
+    }
+
+    /// A client for the fake, with the default settings otherwise.
+    ///
+    /// # Panics
+    ///
+    /// If the client cannot be built, which a loopback `http` URL and a fixed key never cause.
+    pub fn client(&self) -> Client {
+        match self.client_builder().build() {
+            Ok(c) => c,
+            Err(e) => panic!("a client for the fake at {} should build: {e}", self.url),
+        }
+    }
+
+    /// Publishes `script`: a new Function when its name is new, else a new version of the
+    /// Function with that name (its id stays), which from now on is the one that runs.
+    pub fn add_function(&self, script: FunctionScript) -> Published {
+        let mut state = self.shared.state();
+        let now = state.clock.now();
+        let (function_id, version_id, build_id) = state.publish(script, now);
+        Published {
+            function_id,
+            version_id,
+            build_id,
+        }
+    }
+
+    /// The id of the Function named `name`.
+    pub fn function_id(&self, name: &str) -> Option<Uuid> {
+        self.shared.state().function_named(name).map(|f| f.id)
+    }
+
+    /// Adds a project secret stored under `key` (the name a Function reads it by); returns its id,
+    /// which `POST /v1/functions/{id}/secrets` takes as `secretId`.
+    pub fn add_secret(&self, key: impl Into<String>) -> Uuid {
+        let id = Uuid::new_v4();
+        self.shared.state().secrets.push(ProjectSecret {
+            id,
+            key: key.into(),
+        });
+        id
+    }
+
+    /// Moves the fake's clock forward by `by`: invocations progress as if that time had passed.
+    pub fn advance(&self, by: Duration) {
+        self.shared.state().clock.advance(by);
+    }
+
+    /// Answers the next `times` requests, to any operation (or to none), with `fault`.
+    pub fn inject(&self, fault: Fault, times: usize) {
+        self.shared.faults.arm(None, fault, times);
+    }
+
+    /// Answers the next `times` requests to `operation` with `fault`. Faults are used in the
+    /// order they were injected.
+    pub fn inject_for(&self, operation: Operation, fault: Fault, times: usize) {
+        self.shared.faults.arm(Some(operation), fault, times);
+    }
+
+    /// Removes every injected fault not used yet.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    /// Every request received so far (the last 10,000), oldest first; none in fixed mode.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.recorder.all()
+    }
+
+    /// The requests with this method (any case) whose path starts with `path_prefix`.
+    pub fn requests_to(&self, method: &str, path_prefix: &str) -> Vec<RecordedRequest> {
+        self.shared
+            .recorder
+            .all()
+            .into_iter()
+            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.starts_with(path_prefix))
+            .collect()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        self.shared.recorder.clear();
+    }
+
+    /// Stops serving: closes the listener and every connection, and waits until they are gone.
+    pub async fn shutdown(mut self) {
+        self.stop.take();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for FakeBrowserbase {
+    fn drop(&mut self) {
+        // Dropping the sender ends the accept loop, which then aborts every connection.
+        self.stop.take();
+    }
+}
+
+/// The fixed mode's two answers, from a throwaway Function of `state`.
+fn fixed_bodies(state: &mut State) -> Fixed {
+    let now = state.clock.now();
+    let (_, version_id, _) = state.publish(FunctionScript::new("fixed"), now);
+    let run = Run {
+        time: Duration::ZERO,
+        ended: Ended::Completed(Some(json!({"ok": true}))),
+        logs: Vec::new(),
+    };
+    let id = state.start_invocation(version_id, Map::new(), Duration::from_secs(300), run);
+    let body = |v: serde_json::Value| Bytes::from(v.to_string());
+    match id.and_then(|id| state.invocations.get(&id)) {
+        Some(inv) => Fixed {
+            invoke: body(inv.accepted_json()),
+            get: body(inv.json(now, true)),
+        },
+        None => Fixed {
+            invoke: Bytes::new(),
+            get: Bytes::new(),
+        },
+    }
+}

@@ -1,0 +1,960 @@
+//! The API surface: which operation a request is, and one function per operation, each answering
+//! with the paths, query parameters, envelopes and statuses of the reference
+//! (`shared/reference/browserbase-api.md` §1–2). Errors everywhere are
+//! `{"statusCode", "error", "message"}`.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use hyper::StatusCode;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::params;
+use super::script::Ended;
+use super::state::{Attached, CursorList, EVENT_TYPES, Run, State, WebhookRecord, logs_json, plus};
+use crate::InvocationCauseCode as CauseCode;
+
+/// One operation of the Browserbase Functions and Webhooks API, named after its `operationId`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `GET /v1/functions`
+    FunctionsList,
+    /// `GET /v1/functions/{id}`
+    FunctionsGet,
+    /// `POST /v1/functions/{id}/invoke`
+    FunctionsInvoke,
+    /// `GET /v1/functions/{id}/versions`
+    FunctionsListVersions,
+    /// `GET /v1/functions/versions/{id}`
+    FunctionVersionsGet,
+    /// `GET /v1/functions/versions/{id}/invocations`
+    FunctionVersionsListInvocations,
+    /// `GET /v1/functions/invocations/{id}`
+    InvocationsGet,
+    /// `GET /v1/functions/invocations/{id}/logs`
+    InvocationsGetLogs,
+    /// `GET /v1/functions/builds`
+    FunctionBuildsList,
+    /// `GET /v1/functions/builds/{id}`
+    FunctionBuildsGet,
+    /// `GET /v1/functions/builds/{id}/logs`
+    FunctionBuildsGetLogs,
+    /// `GET /v1/functions/{id}/secrets`
+    FunctionsListSecrets,
+    /// `POST /v1/functions/{id}/secrets`
+    FunctionsAttachSecret,
+    /// `DELETE /v1/functions/{id}/secrets/{secretId}`
+    FunctionsDetachSecret,
+    /// `POST /v1/webhooks`
+    WebhooksCreate,
+    /// `GET /v1/webhooks`
+    WebhooksList,
+    /// `GET /v1/webhooks/{id}`
+    WebhooksGet,
+    /// `PATCH /v1/webhooks/{id}`
+    WebhooksUpdate,
+    /// `DELETE /v1/webhooks/{id}`
+    WebhooksDelete,
+    /// `POST /v1/webhooks/{id}/secret`
+    WebhooksRotateSecret,
+}
+
+impl Operation {
+    /// The spec's `operationId`, such as `Functions_invoke`.
+    pub fn operation_id(self) -> &'static str {
+        match self {
+            Self::FunctionsList => "Functions_list",
+            Self::FunctionsGet => "Functions_get",
+            Self::FunctionsInvoke => "Functions_invoke",
+            Self::FunctionsListVersions => "Functions_listVersions",
+            Self::FunctionVersionsGet => "FunctionVersions_get",
+            Self::FunctionVersionsListInvocations => "FunctionVersions_listInvocations",
+            Self::InvocationsGet => "Invocations_get",
+            Self::InvocationsGetLogs => "Invocations_getLogs",
+            Self::FunctionBuildsList => "FunctionBuilds_list",
+            Self::FunctionBuildsGet => "FunctionBuilds_get",
+            Self::FunctionBuildsGetLogs => "FunctionBuilds_getLogs",
+            Self::FunctionsListSecrets => "Functions_listSecrets",
+            Self::FunctionsAttachSecret => "Functions_attachSecret",
+            Self::FunctionsDetachSecret => "Functions_detachSecret",
+            Self::WebhooksCreate => "Webhooks_create",
+            Self::WebhooksList => "Webhooks_list",
+            Self::WebhooksGet => "Webhooks_get",
+            Self::WebhooksUpdate => "Webhooks_update",
+            Self::WebhooksDelete => "Webhooks_delete",
+            Self::WebhooksRotateSecret => "Webhooks_rotateSecret",
+        }
+    }
+}
+
+/// A matched request: the operation and its path parameters, as sent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Route<'p> {
+    pub(crate) operation: Operation,
+    pub(crate) ids: [&'p str; 2],
+}
+
+/// The operation `method path` is, if any. Literal segments win over `{id}`, so
+/// `/v1/functions/builds` lists builds.
+pub(crate) fn route<'p>(method: &str, path: &'p str) -> Option<Route<'p>> {
+    use Operation::*;
+    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+    if segments.iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    let (operation, ids) = match (method, segments.as_slice()) {
+        ("GET", ["v1", "functions"]) => (FunctionsList, ["", ""]),
+        ("GET", ["v1", "functions", "builds"]) => (FunctionBuildsList, ["", ""]),
+        ("GET", ["v1", "functions", "builds", id]) => (FunctionBuildsGet, [*id, ""]),
+        ("GET", ["v1", "functions", "builds", id, "logs"]) => (FunctionBuildsGetLogs, [*id, ""]),
+        ("GET", ["v1", "functions", "versions", id]) => (FunctionVersionsGet, [*id, ""]),
+        ("GET", ["v1", "functions", "versions", id, "invocations"]) => {
+            (FunctionVersionsListInvocations, [*id, ""])
+        }
+        ("GET", ["v1", "functions", "invocations", id]) => (InvocationsGet, [*id, ""]),
+        ("GET", ["v1", "functions", "invocations", id, "logs"]) => (InvocationsGetLogs, [*id, ""]),
+        ("GET", ["v1", "functions", id]) => (FunctionsGet, [*id, ""]),
+        ("POST", ["v1", "functions", id, "invoke"]) => (FunctionsInvoke, [*id, ""]),
+        ("GET", ["v1", "functions", id, "versions"]) => (FunctionsListVersions, [*id, ""]),
+        ("GET", ["v1", "functions", id, "secrets"]) => (FunctionsListSecrets, [*id, ""]),
+        ("POST", ["v1", "functions", id, "secrets"]) => (FunctionsAttachSecret, [*id, ""]),
+        ("DELETE", ["v1", "functions", id, "secrets", secret]) => {
+            (FunctionsDetachSecret, [*id, *secret])
+        }
+        ("POST", ["v1", "webhooks"]) => (WebhooksCreate, ["", ""]),
+        ("GET", ["v1", "webhooks"]) => (WebhooksList, ["", ""]),
+        ("GET", ["v1", "webhooks", id]) => (WebhooksGet, [*id, ""]),
+        ("PATCH", ["v1", "webhooks", id]) => (WebhooksUpdate, [*id, ""]),
+        ("DELETE", ["v1", "webhooks", id]) => (WebhooksDelete, [*id, ""]),
+        ("POST", ["v1", "webhooks", id, "secret"]) => (WebhooksRotateSecret, [*id, ""]),
+        _ => return None,
+    };
+    Some(Route { operation, ids })
+}
+
+/// An answer: status, JSON body (or none), and `Retry-After` seconds.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Bytes,
+    pub(crate) retry_after: Option<u64>,
+}
+
+impl Reply {
+    pub(crate) fn json(status: StatusCode, body: &Value) -> Self {
+        Self {
+            status,
+            body: Bytes::from(body.to_string()),
+            retry_after: None,
+        }
+    }
+
+    pub(crate) fn empty(status: StatusCode) -> Self {
+        Self {
+            status,
+            body: Bytes::new(),
+            retry_after: None,
+        }
+    }
+
+    /// `{"statusCode": 404, "error": "Not Found", "message": "..."}`.
+    pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Self {
+        Self::json(
+            status,
+            &json!({
+                "statusCode": status.as_u16(),
+                "error": status.canonical_reason().unwrap_or("Error"),
+                "message": message.into(),
+            }),
+        )
+    }
+}
+
+type Result<T> = std::result::Result<T, Reply>;
+
+fn bad_request(message: impl std::fmt::Display) -> Reply {
+    Reply::error(
+        StatusCode::BAD_REQUEST,
+        format!("Invalid request: {message}"),
+    )
+}
+
+fn not_found(what: &str, id: Uuid) -> Reply {
+    Reply::error(
+        StatusCode::NOT_FOUND,
+        format!("{what} {id} does not exist in this project"),
+    )
+}
+
+/// A value as a short quoted snippet for an error message.
+fn shown(raw: &str) -> String {
+    let mut s: String = raw.chars().take(80).collect();
+    if s.len() < raw.len() {
+        s.push('…');
+    }
+    format!("{s:?}")
+}
+
+fn uuid(name: &str, raw: &str) -> Result<Uuid> {
+    Uuid::parse_str(raw)
+        .map_err(|_| bad_request(format_args!("{name} must be a UUID (got {})", shown(raw))))
+}
+
+/// The decoded query parameters.
+struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn parse(query: Option<&str>) -> Self {
+        Self(
+            query
+                .map(|q| {
+                    url::form_urlencoded::parse(q.as_bytes())
+                        .into_owned()
+                        .collect()
+                })
+                .unwrap_or_default(),
+        )
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// An integer parameter in `min..=max`, `default` when absent.
+    fn int(&self, name: &str, default: u64, min: u64, max: u64) -> Result<u64> {
+        let Some(raw) = self.get(name) else {
+            return Ok(default);
+        };
+        raw.parse::<u64>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| {
+                let range = if max == u64::MAX {
+                    format!("an integer of at least {min}")
+                } else {
+                    format!("an integer from {min} to {max}")
+                };
+                bad_request(format_args!("{name} must be {range} (got {})", shown(raw)))
+            })
+    }
+
+    fn date_time(&self, name: &str) -> Result<Option<DateTime<Utc>>> {
+        self.get(name)
+            .map(|raw| {
+                DateTime::parse_from_rfc3339(raw)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| {
+                        bad_request(format_args!(
+                            "{name} must be an RFC 3339 date-time (got {})",
+                            shown(raw)
+                        ))
+                    })
+            })
+            .transpose()
+    }
+}
+
+/// `offset` (default 0) and the page size: `limit` (default 20, 1..=100) capped by the fake's
+/// largest page.
+fn offset_page(state: &State, q: &Query) -> Result<(usize, usize)> {
+    let offset = q.int("offset", 0, 0, u64::MAX)?;
+    let limit = q.int("limit", 20, 1, 100)?;
+    Ok((
+        usize::try_from(offset).unwrap_or(usize::MAX),
+        usize::try_from(limit)
+            .unwrap_or(usize::MAX)
+            .min(state.max_page_size),
+    ))
+}
+
+/// Items `offset..offset + size` of `items`.
+fn window<T>(items: Vec<T>, offset: usize, size: usize) -> Vec<T> {
+    items.into_iter().skip(offset).take(size).collect()
+}
+
+/// The body as a JSON object; an empty body is `{}` unless `required`.
+fn object_body(body: &[u8], required: bool) -> Result<Map<String, Value>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return if required {
+            Err(bad_request("a JSON object body is required"))
+        } else {
+            Ok(Map::new())
+        };
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(bad_request(format_args!(
+            "the body must be a JSON object (got {})",
+            kind(&other)
+        ))),
+        Err(e) => Err(bad_request(format_args!("the body is not valid JSON: {e}"))),
+    }
+}
+
+/// Refuses keys other than `allowed` (`additionalProperties: false`).
+fn only_keys(body: &Map<String, Value>, allowed: &[&str]) -> Result<()> {
+    match body.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(bad_request(format_args!(
+            "{} is not an accepted property (accepted: {})",
+            shown(k),
+            allowed.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Serves one matched request.
+pub(crate) fn dispatch(
+    state: &mut State,
+    route: Route<'_>,
+    query: Option<&str>,
+    body: &[u8],
+) -> Reply {
+    use Operation::*;
+    state.notice_transitions();
+    let q = Query::parse(query);
+    let [a, b] = route.ids;
+    let result = match route.operation {
+        FunctionsList => functions_list(state, &q),
+        FunctionsGet => functions_get(state, a),
+        FunctionsInvoke => functions_invoke(state, a, body),
+        FunctionsListVersions => functions_list_versions(state, a, &q),
+        FunctionVersionsGet => function_versions_get(state, a),
+        FunctionVersionsListInvocations => function_versions_list_invocations(state, a, &q),
+        InvocationsGet => invocations_get(state, a),
+        InvocationsGetLogs => invocations_get_logs(state, a),
+        FunctionBuildsList => function_builds_list(state, &q),
+        FunctionBuildsGet => function_builds_get(state, a),
+        FunctionBuildsGetLogs => function_builds_get_logs(state, a),
+        FunctionsListSecrets => functions_list_secrets(state, a, &q),
+        FunctionsAttachSecret => functions_attach_secret(state, a, body),
+        FunctionsDetachSecret => functions_detach_secret(state, a, b),
+        WebhooksCreate => webhooks_create(state, body),
+        WebhooksList => webhooks_list(state, &q),
+        WebhooksGet => webhooks_get(state, a),
+        WebhooksUpdate => webhooks_update(state, a, body),
+        WebhooksDelete => webhooks_delete(state, a),
+        WebhooksRotateSecret => webhooks_rotate_secret(state, a, body),
+    };
+    result.unwrap_or_else(|e| e)
+}
+
+fn ok(body: &Value) -> Result<Reply> {
+    Ok(Reply::json(StatusCode::OK, body))
+}
+
+// ---- Functions -------------------------------------------------------------------------------
+
+fn functions_list(state: &State, q: &Query) -> Result<Reply> {
+    let (offset, size) = offset_page(state, q)?;
+    // Newest first; equal times keep the later-created first.
+    let mut all: Vec<_> = state.functions.iter().rev().collect();
+    all.sort_by_key(|f| std::cmp::Reverse(f.created));
+    let total = all.len();
+    let data: Vec<Value> = window(all, offset, size)
+        .into_iter()
+        .map(|f| f.json())
+        .collect();
+    ok(&json!({"data": data, "total": total}))
+}
+
+fn functions_get(state: &State, raw: &str) -> Result<Reply> {
+    let id = uuid("id", raw)?;
+    let f = state
+        .function(id)
+        .ok_or_else(|| not_found("Function", id))?;
+    ok(&f.json())
+}
+
+/// The largest `params` accepted, serialized.
+const MAX_PARAMS_BYTES: usize = 64 * 1024;
+/// The session timeout when the body sets none, in seconds.
+const DEFAULT_TIMEOUT_SECS: u64 = 900;
+
+fn functions_invoke(state: &mut State, raw: &str, body: &[u8]) -> Result<Reply> {
+    let id = uuid("id", raw)?;
+    let f = state
+        .function(id)
+        .ok_or_else(|| not_found("Function", id))?;
+    let Some(&version_id) = f.versions.last() else {
+        return Err(Reply::error(
+            StatusCode::CONFLICT,
+            format!("Function {id} has no published version"),
+        ));
+    };
+    let body = object_body(body, false)?;
+    let params = match body.get("params") {
+        None => Map::new(),
+        Some(Value::Object(p)) => p.clone(),
+        Some(other) => {
+            return Err(bad_request(format_args!(
+                "params must be a JSON object (got {})",
+                kind(other)
+            )));
+        }
+    };
+    let size = Value::Object(params.clone()).to_string().len();
+    if size > MAX_PARAMS_BYTES {
+        return Err(bad_request(format_args!(
+            "params must be at most {MAX_PARAMS_BYTES} bytes serialized (got {size})"
+        )));
+    }
+    let timeout = match body.get("sessionCreateParams") {
+        None => DEFAULT_TIMEOUT_SECS,
+        Some(Value::Object(s)) => match s.get("timeout") {
+            None => DEFAULT_TIMEOUT_SECS,
+            Some(t) => t
+                .as_u64()
+                .filter(|t| (60..=900).contains(t))
+                .ok_or_else(|| {
+                    bad_request(format_args!(
+                        "sessionCreateParams.timeout must be an integer from 60 to 900 (got {t})"
+                    ))
+                })?,
+        },
+        Some(other) => {
+            return Err(bad_request(format_args!(
+                "sessionCreateParams must be a JSON object (got {})",
+                kind(other)
+            )));
+        }
+    };
+    let Some(version) = state.versions.get(&version_id) else {
+        return Err(not_found("Function version", version_id));
+    };
+    let script = &version.script;
+    let problems = script
+        .user_params_schema
+        .as_ref()
+        .map(|s| params::violations(s, &params))
+        .unwrap_or_default();
+    let run = if problems.is_empty() {
+        Run {
+            time: script.run_time,
+            ended: script.outcome(&params),
+            logs: script.logs.clone(),
+        }
+    } else {
+        // The runtime rejects the params before the handler runs, as a workload failure.
+        Run {
+            time: Duration::ZERO,
+            ended: Ended::Failed {
+                code: CauseCode::WorkloadError,
+                message: format!("Invalid params: {}", problems.join("; ")),
+            },
+            logs: problems
+                .iter()
+                .map(|p| format!("Invalid params: {p}"))
+                .collect(),
+        }
+    };
+    let timeout = Duration::from_secs(timeout);
+    let invocation = state
+        .start_invocation(version_id, params, timeout, run)
+        .and_then(|id| state.invocations.get(&id))
+        .ok_or_else(|| not_found("Function version", version_id))?;
+    Ok(Reply::json(
+        StatusCode::ACCEPTED,
+        &invocation.accepted_json(),
+    ))
+}
+
+fn functions_list_versions(state: &State, raw: &str, q: &Query) -> Result<Reply> {
+    let id = uuid("id", raw)?;
+    let f = state
+        .function(id)
+        .ok_or_else(|| not_found("Function", id))?;
+    let (offset, size) = offset_page(state, q)?;
+    let all: Vec<_> = f
+        .versions
+        .iter()
+        .rev()
+        .filter_map(|v| state.versions.get(v))
+        .collect();
+    let total = all.len();
+    let results: Vec<Value> = window(all, offset, size)
+        .into_iter()
+        .map(|v| v.json())
+        .collect();
+    ok(&json!({"results": results, "total": total}))
+}
+
+fn function_versions_get(state: &State, raw: &str) -> Result<Reply> {
+    let id = uuid("id", raw)?;
+    let v = state
+        .versions
+        .get(&id)
+        .ok_or_else(|| not_found("Function version", id))?;
+    ok(&v.json())
+}
+
+fn function_versions_list_invocations(state: &State, raw: &str, q: &Query) -> Result<Reply> {
+    let id = uuid("id", raw)?;
+    let v = state
+        .versions
+        .get(&id)
+        .ok_or_else(|| not_found("Function version", id))?;
+    let (offset, size) = offset_page(state, q)?;
+    let now = state.clock.now();
+    let status = q.get("status");
+    let all: Vec<_> = v
+        .invocations
+        .iter()
+        .rev()
+        .filter_map(|i| state.invocations.get(i))
+        .filter(|i| status.is_none_or(|s| i.status(now).as_str() == s))
+        .collect();
+    let total = all.len();
+    let results: Vec<Value> = window(all, offset, size)
+        .into_iter()
+        .map(|i| i.json(now, false))
+        .collect();
+    ok(&json!({"results": results, "total": total}))
+}
+
+fn invocations_get(state: &State, raw: &str) -> Result<Reply> {
+    let id = uuid("id", raw)?;
+    let i = state
+        .invocations
+        .get(&id)
+        .ok_or_else(|| not_found("Invocation", id))?;
+    ok(&i.json(state.clock.now(), true))
+}
+
+fn invocations_get_logs(state: &State, raw: &str) -> Result<Reply> {
+    let id = uuid("id", raw)?;
+    let i = state
+        .invocations
+        .get(&id)
+        .ok_or_else(|| not_found("Invocation", id))?;
+    ok(&logs_json(&i.logs, state.clock.now()))
+}
+
+// ---- Builds ----------------------------------------------------------------------------------
+
+fn function_builds_list(state: &State, q: &Query) -> Result<Reply> {
+    let (offset, size) = offset_page(state, q)?;
+    let now = state.clock.now();
+    let status = q.get("status");
+    let mut all: Vec<_> = state.builds.iter().rev().collect();
+    all.sort_by_key(|f| std::cmp::Reverse(f.created));
+    let all: Vec<Value> = all
+        .into_iter()
+        .map(|b| state.build_json(b, now))
+        .filter(|b| status.is_none_or(|s| b["status"] == s))
+        .collect();
+    let total = all.len();
+    ok(&json!({"data": window(all, offset, size), "total": total}))
+}
+
+fn function_builds_get(state: &State, raw: &str) -> Result<Reply> {
+    let id = uuid("id", raw)?;
+    let b = state
+        .builds
+        .iter()
+        .find(|b| b.id == id)
+        .ok_or_else(|| not_found("Function build", id))?;
+    ok(&state.build_json(b, state.clock.now()))
+}
+
+fn function_builds_get_logs(state: &State, raw: &str) -> Result<Reply> {
+    let id = uuid("id", raw)?;
+    let b = state
+        .builds
+        .iter()
+        .find(|b| b.id == id)
+        .ok_or_else(|| not_found("Function build", id))?;
+    ok(&logs_json(&b.logs, state.clock.now()))
+}
+
+// ---- Function secrets ------------------------------------------------------------------------
+
+/// A cursor from `q`, checked to belong to `list`: the `seq` the page starts after.
+fn cursor(state: &State, q: &Query, list: CursorList) -> Result<Option<u64>> {
+    let Some(raw) = q.get("cursor") else {
+        return Ok(None);
+    };
+    match state.cursors.get(raw) {
+        Some(c) if c.list == list => Ok(Some(c.after)),
+        _ => Err(bad_request(format_args!(
+            "cursor {} is not one this server issued for this list; pass back nextCursor as is",
+            shown(raw)
+        ))),
+    }
+}
+
+fn functions_list_secrets(state: &mut State, raw: &str, q: &Query) -> Result<Reply> {
+    let id = uuid("id", raw)?;
+    let limit = q.int("limit", 20, 1, 1000)?;
+    let (start, end) = (q.date_time("startAt")?, q.date_time("endAt")?);
+    let after = cursor(state, q, CursorList::Secrets(id))?;
+    let f = state
+        .function(id)
+        .ok_or_else(|| not_found("Function", id))?;
+    let size = usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .min(state.max_page_size);
+    let matching: Vec<&Attached> = f
+        .secrets
+        .iter()
+        .filter(|a| after.is_none_or(|s| a.seq > s))
+        .filter(|a| start.is_none_or(|t| a.at >= t) && end.is_none_or(|t| a.at <= t))
+        .collect();
+    let page: Vec<(Value, u64)> = matching
+        .iter()
+        .take(size)
+        .map(|a| {
+            let key = state
+                .secrets
+                .iter()
+                .find(|s| s.id == a.secret_id)
+                .map_or("", |s| s.key.as_str());
+            (json!({"id": a.secret_id, "secretKey": key}), a.seq)
+        })
+        .collect();
+    let more = matching.len() > page.len();
+    let next = match page.last() {
+        Some((_, seq)) if more => Some(state.issue_cursor(CursorList::Secrets(id), *seq)),
+        _ => None,
+    };
+    let data: Vec<Value> = page.into_iter().map(|(v, _)| v).collect();
+    ok(&json!({"data": data, "limit": limit, "nextCursor": next}))
+}
+
+fn functions_attach_secret(state: &mut State, raw: &str, body: &[u8]) -> Result<Reply> {
+    let invalid = || bad_request("the Function ID and secret ID must be UUIDs");
+    let id = Uuid::parse_str(raw).map_err(|_| invalid())?;
+    let body = object_body(body, true)?;
+    only_keys(&body, &["secretId"])?;
+    let secret_id = body
+        .get("secretId")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or_else(invalid)?;
+    if state.function(id).is_none() {
+        return Err(not_found("Function", id));
+    }
+    if !state.secrets.iter().any(|s| s.id == secret_id) {
+        return Err(not_found("Secret", secret_id));
+    }
+    let (seq, at) = (state.next_seq(), state.clock.now());
+    if let Some(f) = state.function_mut(id)
+        && !f.secrets.iter().any(|a| a.secret_id == secret_id)
+    {
+        f.secrets.push(Attached { secret_id, seq, at });
+    }
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}
+
+fn functions_detach_secret(state: &mut State, raw: &str, raw_secret: &str) -> Result<Reply> {
+    let id = uuid("id", raw)?;
+    let secret_id = uuid("secretId", raw_secret)?;
+    let f = state
+        .function_mut(id)
+        .ok_or_else(|| not_found("Function", id))?;
+    f.secrets.retain(|a| a.secret_id != secret_id);
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}
+
+// ---- Webhooks --------------------------------------------------------------------------------
+
+/// Rotated-out secrets a webhook may have inside their grace window before rotation answers 429.
+const MAX_PREVIOUS_SECRETS: usize = 3;
+/// How long a rotated-out secret keeps verifying.
+const SECRET_GRACE: Duration = Duration::from_secs(24 * 3600);
+
+/// `endpoint`: an `https://` URL with a host, at most 2048 characters; the fake also accepts
+/// loopback `http://` URLs so that tests can receive deliveries.
+fn endpoint(v: &Value) -> Result<String> {
+    let Some(s) = v.as_str() else {
+        return Err(bad_request(format_args!(
+            "endpoint must be a string (got {})",
+            kind(v)
+        )));
+    };
+    let https = s
+        .strip_prefix("https://")
+        .and_then(|rest| rest.chars().next())
+        .is_some_and(|c| !matches!(c, '/' | '?' | '#'));
+    let loopback = || {
+        url::Url::parse(s).is_ok_and(|u| {
+            u.scheme() == "http"
+                && match u.host() {
+                    Some(url::Host::Domain(d)) => d == "localhost",
+                    Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                    Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                    None => false,
+                }
+        })
+    };
+    if s.chars().count() > 2048 {
+        return Err(bad_request("endpoint must be at most 2048 characters"));
+    }
+    if !(https && url::Url::parse(s).is_ok() || loopback()) {
+        return Err(bad_request(format_args!(
+            "endpoint must be an https:// URL with a host (the fake also takes http://127.0.0.1 and http://localhost) (got {})",
+            shown(s)
+        )));
+    }
+    Ok(s.to_owned())
+}
+
+/// `eventTypes`: a non-empty array of distinct known event types.
+fn event_types(v: &Value) -> Result<Vec<String>> {
+    let Some(items) = v.as_array().filter(|a| !a.is_empty()) else {
+        return Err(bad_request(
+            "eventTypes must be a non-empty array of event types",
+        ));
+    };
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match item.as_str() {
+            Some(t) if !EVENT_TYPES.contains(&t) => {
+                return Err(bad_request(format_args!(
+                    "eventTypes[{i}] must be one of {} (got {})",
+                    EVENT_TYPES.join(", "),
+                    shown(t)
+                )));
+            }
+            Some(t) if out.iter().any(|o| o == t) => {
+                return Err(bad_request(format_args!(
+                    "eventTypes[{i}] repeats {}",
+                    shown(t)
+                )));
+            }
+            Some(t) => out.push(t.to_owned()),
+            None => {
+                return Err(bad_request(format_args!(
+                    "eventTypes[{i}] must be a string (got {})",
+                    kind(item)
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses an endpoint another webhook (not `except`) already has.
+fn endpoint_free(state: &State, endpoint: &str, except: Option<Uuid>) -> Result<()> {
+    match state
+        .webhooks
+        .iter()
+        .find(|w| w.endpoint == endpoint && Some(w.id) != except)
+    {
+        Some(w) => Err(Reply::error(
+            StatusCode::CONFLICT,
+            format!(
+                "A webhook for {endpoint} already exists in this project ({}); update or delete it instead",
+                w.id
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A signing secret: `whsec_` and the base64 of 24 random bytes.
+fn new_secret() -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    // 32 base64 characters are exactly 24 bytes (no padding), so any 32 are valid base64. A v4
+    // UUID's bytes 6 and 8 hold its version and variant: skip them.
+    let random = (0..3).flat_map(|_| {
+        let bytes = Uuid::new_v4().into_bytes();
+        bytes
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 6 && *i != 8)
+            .map(|(_, b)| b)
+            .collect::<Vec<u8>>()
+    });
+    let key: String = random
+        .take(32)
+        .map(|b| char::from(ALPHABET[usize::from(b % 64)]))
+        .collect();
+    format!("whsec_{key}")
+}
+
+fn webhook_id(state: &State, raw: &str) -> Result<usize> {
+    let id = uuid("id", raw)?;
+    state
+        .webhooks
+        .iter()
+        .position(|w| w.id == id)
+        .ok_or_else(|| not_found("Webhook", id))
+}
+
+fn webhooks_create(state: &mut State, body: &[u8]) -> Result<Reply> {
+    let body = object_body(body, true)?;
+    only_keys(&body, &["endpoint", "eventTypes"])?;
+    let endpoint = endpoint(
+        body.get("endpoint")
+            .ok_or_else(|| bad_request("endpoint is required"))?,
+    )?;
+    let event_types = event_types(
+        body.get("eventTypes")
+            .ok_or_else(|| bad_request("eventTypes is required"))?,
+    )?;
+    endpoint_free(state, &endpoint, None)?;
+    let (seq, now) = (state.next_seq(), state.clock.now());
+    let record = WebhookRecord {
+        id: Uuid::new_v4(),
+        seq,
+        endpoint,
+        event_types,
+        created: now,
+        updated: now,
+        secret: new_secret(),
+        previous: Vec::new(),
+    };
+    let mut v = record.json();
+    v["secret"] = json!(record.secret);
+    state.webhooks.push(record);
+    Ok(Reply::json(StatusCode::CREATED, &v))
+}
+
+fn webhooks_list(state: &mut State, q: &Query) -> Result<Reply> {
+    let limit = q.int("limit", 20, 1, 100)?;
+    let after = cursor(state, q, CursorList::Webhooks)?;
+    let size = usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .min(state.max_page_size);
+    // Newest first: descending `seq`.
+    let mut matching: Vec<&WebhookRecord> = state
+        .webhooks
+        .iter()
+        .filter(|w| after.is_none_or(|s| w.seq < s))
+        .collect();
+    matching.sort_by_key(|w| std::cmp::Reverse(w.seq));
+    let more = matching.len() > size;
+    let page: Vec<(Value, u64)> = matching
+        .into_iter()
+        .take(size)
+        .map(|w| (w.json(), w.seq))
+        .collect();
+    let next = match page.last() {
+        Some((_, seq)) if more => Some(state.issue_cursor(CursorList::Webhooks, *seq)),
+        _ => None,
+    };
+    let data: Vec<Value> = page.into_iter().map(|(v, _)| v).collect();
+    ok(&json!({"data": data, "limit": limit, "nextCursor": next}))
+}
+
+fn webhooks_get(state: &State, raw: &str) -> Result<Reply> {
+    let i = webhook_id(state, raw)?;
+    ok(&state.webhooks[i].json())
+}
+
+fn webhooks_update(state: &mut State, raw: &str, body: &[u8]) -> Result<Reply> {
+    let i = webhook_id(state, raw)?;
+    let body = object_body(body, true)?;
+    only_keys(&body, &["endpoint", "eventTypes"])?;
+    if body.is_empty() {
+        return Err(bad_request("set at least one of endpoint, eventTypes"));
+    }
+    let endpoint = body.get("endpoint").map(endpoint).transpose()?;
+    let event_types = body.get("eventTypes").map(event_types).transpose()?;
+    if let Some(e) = &endpoint {
+        endpoint_free(state, e, Some(state.webhooks[i].id))?;
+    }
+    let now = state.clock.now();
+    let w = &mut state.webhooks[i];
+    if let Some(e) = endpoint {
+        w.endpoint = e;
+    }
+    if let Some(t) = event_types {
+        w.event_types = t;
+    }
+    w.updated = now;
+    ok(&w.json())
+}
+
+fn webhooks_delete(state: &mut State, raw: &str) -> Result<Reply> {
+    let i = webhook_id(state, raw)?;
+    state.webhooks.remove(i);
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}
+
+fn webhooks_rotate_secret(state: &mut State, raw: &str, body: &[u8]) -> Result<Reply> {
+    let i = webhook_id(state, raw)?;
+    let body = object_body(body, false)?;
+    only_keys(&body, &["revokeImmediately"])?;
+    let revoke = match body.get("revokeImmediately") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(bad_request(format_args!(
+                "revokeImmediately must be a boolean (got {})",
+                kind(other)
+            )));
+        }
+    };
+    let now = state.clock.now();
+    let w = &mut state.webhooks[i];
+    w.previous.retain(|(_, until)| *until > now);
+    if revoke {
+        w.previous.clear();
+    } else if w.previous.len() >= MAX_PREVIOUS_SECRETS {
+        return Err(Reply::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many previous secrets are still inside their grace window. Wait for one to expire, or retry with `revokeImmediately`.",
+        ));
+    }
+    let old = std::mem::replace(&mut w.secret, new_secret());
+    if !revoke {
+        w.previous.push((old, plus(now, SECRET_GRACE)));
+    }
+    w.updated = now;
+    ok(&json!({"secret": w.secret}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_segments_win_over_ids() {
+        let r = |m, p| route(m, p).map(|r| r.operation);
+        assert_eq!(
+            r("GET", "/v1/functions/builds"),
+            Some(Operation::FunctionBuildsList)
+        );
+        assert_eq!(r("GET", "/v1/functions/x"), Some(Operation::FunctionsGet));
+        assert_eq!(r("GET", "/v1/functions/x/invoke"), None);
+        assert_eq!(
+            r("POST", "/v1/functions/x/invoke"),
+            Some(Operation::FunctionsInvoke)
+        );
+        assert_eq!(r("GET", "/v1/functions/"), None);
+        assert_eq!(r("PUT", "/v1/webhooks/x"), None);
+        let detach = route("DELETE", "/v1/functions/a/secrets/b").map(|r| r.ids);
+        assert_eq!(detach, Some(["a", "b"]));
+    }
+
+    #[test]
+    fn secrets_look_like_standard_webhooks_secrets() {
+        let s = new_secret();
+        let key = s.strip_prefix("whsec_").unwrap_or_default();
+        assert_eq!(key.len(), 32);
+        assert!(
+            key.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+        );
+        assert_ne!(s, new_secret());
+    }
+}
