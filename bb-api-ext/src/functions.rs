@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::context::Context;
 use crate::error::Error;
+use crate::fanout::FanOut;
 use crate::ids::{FunctionRef, id_text};
 use crate::invoke::Invoke;
 use crate::paginate::{self, ListRequest, ListStream, MAX_OFFSET_LIMIT, Page};
@@ -110,6 +111,16 @@ impl Functions {
     /// Starts an invocation of a Function given by id or name; see [`Invoke`].
     pub fn invoke(&self, function: impl Into<FunctionRef>) -> Invoke {
         Invoke::new(self.ctx.clone(), function.into())
+    }
+
+    /// Invokes a Function once for each of `inputs` (each one the params of one invocation), with
+    /// bounded concurrency; see [`FanOut`].
+    pub fn invoke_many<P: serde::Serialize>(
+        &self,
+        function: impl Into<FunctionRef>,
+        inputs: impl IntoIterator<Item = P>,
+    ) -> FanOut {
+        FanOut::new(self.ctx.clone(), function.into(), inputs)
     }
 
     /// Lists the versions of a Function, newest first as the API orders them.

@@ -85,6 +85,12 @@ impl Invoke {
         self
     }
 
+    /// Params already serialized (or why they could not be), as the fan-out holds them.
+    pub(crate) fn params_serialized(mut self, params: Result<Vec<u8>, String>) -> Self {
+        self.params = Some(params);
+        self
+    }
+
     /// Session settings, merged by the server over the Function's own: a validated
     /// [`SessionCreateParams`] or a builder (checked with everything else when sent).
     pub fn session(mut self, session: impl Into<SessionCreateParamsBuilder>) -> Self {
