@@ -834,7 +834,7 @@ async fn webhook_create_list_get_update_rotate_delete() {
     let (_, rest) = api
         .get(&format!("/v1/webhooks?limit=1&cursor={cursor}"))
         .await;
-    assert_eq!(ids(&rest["data"]), [id.clone()]);
+    assert_eq!(ids(&rest["data"]), [id.as_str()]);
     assert_eq!(rest["nextCursor"], Value::Null);
     assert!(rest["data"][0].get("secret").is_none());
 

@@ -40,9 +40,9 @@
 //! The fake's clock is tokio's ([`tokio::time::Instant`]) plus what [`FakeBrowserbase::advance`]
 //! added. Under tokio's paused clock (`#[tokio::test(start_paused = true)]`, the fake started
 //! inside the test) a scripted run of minutes costs no real time: tokio moves the clock only when
-//! every task waits on a timer, and a request to the fake over loopback is never such a wait, so
-//! `send_and_wait` returns as soon as its polls have slept past the script. With real time,
-//! `advance` skips ahead instead.
+//! no task can run, and over loopback the fake's answer is ready by the time tokio looks (a task
+//! woken by I/O holds the clock), so `send_and_wait` returns as soon as its polls have slept past
+//! the script. With real time, `advance` skips ahead instead.
 //!
 //! # What it does not do
 //!
