@@ -3,11 +3,19 @@
 //! Compiled twice: by `bb-api/build.rs` (with `#[path]`) and by `xtask`. Both must produce the same
 //! code from the same spec, so every generator setting lives here and nowhere else.
 
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 
 /// Path of the spec, relative to the workspace root.
 #[allow(dead_code)]
 pub const SPEC_PATH: &str = "openapi/browserbase.yaml";
+
+/// Schemas generated as open enums (`Unknown(String)` for values newer than the spec).
+pub const OPEN_ENUMS: [&str; 4] = [
+    "InvocationStatus",
+    "FunctionBuildStatus",
+    "InvocationCauseCode",
+    "FunctionBuildCauseCode",
+];
 
 /// The generated client and its typed httpmock helpers, each formatted Rust source.
 pub struct Generated {
@@ -25,6 +33,15 @@ pub fn settings() -> GenerationSettings {
         .with_tag(TagStyle::Merged)
         // Lets request/response types live in `HashSet`s and be compared in tests.
         .with_derive("PartialEq");
+    // Values the API adds over time must not fail a whole response: these schemas (named in
+    // `openapi/local-edits.yaml`) become the open enums of `bb-api/src/open.rs`.
+    for name in OPEN_ENUMS {
+        settings.with_replacement(
+            name,
+            format!("crate::open::{name}"),
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
+    }
     settings
 }
 

@@ -133,7 +133,7 @@ async fn main() -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(&e),
     };
-    println!("\nRequest:\n  POST {}", prepared.url());
+    println!("\nRequest:\n  POST {}", prepared.url().unwrap_or_default());
     println!("  X-BB-API-Key: [REDACTED]\n  Content-Type: application/json");
     println!("  {}", prepared.redacted_body());
 
@@ -186,7 +186,18 @@ fn fail(e: &Error) -> ExitCode {
         return ExitCode::from(2);
     }
     eprintln!("error: {e}");
-    if let Error::InvocationFailed(inv) | Error::WaitTimeout { last: inv, .. } = e {
+    // The cause of a transport or configuration error is its `source()`, not part of its message.
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        eprintln!("  caused by: {c}");
+        cause = c.source();
+    }
+    let shown = match e {
+        Error::InvocationFailed(inv) => Some(inv),
+        Error::WaitTimeout { last, .. } => last.as_ref(),
+        _ => None,
+    };
+    if let Some(inv) = shown {
         eprintln!("{}", serde_json::to_string_pretty(inv).unwrap_or_default());
     }
     ExitCode::FAILURE

@@ -1,4 +1,4 @@
-//! The client and its configuration: API key, base URL, timeouts, retries, user agent.
+//! The client, its builder and environment variables, and the handles for each API area.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -7,11 +7,15 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
+use crate::builds::Builds;
+use crate::config::{PollSchedule, RetryConfig, TimeoutConfig};
+use crate::context::Context;
 use crate::error::{ConfigError, Error};
-use crate::invoke::Functions;
-use crate::retry::RetryConfig;
+use crate::functions::Functions;
+use crate::invocations::Invocations;
 use crate::secret::ApiKey;
-use crate::wait::Invocations;
+use crate::transport::Transport;
+use crate::versions::Versions;
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.browserbase.com";
@@ -38,25 +42,19 @@ pub const BASE_URL_ENV: &str = "BROWSERBASE_BASE_URL";
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
-    pub(crate) api_key: ApiKey,
-    pub(crate) api_key_header: HeaderValue,
-    /// Set when the caller supplied the reqwest client, which then lacks our user agent.
-    pub(crate) user_agent: Option<HeaderValue>,
-    /// The base URL without a trailing slash.
-    pub(crate) base_url: String,
-    /// The same, parsed once, so request URLs are built without parsing again.
-    pub(crate) base: reqwest::Url,
-    pub(crate) timeouts: TimeoutConfig,
-    pub(crate) retry: RetryConfig,
-    pub(crate) max_response_bytes: usize,
+    pub(crate) ctx: Arc<Context>,
 }
 
 impl Client {
+    /// A client with this API key and every default (the production API, default timeouts,
+    /// retries and polling).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an empty key or one an HTTP header cannot carry.
+    pub fn new(api_key: impl Into<ApiKey>) -> Result<Self, Error> {
+        Self::builder().api_key(api_key).build()
+    }
+
     /// Starts a configuration.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
@@ -64,94 +62,58 @@ impl Client {
 
     /// A client configured from `BROWSERBASE_API_KEY` (required) and `BROWSERBASE_BASE_URL`
     /// (optional), with default timeouts and retries.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the variable when the key is missing or empty.
     pub fn from_env() -> Result<Self, Error> {
         ClientBuilder::from_env()?.build()
     }
 
-    /// Invoking Functions.
-    pub fn functions(&self) -> Functions<'_> {
-        Functions { client: self }
+    /// Functions: list, get by id or name, invoke, versions, secrets.
+    pub fn functions(&self) -> Functions {
+        Functions {
+            ctx: self.ctx.clone(),
+        }
     }
 
-    /// Getting and waiting for invocations.
-    pub fn invocations(&self) -> Invocations<'_> {
-        Invocations { client: self }
+    /// Function versions: get one, list its invocations.
+    pub fn versions(&self) -> Versions {
+        Versions {
+            ctx: self.ctx.clone(),
+        }
+    }
+
+    /// Invocations: get, logs, wait.
+    pub fn invocations(&self) -> Invocations {
+        Invocations {
+            ctx: self.ctx.clone(),
+        }
+    }
+
+    /// Builds: list, get, logs, wait.
+    pub fn builds(&self) -> Builds {
+        Builds {
+            ctx: self.ctx.clone(),
+        }
     }
 
     /// The base URL requests go to, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.ctx.transport.base_url
     }
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = &self.ctx.transport;
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
-            .field("api_key", &self.inner.api_key)
-            .field("timeouts", &self.inner.timeouts)
-            .field("retry", &self.inner.retry)
-            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .field("base_url", &t.base_url)
+            .field("api_key", &t.api_key)
+            .field("timeouts", &t.timeouts)
+            .field("retry", &t.retry)
+            .field("poll", &t.poll)
+            .field("max_response_bytes", &t.max_response_bytes)
             .finish_non_exhaustive()
-    }
-}
-
-/// Timeouts, each reported as its own [`crate::TimeoutKind`].
-///
-/// ```
-/// use bb_api_ext::TimeoutConfig;
-/// use std::time::Duration;
-///
-/// let t = TimeoutConfig::default().connect(Duration::from_secs(5)).overall(Duration::from_secs(60));
-/// # let _ = t;
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimeoutConfig {
-    connect: Duration,
-    attempt: Duration,
-    overall: Duration,
-}
-
-impl Default for TimeoutConfig {
-    fn default() -> Self {
-        Self {
-            connect: Duration::from_secs(10),
-            attempt: Duration::from_secs(30),
-            overall: Duration::from_secs(120),
-        }
-    }
-}
-
-impl TimeoutConfig {
-    /// Establishing a connection, TLS included (default 10 s). Not applied to a caller-supplied
-    /// `reqwest::Client`, which keeps its own.
-    pub fn connect(mut self, d: Duration) -> Self {
-        self.connect = d;
-        self
-    }
-
-    /// One attempt: sending the request and reading the whole response (default 30 s).
-    pub fn attempt(mut self, d: Duration) -> Self {
-        self.attempt = d;
-        self
-    }
-
-    /// One call: every attempt and every backoff between them (default 120 s).
-    pub fn overall(mut self, d: Duration) -> Self {
-        self.overall = d;
-        self
-    }
-
-    pub(crate) fn connect_value(&self) -> Duration {
-        self.connect
-    }
-
-    pub(crate) fn attempt_value(&self) -> Duration {
-        self.attempt
-    }
-
-    pub(crate) fn overall_value(&self) -> Duration {
-        self.overall
     }
 }
 
@@ -164,7 +126,7 @@ impl TimeoutConfig {
 ///     .api_key("bb_live_...")
 ///     .base_url("https://api.browserbase.com/")
 ///     .timeouts(TimeoutConfig::default())
-///     .retry(RetryConfig::default().max_retries(3))
+///     .retry(RetryConfig::default().with_max_retries(3))
 ///     .build()?;
 /// assert_eq!(client.base_url(), "https://api.browserbase.com");
 /// # Ok::<(), bb_api_ext::Error>(())
@@ -175,6 +137,7 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     timeouts: TimeoutConfig,
     retry: RetryConfig,
+    poll: PollSchedule,
     http: Option<reqwest::Client>,
     allow_insecure_http: bool,
     max_response_bytes: Option<usize>,
@@ -243,6 +206,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How often every wait of this client polls (default [`PollSchedule::default`]); a wait can
+    /// still set its own. Tests against a local server use a few milliseconds.
+    pub fn poll_schedule(mut self, poll: PollSchedule) -> Self {
+        self.poll = poll;
+        self
+    }
+
     /// The largest successful response body accepted (default 16 MiB); a larger one is a
     /// [`Error::Decode`] rather than unbounded memory.
     pub fn max_response_bytes(mut self, n: usize) -> Self {
@@ -283,7 +253,7 @@ impl ClientBuilder {
                 bb_api::install_default_crypto_provider();
                 let http = reqwest::Client::builder()
                     .user_agent(USER_AGENT)
-                    .connect_timeout(self.timeouts.connect_value())
+                    .connect_timeout(self.timeouts.connect())
                     // The API does not redirect, and reqwest would carry X-BB-API-Key (not a
                     // standard credential header) to whatever origin a redirect names.
                     .redirect(reqwest::redirect::Policy::none())
@@ -294,7 +264,7 @@ impl ClientBuilder {
             }
         };
         Ok(Client {
-            inner: Arc::new(Inner {
+            ctx: Arc::new(Context::new(Transport {
                 http,
                 api_key,
                 api_key_header,
@@ -303,10 +273,11 @@ impl ClientBuilder {
                 base,
                 timeouts: self.timeouts,
                 retry: self.retry,
+                poll: self.poll,
                 max_response_bytes: self
                     .max_response_bytes
                     .unwrap_or(Self::DEFAULT_MAX_RESPONSE_BYTES),
-            }),
+            })),
         })
     }
 }
@@ -364,27 +335,6 @@ fn parse_base(base_url: &str) -> Result<reqwest::Url, ConfigError> {
     Ok(base)
 }
 
-impl Inner {
-    /// `{base_url}/{segments joined by /}`, each segment percent-encoded: the base URL is cloned,
-    /// not parsed again (reqwest would parse a URL given as text on every request).
-    pub(crate) fn endpoint(&self, segments: &[&str]) -> Result<reqwest::Url, ConfigError> {
-        let mut url = self.base.clone();
-        match url.path_segments_mut() {
-            Ok(mut path) => {
-                path.pop_if_empty().extend(segments);
-            }
-            // Not for an http(s) URL with a host, which `build` checked.
-            Err(()) => {
-                return Err(ConfigError::InvalidBaseUrl {
-                    url: self.base_url.clone(),
-                    reason: "it cannot have a path".to_owned(),
-                });
-            }
-        }
-        Ok(url)
-    }
-}
-
 /// The URL for an error message, with any userinfo dropped.
 fn shown_url(raw: &str) -> String {
     match raw.rsplit_once('@') {
@@ -436,8 +386,9 @@ mod tests {
                 .expect("valid base URL");
             let id = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
             let url = client
-                .inner
-                .endpoint(&["v1", "functions", id, "invoke"])
+                .ctx
+                .transport
+                .url(&crate::transport::operation::FUNCTIONS_INVOKE, &[id])
                 .expect("an endpoint");
             assert_eq!(
                 url.as_str(),

@@ -3,19 +3,28 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::invocation::Invocation;
+use bb_api::types::{FunctionBuild, Invocation};
+use uuid::Uuid;
+
 use crate::validate::ValidationErrors;
 
 /// Everything that can go wrong, by what a caller would do about it.
+///
+/// Each message reads once in any chain printer (`{}`, anyhow's `{:#}` and `{:?}`, eyre's `{:?}`):
+/// a case whose cause is another error returns it from [`std::error::Error::source`] and leaves it
+/// out of its own message, so print the chain to see it (see [`Error::Transport`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The request breaks the API's rules; nothing was sent. Fix every listed field.
+    ///
+    /// The violations are this error's message, not a separate cause: `source()` is `None`.
     #[error("invalid request, nothing was sent: {0}")]
-    Validation(#[from] ValidationErrors),
+    Validation(ValidationErrors),
 
-    /// The client is misconfigured (missing API key, bad base URL); nothing was sent.
-    #[error("invalid client configuration: {0}")]
+    /// The client is misconfigured (missing API key, bad base URL); nothing was sent. Shows the
+    /// [`ConfigError`]'s message, and its cause (if any) as `source()`.
+    #[error(transparent)]
     Config(#[from] ConfigError),
 
     /// 401: the API key was missing or wrong. Check `BROWSERBASE_API_KEY`.
@@ -26,9 +35,30 @@ pub enum Error {
     #[error("forbidden: the API key's project may not do this: {0}")]
     Forbidden(ApiError),
 
-    /// 404: no such Function or invocation. Check the id.
-    #[error("not found: check the id: {0}")]
+    /// 404: no such Function, version, invocation, build or secret. Check the id.
+    #[error("not found: {0}; check the id")]
     NotFound(ApiError),
+
+    /// No Function has this name in the API key's project.
+    #[error(
+        "no Function is named {name:?} in this project{}",
+        fmt_similar(similar)
+    )]
+    FunctionNameNotFound {
+        /// The name looked for.
+        name: String,
+        /// Names of the project's Functions that are close to it, closest first.
+        similar: Vec<String>,
+    },
+
+    /// Several Functions have this name: use an id instead.
+    #[error("{} Functions are named {name:?}: use one of their ids instead ({})", ids.len(), fmt_ids(ids))]
+    FunctionNameAmbiguous {
+        /// The name looked for.
+        name: String,
+        /// The ids of the Functions with that name.
+        ids: Vec<Uuid>,
+    },
 
     /// 429 after the retries the policy allows, or with a `Retry-After` longer than the client will
     /// wait. `retry_after` is the server's value, if it sent one.
@@ -44,13 +74,19 @@ pub enum Error {
     #[error("{0}")]
     Api(ApiError),
 
-    /// A connect, per-attempt or overall timeout fired.
-    #[error("timed out: {0}")]
+    /// A connect, per-attempt or overall timeout fired. After a connect timeout nothing was sent;
+    /// after the others the request may have reached the server (an invoke may have started).
+    #[error("timed out: {}", fmt_timeout(.0))]
     Timeout(TimeoutKind),
 
     /// The connection failed. `request_sent` says whether the request may have reached the server
-    /// (an invoke that may have been sent is not retried by default: it could run twice).
-    #[error("transport error ({}): {source}", if *.request_sent { "request may have been sent" } else { "request not sent" })]
+    /// (an invoke that may have been sent is not retried by default: it could run twice). The
+    /// cause (connection refused, reset, a body cut short) is `source()`, not in this message.
+    #[error("transport error, {}", if *.request_sent {
+        "request may have been sent (if it was an invoke, the Function may have started: check its invocations before invoking again)"
+    } else {
+        "request not sent (check the network and the base URL)"
+    })]
     Transport {
         /// Whether the request may have reached the server.
         request_sent: bool,
@@ -63,19 +99,100 @@ pub enum Error {
     #[error("{0}")]
     Decode(Box<DecodeError>),
 
-    /// The invocation ended with status `FAILED`; the invocation carries the cause.
-    #[error("invocation {} failed: {}", .0.id, .0.cause.as_ref().map_or_else(|| "no cause given".to_owned(), ToString::to_string))]
+    /// The invocation ended with status `FAILED`; the invocation carries the cause. Its logs
+    /// usually say why: `client.invocations().logs(id)`.
+    #[error("invocation {} failed: {}; read its logs with client.invocations().logs(id)", .0.id, fmt_cause(.0))]
     InvocationFailed(Box<Invocation>),
 
-    /// The invocation had not ended when the wait's deadline passed; `last` is what was last seen.
-    /// The invocation may still finish: wait again or get it by id later.
-    #[error("invocation {} still {} after waiting {:.1}s", .last.id, .last.status, .waited.as_secs_f64())]
+    /// The invocation had not ended when the wait's deadline passed. It may still finish: wait
+    /// again, or get it by id later.
+    #[error("invocation {id} still {} after waiting {:.1}s; it may still finish: wait again or get it by id later", last.as_ref().map_or("not seen", |l| l.status.as_str()), .waited.as_secs_f64())]
     WaitTimeout {
+        /// The invocation waited for.
+        id: Uuid,
         /// How long we waited.
         waited: Duration,
-        /// The invocation as last seen.
-        last: Box<Invocation>,
+        /// The invocation as last seen, if any poll succeeded.
+        last: Option<Box<Invocation>>,
     },
+
+    /// The build ended with status `FAILED`; the build carries the cause. Its logs say why:
+    /// `client.builds().logs(id)`.
+    #[error("build {} failed: {}; read its logs with client.builds().logs(id)", .0.id, .0.cause.as_ref().map_or_else(|| "no cause given".to_owned(), |c| format!("{}{}", c.code.as_ref().map_or("", |c| c.as_str()), c.message.as_ref().map_or_else(String::new, |m| format!(": {m}")))))]
+    BuildFailed(Box<FunctionBuild>),
+
+    /// The build had not ended when the wait's deadline passed.
+    #[error("build {id} still {} after waiting {:.1}s; wait again or get it by id later", last.as_ref().map_or("not seen", |l| l.status.as_str()), .waited.as_secs_f64())]
+    BuildWaitTimeout {
+        /// The build waited for.
+        id: Uuid,
+        /// How long we waited.
+        waited: Duration,
+        /// The build as last seen, if any poll succeeded.
+        last: Option<Box<FunctionBuild>>,
+    },
+
+    /// An invocation's results are not the type asked for. `results` keeps them as sent.
+    #[error("the results of invocation {invocation_id} do not decode as the requested type")]
+    Results {
+        /// The invocation.
+        invocation_id: Uuid,
+        /// The results as sent.
+        results: serde_json::Value,
+        /// What did not match.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+fn fmt_timeout(kind: &TimeoutKind) -> String {
+    if kind.request_may_have_been_sent() {
+        format!(
+            "{kind}; the request may have been sent, so an invoke may have started: check the Function's invocations before invoking again"
+        )
+    } else {
+        format!("{kind}; the request was not sent")
+    }
+}
+
+fn fmt_cause(invocation: &Invocation) -> String {
+    match &invocation.cause {
+        None => "no cause given".to_owned(),
+        Some(cause) => match (&cause.code, &cause.message) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (Some(c), None) => c.to_string(),
+            (None, Some(m)) => m.clone(),
+            (None, None) => "no cause given".to_owned(),
+        },
+    }
+}
+
+fn fmt_similar(similar: &[String]) -> String {
+    if similar.is_empty() {
+        "; list them with client.functions().list()".to_owned()
+    } else {
+        format!(
+            "; did you mean {}?",
+            similar
+                .iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+fn fmt_ids(ids: &[Uuid]) -> String {
+    ids.iter()
+        .map(Uuid::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl From<ValidationErrors> for Error {
+    fn from(errors: ValidationErrors) -> Self {
+        Error::Validation(errors)
+    }
 }
 
 fn fmt_retry_after(d: Option<Duration>) -> String {
@@ -116,8 +233,13 @@ impl Error {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApiError {
-    /// The operation, as the spec names it (`Functions_invoke`, `Invocations_get`).
+    /// The operation, as the spec names it (`Functions_invoke`, `Invocations_get`), for logs and
+    /// matching; messages use [`Self::what`].
     pub operation: &'static str,
+    /// What the request did, in words (`invoke Function`, `get invocation`).
+    pub what: &'static str,
+    /// What it was about: the id in the path, if any.
+    pub subject: Option<Box<str>>,
     /// The HTTP status.
     pub status: u16,
     /// The server's request id header, if any.
@@ -128,7 +250,11 @@ pub struct ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} returned HTTP {}", self.operation, self.status)?;
+        f.write_str(self.what)?;
+        if let Some(subject) = &self.subject {
+            write!(f, " {subject}")?;
+        }
+        write!(f, ": HTTP {}", self.status)?;
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }
@@ -145,6 +271,8 @@ impl fmt::Display for ApiError {
 pub struct DecodeError {
     /// The operation, as the spec names it.
     pub operation: &'static str,
+    /// What the request did, in words.
+    pub what: &'static str,
     /// The HTTP status.
     pub status: u16,
     /// The server's request id header, if any.
@@ -161,8 +289,8 @@ impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} returned HTTP {} with a body that could not be decoded: {}",
-            self.operation, self.status, self.reason
+            "{}: HTTP {} with a body that could not be decoded: {}",
+            self.what, self.status, self.reason
         )?;
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
@@ -177,7 +305,7 @@ impl fmt::Display for DecodeError {
 /// The first bytes of a response body, as lossy UTF-8, with a note when there was more.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BodySnippet {
-    text: String,
+    text: Box<str>,
     truncated: bool,
 }
 
@@ -194,7 +322,10 @@ impl BodySnippet {
         if truncated {
             redact_cut_secret(&mut text, secrets);
         }
-        Self { text, truncated }
+        Self {
+            text: text.into_boxed_str(),
+            truncated,
+        }
     }
 
     /// The snippet's text.
@@ -260,6 +391,13 @@ pub enum TimeoutKind {
     Overall(Duration),
 }
 
+impl TimeoutKind {
+    /// Whether the request may have reached the server: not after a connect timeout.
+    pub fn request_may_have_been_sent(&self) -> bool {
+        !matches!(self, TimeoutKind::Connect(_))
+    }
+}
+
 impl fmt::Display for TimeoutKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (what, d) = match self {
@@ -282,10 +420,14 @@ pub enum ConfigError {
     #[error("no API key: call ClientBuilder::api_key or set BROWSERBASE_API_KEY")]
     MissingApiKey,
     /// The API key has bytes an HTTP header cannot carry (a newline, say).
-    #[error("the API key contains characters an HTTP header cannot carry")]
+    #[error(
+        "the API key contains characters an HTTP header cannot carry; check it for a trailing newline or other control characters"
+    )]
     InvalidApiKey,
     /// The base URL does not parse or is not http(s).
-    #[error("base URL {url:?} is invalid: {reason}")]
+    #[error(
+        "base URL {url:?} is invalid: {reason}; use an https URL such as https://api.browserbase.com"
+    )]
     InvalidBaseUrl {
         /// The URL as given.
         url: String,
@@ -297,8 +439,10 @@ pub enum ConfigError {
         "base URL {0:?} is plain http to a non-loopback host, which would send the API key unencrypted; use https or ClientBuilder::allow_insecure_http(true)"
     )]
     InsecureBaseUrl(String),
-    /// The HTTP client could not be built.
-    #[error("could not build the HTTP client: {0}")]
+    /// The HTTP client could not be built; the cause is `source()`.
+    #[error(
+        "could not build the HTTP client (check the TLS and proxy settings, or pass a client to ClientBuilder::http_client)"
+    )]
     HttpClient(#[source] reqwest::Error),
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Generated from Debian's `iso-codes` 4.15.0 (`/usr/share/iso-codes/json/iso_3166-1.json` and
 //! `iso_3166-2.json`), the maintained ISO 3166 data most Linux distributions ship. To refresh: regenerate
-//! both tables from a newer `iso-codes` and keep them sorted (lookups are binary searches).
+//! the tables from a newer `iso-codes`, keep `COUNTRIES` and `US_STATES` sorted (lookups are binary
+//! searches) and `ALPHA3` in `COUNTRIES`' order.
 
 /// The 249 officially assigned ISO 3166-1 alpha-2 codes, sorted.
 pub(crate) const COUNTRIES: [&str; 249] = [
@@ -24,6 +25,32 @@ pub(crate) const COUNTRIES: [&str; 249] = [
     "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
 ];
 
+/// The alpha-3 code of each country in [`COUNTRIES`], in the same order (`ALPHA3[i]` is the
+/// alpha-3 code of `COUNTRIES[i]`): from the same `iso-codes` file, used only to suggest the
+/// alpha-2 code when an alpha-3 one is given.
+const ALPHA3: [&str; 249] = [
+    "AND", "ARE", "AFG", "ATG", "AIA", "ALB", "ARM", "AGO", "ATA", "ARG", "ASM", "AUT", "AUS",
+    "ABW", "ALA", "AZE", "BIH", "BRB", "BGD", "BEL", "BFA", "BGR", "BHR", "BDI", "BEN", "BLM",
+    "BMU", "BRN", "BOL", "BES", "BRA", "BHS", "BTN", "BVT", "BWA", "BLR", "BLZ", "CAN", "CCK",
+    "COD", "CAF", "COG", "CHE", "CIV", "COK", "CHL", "CMR", "CHN", "COL", "CRI", "CUB", "CPV",
+    "CUW", "CXR", "CYP", "CZE", "DEU", "DJI", "DNK", "DMA", "DOM", "DZA", "ECU", "EST", "EGY",
+    "ESH", "ERI", "ESP", "ETH", "FIN", "FJI", "FLK", "FSM", "FRO", "FRA", "GAB", "GBR", "GRD",
+    "GEO", "GUF", "GGY", "GHA", "GIB", "GRL", "GMB", "GIN", "GLP", "GNQ", "GRC", "SGS", "GTM",
+    "GUM", "GNB", "GUY", "HKG", "HMD", "HND", "HRV", "HTI", "HUN", "IDN", "IRL", "ISR", "IMN",
+    "IND", "IOT", "IRQ", "IRN", "ISL", "ITA", "JEY", "JAM", "JOR", "JPN", "KEN", "KGZ", "KHM",
+    "KIR", "COM", "KNA", "PRK", "KOR", "KWT", "CYM", "KAZ", "LAO", "LBN", "LCA", "LIE", "LKA",
+    "LBR", "LSO", "LTU", "LUX", "LVA", "LBY", "MAR", "MCO", "MDA", "MNE", "MAF", "MDG", "MHL",
+    "MKD", "MLI", "MMR", "MNG", "MAC", "MNP", "MTQ", "MRT", "MSR", "MLT", "MUS", "MDV", "MWI",
+    "MEX", "MYS", "MOZ", "NAM", "NCL", "NER", "NFK", "NGA", "NIC", "NLD", "NOR", "NPL", "NRU",
+    "NIU", "NZL", "OMN", "PAN", "PER", "PYF", "PNG", "PHL", "PAK", "POL", "SPM", "PCN", "PRI",
+    "PSE", "PRT", "PLW", "PRY", "QAT", "REU", "ROU", "SRB", "RUS", "RWA", "SAU", "SLB", "SYC",
+    "SDN", "SWE", "SGP", "SHN", "SVN", "SJM", "SVK", "SLE", "SMR", "SEN", "SOM", "SUR", "SSD",
+    "STP", "SLV", "SXM", "SYR", "SWZ", "TCA", "TCD", "ATF", "TGO", "THA", "TJK", "TKL", "TLS",
+    "TKM", "TUN", "TON", "TUR", "TTO", "TUV", "TWN", "TZA", "UKR", "UGA", "UMI", "USA", "URY",
+    "UZB", "VAT", "VCT", "VEN", "VGB", "VIR", "VNM", "VUT", "WLF", "WSM", "YEM", "MYT", "ZAF",
+    "ZMB", "ZWE",
+];
+
 /// The ISO 3166-2:US subdivision codes (without `US-`), sorted: the 50 states, DC and the 6 outlying
 /// areas (AS, GU, MP, PR, UM, VI).
 pub(crate) const US_STATES: [&str; 57] = [
@@ -36,6 +63,21 @@ pub(crate) const US_STATES: [&str; 57] = [
 /// Whether `code` (upper case) is an assigned ISO 3166-1 alpha-2 country code.
 pub(crate) fn is_country(code: &str) -> bool {
     COUNTRIES.binary_search(&code).is_ok()
+}
+
+/// The assigned code someone who wrote `code` (upper case, not assigned) most likely meant, where
+/// there is an obvious one: the alpha-2 code for an alpha-3 one (`USA` → `US`), and the two codes
+/// ISO 3166 reserves for a country that has another (`UK` → `GB`, `EL` → `GR`: the EU's codes for
+/// the United Kingdom and Greece).
+pub(crate) fn suggest_country(code: &str) -> Option<&'static str> {
+    match code {
+        "UK" => Some("GB"),
+        "EL" => Some("GR"),
+        _ => ALPHA3
+            .iter()
+            .position(|a3| *a3 == code)
+            .map(|i| COUNTRIES[i]),
+    }
 }
 
 /// Whether `code` (upper case) is a US state, DC or territory code.
@@ -52,6 +94,32 @@ mod tests {
         assert!(COUNTRIES.windows(2).all(|w| w[0] < w[1]));
         assert!(US_STATES.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(US_STATES.len(), 57);
+    }
+
+    #[test]
+    fn alpha3_codes_line_up_with_alpha2() {
+        assert!(ALPHA3.iter().all(|c| c.len() == 3));
+        let mut sorted = ALPHA3;
+        sorted.sort_unstable();
+        assert!(sorted.windows(2).all(|w| w[0] < w[1]), "duplicates");
+        for (a3, a2) in [
+            ("USA", "US"),
+            ("DEU", "DE"),
+            ("GBR", "GB"),
+            ("AUT", "AT"),
+            ("AUS", "AU"),
+            ("CHE", "CH"),
+            ("ZWE", "ZW"),
+            ("ALA", "AX"),
+            ("SSD", "SS"),
+        ] {
+            assert_eq!(suggest_country(a3), Some(a2), "{a3}");
+        }
+        assert_eq!(suggest_country("UK"), Some("GB"));
+        assert_eq!(suggest_country("EL"), Some("GR"));
+        for none in ["EU", "XK", "ZZ", "XXX", "", "U"] {
+            assert_eq!(suggest_country(none), None, "{none}");
+        }
     }
 
     #[test]

@@ -1,231 +1,48 @@
-//! What the API returns for an invocation, read tolerantly: statuses, cause codes and fields newer
-//! than our spec decode instead of failing.
+//! What users do with an invocation in hand beyond its fields: decode its results.
+//!
+//! The invocation types themselves are generated from the spec (`bb_api::types::Invocation`),
+//! made tolerant by the generator settings: statuses and cause codes are open enums, `results`
+//! is any JSON, timestamps a pending invocation lacks are optional.
 
-use std::fmt;
-
-use chrono::{DateTime, Utc};
+use bb_api::types::Invocation;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
-use uuid::Uuid;
 
-/// One run of a Function.
-///
-/// Fields the spec marks required are required here too, except the timestamps a newer API might
-/// drop or fill late (`startedAt`, `updatedAt`, `expiresAt`), which are optional. Fields this
-/// version does not know are kept in [`Invocation::extra`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct Invocation {
-    /// The invocation's id.
-    pub id: Uuid,
-    /// Where it is in its life.
-    pub status: InvocationStatus,
-    /// The Function invoked.
-    pub function_id: Uuid,
-    /// The Function version that ran.
-    pub version_id: Uuid,
-    /// The project.
-    pub project_id: Uuid,
-    /// The browser session it runs in.
-    pub session_id: Uuid,
-    /// The region it runs in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    /// The parameters it was invoked with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub params: Option<Map<String, Value>>,
-    /// What the Function returned, once completed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub results: Option<Value>,
-    /// Why it failed, when it did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<InvocationCause>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<DateTime<Utc>>,
-    /// When it started running.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<DateTime<Utc>>,
-    /// When it ended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ended_at: Option<DateTime<Utc>>,
-    /// When it expires: the latest it can still be running.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Fields newer than this client's spec, as sent.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
+use crate::error::Error;
 
-impl Invocation {
-    /// Whether the invocation has ended. Known statuses say so directly; a status newer than this
-    /// client counts as ended once the server has set `endedAt`.
-    pub fn is_terminal(&self) -> bool {
-        match self.status {
-            InvocationStatus::Unknown(_) => self.ended_at.is_some(),
-            ref s => s.is_terminal(),
-        }
-    }
-
-    /// The results decoded into `T`; `Ok(None)` when there are none yet.
+/// Methods on [`Invocation`] that need this crate's error type.
+pub trait InvocationExt {
+    /// The results decoded into `T`; `Ok(None)` when there are none (not yet, or the Function
+    /// returned nothing).
     ///
     /// ```
-    /// # use bb_api_ext::Invocation;
+    /// # use bb_api_ext::{Invocation, InvocationExt};
     /// #[derive(serde::Deserialize)]
     /// struct Page { title: String }
     ///
-    /// # fn demo(invocation: &Invocation) -> Result<(), serde_json::Error> {
+    /// # fn demo(invocation: &Invocation) -> Result<(), bb_api_ext::Error> {
     /// if let Some(page) = invocation.results_as::<Page>()? {
     ///     println!("{}", page.title);
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn results_as<T: DeserializeOwned>(&self) -> Result<Option<T>, serde_json::Error> {
+    ///
+    /// # Errors
+    /// [`Error::Results`] keeping the results as sent, when they are not a `T`.
+    fn results_as<T: DeserializeOwned>(&self) -> Result<Option<T>, Error>;
+}
+
+impl InvocationExt for Invocation {
+    fn results_as<T: DeserializeOwned>(&self) -> Result<Option<T>, Error> {
         match &self.results {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => T::deserialize(v).map(Some),
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(v) => T::deserialize(v)
+                .map(Some)
+                .map_err(|source| Error::Results {
+                    invocation_id: self.id,
+                    results: v.clone(),
+                    source,
+                }),
         }
-    }
-}
-
-/// An invocation's status. `Unknown` keeps a status newer than this client instead of failing.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InvocationStatus {
-    /// Accepted, not yet running.
-    Pending,
-    /// Running.
-    Running,
-    /// Finished; results are available.
-    Completed,
-    /// Finished without results; see the cause.
-    Failed,
-    /// A status this client does not know, as sent.
-    Unknown(String),
-}
-
-impl InvocationStatus {
-    /// The status as the API spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Running => "RUNNING",
-            Self::Completed => "COMPLETED",
-            Self::Failed => "FAILED",
-            Self::Unknown(s) => s,
-        }
-    }
-
-    /// `COMPLETED` or `FAILED`. An unknown status is not known to be terminal: see
-    /// [`Invocation::is_terminal`].
-    pub fn is_terminal(&self) -> bool {
-        matches!(self, Self::Completed | Self::Failed)
-    }
-}
-
-impl From<&str> for InvocationStatus {
-    fn from(s: &str) -> Self {
-        match s {
-            "PENDING" => Self::Pending,
-            "RUNNING" => Self::Running,
-            "COMPLETED" => Self::Completed,
-            "FAILED" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl fmt::Display for InvocationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for InvocationStatus {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for InvocationStatus {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Ok(Self::from(s.as_ref()))
-    }
-}
-
-/// Why an invocation failed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct InvocationCause {
-    /// The kind of failure, when given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<CauseCode>,
-    /// The failure in words, when given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
-
-impl fmt::Display for InvocationCause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.code, &self.message) {
-            (Some(c), Some(m)) => write!(f, "{c}: {m}"),
-            (Some(c), None) => write!(f, "{c}"),
-            (None, Some(m)) => f.write_str(m),
-            (None, None) => f.write_str("no cause given"),
-        }
-    }
-}
-
-/// The kind of failure. `Unknown` keeps a code newer than this client.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum CauseCode {
-    /// The invocation ran past its session timeout.
-    TimedOut,
-    /// Browserbase failed.
-    InternalError,
-    /// The Function's own code failed.
-    WorkloadError,
-    /// A code this client does not know, as sent.
-    Unknown(String),
-}
-
-impl CauseCode {
-    /// The code as the API spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TimedOut => "TIMED_OUT",
-            Self::InternalError => "INTERNAL_ERROR",
-            Self::WorkloadError => "WORKLOAD_ERROR",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl fmt::Display for CauseCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for CauseCode {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for CauseCode {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Ok(match s.as_ref() {
-            "TIMED_OUT" => Self::TimedOut,
-            "INTERNAL_ERROR" => Self::InternalError,
-            "WORKLOAD_ERROR" => Self::WorkloadError,
-            other => Self::Unknown(other.to_owned()),
-        })
     }
 }
 
@@ -234,7 +51,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn base(status: &str) -> Value {
+    fn invocation(status: &str) -> serde_json::Value {
         json!({
             "id": "0b7c6d5e-4f3a-4b2c-9d1e-8f7a6b5c4d3e",
             "projectId": "11111111-2222-4333-8444-555555555555",
@@ -242,55 +59,57 @@ mod tests {
             "versionId": "22222222-3333-4444-8555-666666666666",
             "sessionId": "33333333-4444-4555-8666-777777777777",
             "status": status,
-            "createdAt": "2026-11-28T10:00:00Z",
-            "updatedAt": "2026-11-28T10:00:00Z",
-            "startedAt": "2026-11-28T10:00:00Z",
-            "expiresAt": "2026-11-28T10:15:00Z"
+            "createdAt": "2026-11-28T10:00:00Z"
         })
     }
 
     #[test]
-    fn unknown_status_and_fields_are_kept() {
-        let mut v = base("CANCELLED");
+    fn a_response_newer_than_the_spec_decodes() {
+        let mut v = invocation("CANCELLED");
         v["priority"] = json!(3);
         v["cause"] = json!({"code": "OUT_OF_MEMORY"});
-        let inv: Invocation = serde_json::from_value(v).expect("tolerant");
-        assert_eq!(inv.status, InvocationStatus::Unknown("CANCELLED".into()));
+        let inv: Invocation = serde_json::from_value(v.clone()).expect("tolerant");
+        assert_eq!(
+            inv.status,
+            bb_api::open::InvocationStatus::Unknown("CANCELLED".into())
+        );
         assert!(!inv.is_terminal());
-        assert_eq!(inv.extra.get("priority"), Some(&json!(3)));
         assert_eq!(
             inv.cause.as_ref().and_then(|c| c.code.clone()),
-            Some(CauseCode::Unknown("OUT_OF_MEMORY".into()))
+            Some(bb_api::open::InvocationCauseCode::Unknown(
+                "OUT_OF_MEMORY".into()
+            ))
         );
-        let back = serde_json::to_value(&inv).expect("serializes");
-        assert_eq!(back["status"], json!("CANCELLED"));
-        assert_eq!(back["priority"], json!(3));
-    }
-
-    #[test]
-    fn unknown_status_with_end_is_terminal() {
-        let mut v = base("CANCELLED");
         v["endedAt"] = json!("2026-11-28T10:01:00Z");
         let inv: Invocation = serde_json::from_value(v).expect("tolerant");
-        assert!(inv.is_terminal());
+        assert!(
+            inv.is_terminal(),
+            "an unknown status with endedAt has ended"
+        );
     }
 
     #[test]
-    fn results_as() {
-        #[derive(Deserialize, Debug, PartialEq)]
+    fn results_as_decodes_or_keeps_the_raw_json() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
         struct R {
             title: String,
         }
-        let mut v = base("COMPLETED");
+        let mut v = invocation("COMPLETED");
         v["results"] = json!({"title": "Example"});
         let inv: Invocation = serde_json::from_value(v).expect("decodes");
-        assert!(inv.is_terminal());
         assert_eq!(
             inv.results_as::<R>().ok().flatten(),
             Some(R {
                 title: "Example".into()
             })
         );
-        assert!(inv.results_as::<Vec<u8>>().is_err());
+        let Err(Error::Results { results, .. }) = inv.results_as::<Vec<u8>>() else {
+            panic!("a mismatch is Error::Results");
+        };
+        assert_eq!(results, json!({"title": "Example"}));
+        let mut v = invocation("COMPLETED");
+        v["results"] = json!(null);
+        let inv: Invocation = serde_json::from_value(v).expect("decodes");
+        assert!(matches!(inv.results_as::<R>(), Ok(None)));
     }
 }

@@ -3,96 +3,28 @@
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
+use bb_api::types::Invocation;
 use bytes::Bytes;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::client::Client;
+use crate::config::PollSchedule;
+use crate::context::Context;
 use crate::error::Error;
-use crate::invocation::Invocation;
-use crate::proxy::quoted;
+use crate::functions::resolve;
+use crate::ids::{FunctionRef, id_text};
 use crate::session::{SessionCreateParams, SessionCreateParamsBuilder};
 use crate::timeout::SessionTimeout;
-use crate::transport::FUNCTIONS_INVOKE;
+use crate::transport::Call;
+use crate::transport::operation::FUNCTIONS_INVOKE;
 use crate::validate::{ValidationErrors, Validator};
-use crate::wait::{PollSchedule, WAIT_MARGIN};
+use crate::wait::{WAIT_MARGIN, Wait};
 
 /// The largest `params` the API accepts, serialized: 64 KiB.
 pub const MAX_PARAMS_BYTES: usize = 64 * 1024;
-
-/// Invoking Functions; from [`Client::functions`].
-#[derive(Debug, Clone, Copy)]
-pub struct Functions<'c> {
-    pub(crate) client: &'c Client,
-}
-
-impl<'c> Functions<'c> {
-    /// Starts an invocation of the Function `id` (a [`Uuid`] or a string holding one; a bad id is a
-    /// validation error when sent, and nothing is sent).
-    pub fn invoke(self, id: impl Into<IdInput>) -> Invoke {
-        Invoke {
-            client: self.client.clone(),
-            function_id: id.into(),
-            params: None,
-            session: None,
-            max_wait: None,
-            poll: PollSchedule::default(),
-        }
-    }
-}
-
-/// A Function or invocation id as given: a [`Uuid`], or text checked when the request is validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdInput {
-    /// Already a UUID.
-    Uuid(Uuid),
-    /// Text to parse.
-    Text(String),
-}
-
-impl IdInput {
-    pub(crate) fn check(&self, v: &mut Validator) -> Uuid {
-        match self {
-            IdInput::Uuid(u) => *u,
-            IdInput::Text(t) => Uuid::parse_str(t.trim()).unwrap_or_else(|_| {
-                v.fail(format!("must be a UUID (got {})", quoted(t)));
-                Uuid::nil()
-            }),
-        }
-    }
-}
-
-impl From<Uuid> for IdInput {
-    fn from(u: Uuid) -> Self {
-        IdInput::Uuid(u)
-    }
-}
-
-impl From<&Uuid> for IdInput {
-    fn from(u: &Uuid) -> Self {
-        IdInput::Uuid(*u)
-    }
-}
-
-impl From<&str> for IdInput {
-    fn from(s: &str) -> Self {
-        IdInput::Text(s.to_owned())
-    }
-}
-
-impl From<String> for IdInput {
-    fn from(s: String) -> Self {
-        IdInput::Text(s)
-    }
-}
-
-impl From<&String> for IdInput {
-    fn from(s: &String) -> Self {
-        IdInput::Text(s.clone())
-    }
-}
 
 /// An invocation being configured. Nothing is checked or sent until [`Invoke::send`] (or
 /// `.await`), [`Invoke::send_and_wait`] or [`Invoke::prepare`]; then every rule is checked in one
@@ -113,19 +45,19 @@ impl From<&String> for IdInput {
 /// ```
 #[must_use = "an invocation does nothing until sent"]
 pub struct Invoke {
-    client: Client,
-    function_id: IdInput,
+    ctx: Arc<Context>,
+    function: FunctionRef,
     /// The params serialized once, or why they could not be.
     params: Option<Result<Vec<u8>, String>>,
     session: Option<SessionCreateParamsBuilder>,
     max_wait: Option<Duration>,
-    poll: PollSchedule,
+    poll: Option<PollSchedule>,
 }
 
 impl fmt::Debug for Invoke {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Invoke")
-            .field("function_id", &self.function_id)
+            .field("function", &self.function)
             .field(
                 "params_bytes",
                 &self.params.as_ref().map(|p| p.as_ref().map(Vec::len)),
@@ -136,6 +68,17 @@ impl fmt::Debug for Invoke {
 }
 
 impl Invoke {
+    pub(crate) fn new(ctx: Arc<Context>, function: FunctionRef) -> Self {
+        Self {
+            ctx,
+            function,
+            params: None,
+            session: None,
+            max_wait: None,
+            poll: None,
+        }
+    }
+
     /// The Function's parameters: anything that serializes to a JSON object of at most 64 KiB.
     pub fn params(mut self, params: impl Serialize) -> Self {
         self.params = Some(serde_json::to_vec(&params).map_err(|e| e.to_string()));
@@ -156,17 +99,17 @@ impl Invoke {
         self
     }
 
-    /// How often [`Invoke::send_and_wait`] polls.
+    /// How often [`Invoke::send_and_wait`] polls (default: the client's schedule).
     pub fn poll_schedule(mut self, poll: PollSchedule) -> Self {
-        self.poll = poll;
+        self.poll = Some(poll);
         self
     }
 
     /// Validates everything in one pass and serializes the request body once. Sends nothing.
     pub fn prepare(&self) -> Result<PreparedInvoke, Error> {
         prepare(
-            self.client.clone(),
-            &self.function_id,
+            self.ctx.clone(),
+            self.function.clone(),
             self.params.as_ref(),
             self.session.clone(),
             self.max_wait,
@@ -177,8 +120,8 @@ impl Invoke {
     /// [`Self::prepare`] without copying the session settings or the client handle.
     fn into_prepared(self) -> Result<PreparedInvoke, Error> {
         prepare(
-            self.client,
-            &self.function_id,
+            self.ctx,
+            self.function,
             self.params.as_ref(),
             self.session,
             self.max_wait,
@@ -187,6 +130,12 @@ impl Invoke {
     }
 
     /// Validates, then sends the invocation; returns it as accepted (usually `PENDING`).
+    ///
+    /// # Errors
+    /// [`Error::Validation`] listing every broken rule (nothing sent); a Function name that does
+    /// not resolve; the request's errors. An error that may come after the request was sent
+    /// ([`Error::Timeout`] other than connect, [`Error::Transport`] with `request_sent`) means the
+    /// invocation may have started.
     pub async fn send(self) -> Result<Invocation, Error> {
         self.into_prepared()?.send().await
     }
@@ -194,6 +143,9 @@ impl Invoke {
     /// Validates, sends, then polls until the invocation ends. `COMPLETED` returns the invocation;
     /// `FAILED` is [`Error::InvocationFailed`] with the cause; no end by the deadline is
     /// [`Error::WaitTimeout`] with the invocation last seen.
+    ///
+    /// # Errors
+    /// As [`Self::send`], then [`Error::InvocationFailed`] or [`Error::WaitTimeout`].
     pub async fn send_and_wait(self) -> Result<Invocation, Error> {
         self.into_prepared()?.send_and_wait().await
     }
@@ -209,17 +161,17 @@ impl IntoFuture for Invoke {
 }
 
 /// One validation pass over the whole request (every violation reported together), then the body
-/// serialized once and the URL built from the already-parsed base URL.
+/// serialized once.
 fn prepare(
-    client: Client,
-    function_id: &IdInput,
+    ctx: Arc<Context>,
+    function: FunctionRef,
     params: Option<&Result<Vec<u8>, String>>,
     session: Option<SessionCreateParamsBuilder>,
     max_wait: Option<Duration>,
-    poll: PollSchedule,
+    poll: Option<PollSchedule>,
 ) -> Result<PreparedInvoke, Error> {
     let mut v = Validator::new();
-    let function_id = v.field("id", |v| function_id.check(v));
+    v.field("function", |v| function.check(v));
     if let Some(params) = params {
         v.field("params", |v| check_params(v, params));
     }
@@ -230,13 +182,10 @@ fn prepare(
         _ => None,
     };
     let body = encode_body(params, session.as_ref())?;
-    let mut id = Uuid::encode_buffer();
-    let id = function_id.hyphenated().encode_lower(&mut id);
-    let url = client.inner.endpoint(&["v1", "functions", id, "invoke"])?;
+    let poll = poll.unwrap_or(ctx.transport.poll);
     Ok(PreparedInvoke {
-        client,
-        function_id,
-        url,
+        ctx,
+        function,
         body,
         session,
         max_wait,
@@ -288,9 +237,8 @@ fn encode_body(
 /// A validated, serialized invocation: what will be sent, byte for byte.
 #[must_use = "a prepared invocation does nothing until sent"]
 pub struct PreparedInvoke {
-    client: Client,
-    function_id: Uuid,
-    url: reqwest::Url,
+    ctx: Arc<Context>,
+    function: FunctionRef,
     body: Bytes,
     session: Option<SessionCreateParams>,
     max_wait: Option<Duration>,
@@ -300,22 +248,32 @@ pub struct PreparedInvoke {
 impl fmt::Debug for PreparedInvoke {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PreparedInvoke")
-            .field("function_id", &self.function_id)
-            .field("url", &self.url)
+            .field("function", &self.function)
             .field("body", &self.redacted_body())
             .finish_non_exhaustive()
     }
 }
 
 impl PreparedInvoke {
-    /// The Function invoked.
-    pub fn function_id(&self) -> Uuid {
-        self.function_id
+    /// The Function invoked, as given.
+    pub fn function(&self) -> &FunctionRef {
+        &self.function
     }
 
-    /// The request URL.
-    pub fn url(&self) -> &str {
-        self.url.as_str()
+    /// The request URL, once the Function's id is known (given as an id, or a name already
+    /// resolved by this client).
+    pub fn url(&self) -> Option<String> {
+        let id = match &self.function {
+            FunctionRef::Id(id) => *id,
+            FunctionRef::Name(name) => self.ctx.cached_name(name)?,
+        };
+        let mut buf = Uuid::encode_buffer();
+        let args = [id_text(&id, &mut buf)];
+        self.ctx
+            .transport
+            .url(&FUNCTIONS_INVOKE, &args)
+            .ok()
+            .map(String::from)
     }
 
     /// The exact JSON body. It holds proxy passwords if any were set: log [`Self::redacted_body`].
@@ -342,23 +300,28 @@ impl PreparedInvoke {
 
     /// Sends the invocation. Retried only where the server cannot have started it, unless the
     /// client's [`crate::RetryConfig`] says otherwise.
+    ///
+    /// # Errors
+    /// As [`Invoke::send`].
     pub async fn send(&self) -> Result<Invocation, Error> {
-        let inner = &self.client.inner;
-        let key = inner.api_key.expose();
+        let id = resolve(&self.ctx, &self.function).await?;
+        let mut buf = Uuid::encode_buffer();
+        let args = [id_text(&id, &mut buf)];
+        let mut call = Call::new(&FUNCTIONS_INVOKE, &args);
+        call.body = Some(&self.body);
         let mut proxy_passwords = self.secrets().peekable();
         if proxy_passwords.peek().is_none() {
-            // The usual case: only the key to keep out of errors, and no list to allocate.
-            return inner
-                .call(&FUNCTIONS_INVOKE, &self.url, Some(&self.body), &[key])
-                .await;
+            return self.ctx.transport.call(call).await;
         }
-        let secrets: Vec<&str> = std::iter::once(key).chain(proxy_passwords).collect();
-        inner
-            .call(&FUNCTIONS_INVOKE, &self.url, Some(&self.body), &secrets)
-            .await
+        let secrets: Vec<&str> = proxy_passwords.collect();
+        call.secrets = &secrets;
+        self.ctx.transport.call(call).await
     }
 
     /// Sends the invocation, then waits for it to end (see [`Invoke::send_and_wait`]).
+    ///
+    /// # Errors
+    /// As [`Invoke::send_and_wait`].
     pub async fn send_and_wait(&self) -> Result<Invocation, Error> {
         let invocation = self.send().await?;
         let max_wait = self.max_wait.unwrap_or_else(|| {
@@ -367,10 +330,7 @@ impl PreparedInvoke {
                 .as_duration()
                 + WAIT_MARGIN
         });
-        self.client
-            .invocations()
-            .wait(invocation.id)
-            .max_wait(max_wait)
+        Wait::invocation(self.ctx.clone(), invocation.id.into(), max_wait)
             .poll_schedule(self.poll)
             .starting_from(invocation)
             .await
@@ -382,8 +342,8 @@ mod tests {
     use super::*;
     use crate::BrowserSettings;
 
-    fn client() -> Client {
-        Client::builder()
+    fn client() -> crate::Client {
+        crate::Client::builder()
             .api_key("k")
             .base_url("https://gw.example.com/bb/")
             .build()
@@ -394,7 +354,7 @@ mod tests {
     fn every_violation_in_one_pass_in_request_order() {
         let err = client()
             .functions()
-            .invoke("not-a-uuid")
+            .invoke(" ")
             .params([1, 2])
             .session(
                 SessionCreateParams::builder()
@@ -410,7 +370,7 @@ mod tests {
         assert_eq!(
             paths,
             [
-                "id",
+                "function",
                 "params",
                 "sessionCreateParams.browserSettings.viewport.width",
                 "sessionCreateParams.timeout",
@@ -428,8 +388,10 @@ mod tests {
             .prepare()
             .expect("valid");
         assert_eq!(
-            prepared.url(),
-            "https://gw.example.com/bb/v1/functions/6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f/invoke"
+            prepared.url().as_deref(),
+            Some(
+                "https://gw.example.com/bb/v1/functions/6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f/invoke"
+            )
         );
         assert_eq!(
             prepared.body(),

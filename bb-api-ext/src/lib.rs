@@ -27,6 +27,7 @@
 //!
 //! #[derive(serde::Deserialize)]
 //! struct Output { titles: Vec<String> }
+//! use bb_api_ext::InvocationExt;
 //! if let Some(out) = invocation.results_as::<Output>()? {
 //!     println!("{} titles", out.titles.len());
 //! }
@@ -53,35 +54,63 @@
 
 #![warn(missing_docs)]
 
+mod builds;
 mod client;
+mod config;
+mod context;
 mod error;
+mod functions;
 mod geo;
+mod ids;
 mod invocation;
+mod invocations;
 mod invoke;
+mod paginate;
 mod proxy;
-mod retry;
 mod secret;
+mod secrets;
 mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod timeout;
 mod transport;
 mod validate;
+mod versions;
 mod wait;
 
-pub use client::{
-    API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, TimeoutConfig, USER_AGENT,
+pub use bb_api::open::{
+    FunctionBuildCauseCode, FunctionBuildStatus, InvocationCauseCode, InvocationStatus,
 };
+pub use bb_api::types::{
+    Function, FunctionBuild, FunctionBuildCause, FunctionBuildLog, FunctionBuildRequest,
+    FunctionBuildsGetLogsResponse as BuildLogs, FunctionVersion, Invocation, InvocationCause,
+    InvocationLog, InvocationsGetLogsResponse as InvocationLogs,
+};
+pub use builds::{BuildList, Builds, DEFAULT_BUILD_WAIT};
+pub use client::{API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT};
+pub use config::{InvokeRetry, PollSchedule, RetryConfig, TimeoutConfig};
 pub use error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
-pub use invocation::{CauseCode, Invocation, InvocationCause, InvocationStatus};
-pub use invoke::{Functions, IdInput, Invoke, MAX_PARAMS_BYTES, PreparedInvoke};
+pub use functions::{FunctionVersions, Functions, OffsetList};
+pub use ids::{FunctionRef, IdInput};
+pub use invocation::InvocationExt;
+pub use invocations::Invocations;
+pub use invoke::{Invoke, MAX_PARAMS_BYTES, PreparedInvoke};
+pub use paginate::{CursorPage, ListStream, Page};
 pub use proxy::{BrowserbaseProxy, ExternalProxy, Geolocation, NoneProxy, Proxies, Proxy};
-pub use retry::{InvokeRetry, RetryConfig};
 pub use secret::{ApiKey, ProxyPassword};
+pub use secrets::{FunctionSecrets, Secret, SecretList};
 pub use session::{
     BrowserSettings, BrowserSize, Extension, Os, ProxySettings, SessionCreateParams,
     SessionCreateParamsBuilder,
 };
 pub use timeout::{InvalidValue, SessionTimeout};
 pub use validate::{ValidationErrors, Violation};
-pub use wait::{Invocations, PollSchedule, Wait};
+pub use versions::{VersionInvocations, Versions};
+pub use wait::Wait;
+
+/// Types that appear in this crate's signatures, re-exported so callers need not depend on their
+/// crates to name them.
+pub use chrono::{DateTime, Utc};
+pub use futures_util::{Stream, StreamExt};
+pub use serde_json::Value;
+pub use uuid::Uuid;

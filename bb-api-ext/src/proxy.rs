@@ -1,14 +1,20 @@
 //! Proxy configuration: Browserbase-managed proxies with geolocation, external proxies, and
 //! direct ("none") routes for some domains.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::geo;
 use crate::secret::ProxyPassword;
 use crate::validate::Validator;
 
 /// The `proxies` setting: `true`/`false` for the default Browserbase proxy, or a list of routes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Reads `true`, `false` or a list; an error inside an entry is reported where it is (see
+/// [`Proxy`]), not as a mismatch of the whole setting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Proxies {
     /// `true` routes everything through Browserbase's default proxy; `false` uses none.
@@ -18,6 +24,10 @@ pub enum Proxies {
 }
 
 /// One proxy route.
+///
+/// Reads the API's shape, `{"type": "browserbase" | "external" | "none", ...}`, with the fields of
+/// that type only: an unknown type or a field that type does not have (a typo) is an error that
+/// names it and lists what is expected.
 ///
 /// ```
 /// use bb_api_ext::{Geolocation, Proxy};
@@ -29,7 +39,7 @@ pub enum Proxies {
 /// ];
 /// # let _: Vec<Proxy> = routes;
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Proxy {
     /// Browserbase's managed proxy network.
@@ -93,7 +103,11 @@ impl Proxy {
 
 /// A Browserbase-managed proxy route. Build with [`Proxy::browserbase`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a browserbase proxy: a map with `geolocation` and `domainPattern`, both optional"
+)]
 pub struct BrowserbaseProxy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     geolocation: Option<Geolocation>,
@@ -117,7 +131,11 @@ impl BrowserbaseProxy {
 
 /// A route through your own proxy. Build with [`Proxy::external`].
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "an external proxy: a map with `server` and, optionally, `username`, `password` and `domainPattern`"
+)]
 pub struct ExternalProxy {
     server: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -180,7 +198,11 @@ fn without_userinfo(server: &str) -> std::borrow::Cow<'_, str> {
 
 /// A direct route. Build with [`Proxy::none`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a none proxy: a map with `domainPattern`, optional"
+)]
 pub struct NoneProxy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     domain_pattern: Option<String>,
@@ -218,7 +240,11 @@ impl From<NoneProxy> for Proxy {
 /// alpha-2 code and the state a US state, DC or territory code (and only with country `US`).
 /// Lower case is accepted and sent upper case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a geolocation: a map with `country` and, optionally, `state` and `city`"
+)]
 pub struct Geolocation {
     country: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -255,8 +281,11 @@ impl Geolocation {
             if geo::is_country(&self.country) {
                 true
             } else {
+                let hint = geo::suggest_country(&self.country)
+                    .map(|code| format!("; did you mean {code}?"))
+                    .unwrap_or_default();
                 v.fail(format!(
-                    "must be an assigned ISO 3166-1 alpha-2 country code such as US or DE (got {})",
+                    "must be an assigned ISO 3166-1 alpha-2 country code such as US or DE (got {}{hint})",
                     quoted(&self.country)
                 ));
                 false
@@ -319,6 +348,241 @@ fn check_server(v: &mut Validator, server: &str) {
     }
 }
 
+// Reading proxies. Derived `untagged` and internally tagged enums buffer the input and then try
+// it against each shape, which loses the inner error ("data did not match any variant") and the
+// position; these read it in one pass instead, so each error comes from the value it is about.
+
+impl<'de> Deserialize<'de> for Proxies {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ProxiesVisitor)
+    }
+}
+
+struct ProxiesVisitor;
+
+impl<'de> Visitor<'de> for ProxiesVisitor {
+    type Value = Proxies;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("proxies as true, false or a list of proxies")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Proxies, E> {
+        Ok(Proxies::Enabled(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Proxies, A::Error> {
+        let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(16));
+        while let Some(proxy) = seq.next_element()? {
+            list.push(proxy);
+        }
+        Ok(Proxies::List(list))
+    }
+}
+
+/// A proxy's `type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Browserbase,
+    External,
+    None,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Browserbase => "browserbase",
+            Kind::External => "external",
+            Kind::None => "none",
+        }
+    }
+
+    /// The fields a proxy of this type has, in the order the docs list them.
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::Browserbase => &["type", "geolocation", "domainPattern"],
+            Kind::External => &["type", "server", "username", "password", "domainPattern"],
+            Kind::None => &["type", "domainPattern"],
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KindVisitor)
+    }
+}
+
+struct KindVisitor;
+
+impl Visitor<'_> for KindVisitor {
+    type Value = Kind;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a proxy type: `browserbase`, `external` or `none`")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Kind, E> {
+        match v {
+            "browserbase" => Ok(Kind::Browserbase),
+            "external" => Ok(Kind::External),
+            "none" => Ok(Kind::None),
+            _ => Err(E::custom(format_args!(
+                "unknown proxy type `{v}`, expected one of `browserbase`, `external`, `none`"
+            ))),
+        }
+    }
+}
+
+/// A field of some proxy type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Type,
+    Geolocation,
+    Server,
+    Username,
+    Password,
+    DomainPattern,
+}
+
+impl Field {
+    const ALL: [Field; 6] = [
+        Field::Type,
+        Field::Geolocation,
+        Field::Server,
+        Field::Username,
+        Field::Password,
+        Field::DomainPattern,
+    ];
+    /// Every field of every type: what is expected before `type` is known.
+    const NAMES: &'static [&'static str] = &[
+        "type",
+        "geolocation",
+        "server",
+        "username",
+        "password",
+        "domainPattern",
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Field::Type => "type",
+            Field::Geolocation => "geolocation",
+            Field::Server => "server",
+            Field::Username => "username",
+            Field::Password => "password",
+            Field::DomainPattern => "domainPattern",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+
+    fn of(kind: Kind, field: Field) -> bool {
+        kind.fields().contains(&field.name())
+    }
+}
+
+/// Reads a key of a proxy entry, checked against the entry's type if that has been read already,
+/// so that the error is about the key (and the format can say where it is).
+struct FieldSeed(Option<Kind>);
+
+impl<'de> DeserializeSeed<'de> for FieldSeed {
+    type Value = Field;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Field, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl Visitor<'_> for FieldSeed {
+    type Value = Field;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a proxy field name")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
+        let field = Field::ALL.into_iter().find(|f| f.name() == v);
+        match (field, self.0) {
+            (Some(field), Some(kind)) if !Field::of(kind, field) => Err(not_of(field, kind)),
+            (Some(field), _) => Ok(field),
+            (None, kind) => Err(E::unknown_field(v, kind.map_or(Field::NAMES, Kind::fields))),
+        }
+    }
+}
+
+fn not_of<E: de::Error>(field: Field, kind: Kind) -> E {
+    let expected = kind.fields().join("`, `");
+    E::custom(format_args!(
+        "field `{}` does not apply to a {} proxy, expected one of `{expected}`",
+        field.name(),
+        kind.name()
+    ))
+}
+
+impl<'de> Deserialize<'de> for Proxy {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ProxyVisitor)
+    }
+}
+
+struct ProxyVisitor;
+
+impl<'de> Visitor<'de> for ProxyVisitor {
+    type Value = Proxy;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a proxy: a map with a `type` of browserbase, external or none")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Proxy, A::Error> {
+        let mut kind = None;
+        let mut seen = 0u8; // a bit per field, by `Field as u8`
+        let mut geolocation = None;
+        let mut server = None;
+        let mut username = None;
+        let mut password = None;
+        let mut domain_pattern = None;
+        while let Some(field) = map.next_key_seed(FieldSeed(kind))? {
+            if seen & field.bit() != 0 {
+                return Err(de::Error::duplicate_field(field.name()));
+            }
+            seen |= field.bit();
+            match field {
+                Field::Type => kind = Some(map.next_value()?),
+                Field::Geolocation => geolocation = map.next_value()?,
+                Field::Server => server = Some(map.next_value()?),
+                Field::Username => username = map.next_value()?,
+                Field::Password => password = map.next_value()?,
+                Field::DomainPattern => domain_pattern = map.next_value()?,
+            }
+        }
+        let kind = kind.ok_or_else(|| de::Error::missing_field("type"))?;
+        // Fields read before `type` were not checked against it.
+        let stray = Field::ALL
+            .into_iter()
+            .find(|f| seen & f.bit() != 0 && !Field::of(kind, *f));
+        if let Some(field) = stray {
+            return Err(not_of(field, kind));
+        }
+        Ok(match kind {
+            Kind::Browserbase => Proxy::Browserbase(BrowserbaseProxy {
+                geolocation,
+                domain_pattern,
+            }),
+            Kind::External => Proxy::External(ExternalProxy {
+                server: server.ok_or_else(|| de::Error::missing_field("server"))?,
+                username,
+                password,
+                domain_pattern,
+            }),
+            Kind::None => Proxy::None(NoneProxy { domain_pattern }),
+        })
+    }
+}
+
 /// A short, quoted rendering of a user value for a rule message.
 pub(crate) fn quoted(value: &str) -> String {
     const MAX: usize = 64;
@@ -376,7 +640,7 @@ mod tests {
         assert_eq!(
             errs,
             [
-                "p.geolocation.country: must be an assigned ISO 3166-1 alpha-2 country code such as US or DE (got \"UK\")",
+                "p.geolocation.country: must be an assigned ISO 3166-1 alpha-2 country code such as US or DE (got \"UK\"; did you mean GB?)",
                 "p.geolocation.state: must be a two-letter US state, DC or territory code such as NY (got \"XX\")"
             ]
         );

@@ -82,9 +82,66 @@ impl Serialize for ProxyPassword {
     }
 }
 
+/// A password that is not a string is an error that does not show it: `String`'s own error would
+/// quote a number, and so would a format asked for a string. So a YAML password that reads as a
+/// number (`12345`) must be quoted, which also keeps one such as `007` from becoming `7`.
 impl<'de> Deserialize<'de> for ProxyPassword {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::new)
+        deserializer.deserialize_any(PasswordVisitor)
+    }
+}
+
+struct PasswordVisitor;
+
+impl PasswordVisitor {
+    fn not_a_string<E: serde::de::Error>(what: &str) -> E {
+        E::custom(format_args!(
+            "invalid type: {what} (not shown), expected the proxy password as a string"
+        ))
+    }
+}
+
+impl serde::de::Visitor<'_> for PasswordVisitor {
+    type Value = ProxyPassword;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the proxy password as a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ProxyPassword, E> {
+        Ok(ProxyPassword::new(v))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<ProxyPassword, E> {
+        Ok(ProxyPassword::new(v))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<ProxyPassword, E> {
+        Err(Self::not_a_string("boolean"))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<ProxyPassword, E> {
+        Err(Self::not_a_string("integer"))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<ProxyPassword, E> {
+        Err(Self::not_a_string("integer"))
+    }
+
+    fn visit_i128<E: serde::de::Error>(self, _: i128) -> Result<ProxyPassword, E> {
+        Err(Self::not_a_string("integer"))
+    }
+
+    fn visit_u128<E: serde::de::Error>(self, _: u128) -> Result<ProxyPassword, E> {
+        Err(Self::not_a_string("integer"))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<ProxyPassword, E> {
+        Err(Self::not_a_string("floating point number"))
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, _: &[u8]) -> Result<ProxyPassword, E> {
+        Err(Self::not_a_string("bytes"))
     }
 }
 

@@ -9,12 +9,19 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::proxy::{Proxies, Proxy, quoted};
-use crate::timeout::SessionTimeout;
+use crate::timeout::{SecondsVisitor, SessionTimeout, check_seconds};
 use crate::validate::{ValidationErrors, Validator};
 
 /// Validated session settings, ready to send. Build with [`SessionCreateParams::builder`] or
 /// deserialize from the API's own camelCase JSON (a preset in a config file, say), which runs the
 /// same validation.
+///
+/// A preset that does not have the API's shape (an unknown field, a proxy `type` that does not
+/// exist, a timeout given as a string) is an error about that value: serde_json says where it is
+/// (line and column), serde_norway (YAML) also its path (`proxies[1]: unknown field ...`); for the
+/// path in JSON too, read through the `serde_path_to_error` crate. A preset that has the shape but
+/// breaks a rule (a timeout of 30 s) is reported with every other violation, each with its path.
+/// A timeout reads as whole seconds, `900.0` included.
 ///
 /// ```
 /// use bb_api_ext::{BrowserSettings, Geolocation, Proxy, SessionCreateParams};
@@ -85,7 +92,11 @@ impl TryFrom<SessionCreateParamsBuilder> for SessionCreateParams {
 /// Session settings as given, not yet validated. Deserializes from the API's camelCase JSON
 /// (unknown fields are an error, so a typo is not silently ignored).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "session settings: a map of the API's camelCase fields"
+)]
 pub struct SessionCreateParamsBuilder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     extension_id: Option<String>,
@@ -105,13 +116,24 @@ pub struct SessionCreateParamsBuilder {
 }
 
 /// A timeout as given: checked when the request is validated.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 enum TimeoutInput {
     Valid(SessionTimeout),
     Json(serde_json::Number),
-    #[serde(skip_deserializing, serialize_with = "serialize_duration")]
+    #[serde(serialize_with = "serialize_duration")]
     Duration(Duration),
+}
+
+/// Any number is kept for validation, which checks its range with the request's other rules (a
+/// whole float such as `900.0` reads as 900); anything else (`"300"`) is an error at once, saying
+/// what a timeout must be.
+impl<'de> Deserialize<'de> for TimeoutInput {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(SecondsVisitor)
+            .map(TimeoutInput::Json)
+    }
 }
 
 fn serialize_duration<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -228,12 +250,7 @@ impl SessionCreateParamsBuilder {
             let checked = match t {
                 TimeoutInput::Valid(t) => Ok(*t),
                 TimeoutInput::Duration(d) => SessionTimeout::try_from(*d),
-                TimeoutInput::Json(n) => match n.as_u64() {
-                    Some(secs) => SessionTimeout::from_secs(secs),
-                    None => Err(crate::InvalidValue::new(format!(
-                        "must be whole seconds in 60..=900 (got {n})"
-                    ))),
-                },
+                TimeoutInput::Json(n) => check_seconds(n),
             };
             match checked {
                 Ok(t) => self.timeout = Some(TimeoutInput::Valid(t)),
@@ -262,7 +279,11 @@ impl From<SessionCreateParams> for SessionCreateParamsBuilder {
 /// # let _ = settings;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "browser settings: a map such as {\"blockAds\": true}"
+)]
 pub struct BrowserSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     context: Option<BrowserContext>,
@@ -464,7 +485,11 @@ pub(crate) fn is_domain_name(s: &str) -> bool {
 
 /// A persisted browser context.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a browser context: a map with `id` and, optionally, `persist`"
+)]
 struct BrowserContext {
     id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -473,7 +498,10 @@ struct BrowserContext {
 
 /// A viewport; either side may be left to the Function's setting.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a viewport: a map with `width` and `height`"
+)]
 struct Viewport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     width: Option<i64>,
@@ -522,7 +550,11 @@ pub enum Extension {
 
 /// Supplementary proxy settings: the TLS CA certificates (by id) the proxies may present.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "proxy settings: a map with `caCertificates`"
+)]
 pub struct ProxySettings {
     ca_certificates: Vec<String>,
 }

@@ -67,10 +67,75 @@ impl TryFrom<Duration> for SessionTimeout {
     }
 }
 
+/// Reads whole seconds in range; a float with no fractional part (`900.0`) counts as whole.
 impl<'de> Deserialize<'de> for SessionTimeout {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let secs = u64::deserialize(deserializer)?;
-        Self::from_secs(secs).map_err(serde::de::Error::custom)
+        deserializer.deserialize_any(Checked)
+    }
+}
+
+/// [`SecondsVisitor`], then [`check_seconds`]: inside the visitor, so that the format can say
+/// where the value was.
+struct Checked;
+
+impl serde::de::Visitor<'_> for Checked {
+    type Value = SessionTimeout;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        SecondsVisitor.expecting(f)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        check_seconds(&SecondsVisitor.visit_u64(v)?).map_err(E::custom)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        check_seconds(&SecondsVisitor.visit_i64(v)?).map_err(E::custom)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        check_seconds(&SecondsVisitor.visit_f64(v)?).map_err(E::custom)
+    }
+}
+
+/// The rule for a timeout given as a number: whole seconds in range. `900.0` counts as whole.
+pub(crate) fn check_seconds(secs: &serde_json::Number) -> Result<SessionTimeout, InvalidValue> {
+    match secs.as_u64() {
+        Some(secs) => SessionTimeout::from_secs(secs),
+        None => Err(InvalidValue::new(format!(
+            "must be whole seconds in 60..=900 (got {secs})"
+        ))),
+    }
+}
+
+/// Reads a timeout as a number of seconds, keeping what was given for [`check_seconds`] (or
+/// validation, which reports it with the request's other violations): an integer, or a float,
+/// stored as an integer when it has no fractional part. Anything else (`"300"`, `true`) is a type
+/// error that says what a timeout must be.
+pub(crate) struct SecondsVisitor;
+
+impl serde::de::Visitor<'_> for SecondsVisitor {
+    type Value = serde_json::Number;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the session timeout as an integer number of seconds between 60 and 900")
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // Whole and in u64's range (2^64 itself is not: `as` would saturate it).
+        if v.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&v) {
+            return Ok((v as u64).into());
+        }
+        serde_json::Number::from_f64(v)
+            .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Float(v), &self))
     }
 }
 
@@ -135,7 +200,32 @@ mod tests {
     fn serde_round_trip() {
         let t: SessionTimeout = serde_json::from_str("300").expect("valid");
         assert_eq!(serde_json::to_string(&t).ok().as_deref(), Some("300"));
-        assert!(serde_json::from_str::<SessionTimeout>("30").is_err());
-        assert!(serde_json::from_str::<SessionTimeout>("-1").is_err());
+        let t: SessionTimeout = serde_json::from_str("900.0").expect("whole float");
+        assert_eq!(t.as_secs(), 900);
+        let err = |json: &str| match serde_json::from_str::<SessionTimeout>(json) {
+            Ok(t) => panic!("{json} read as {t}"),
+            Err(e) => e.to_string(),
+        };
+        assert_eq!(
+            err("30"),
+            "must be whole seconds in 60..=900 (got 30) at line 1 column 2"
+        );
+        assert_eq!(
+            err("-1"),
+            "must be whole seconds in 60..=900 (got -1) at line 1 column 2"
+        );
+        assert_eq!(
+            err("900.5"),
+            "must be whole seconds in 60..=900 (got 900.5) at line 1 column 5"
+        );
+        assert_eq!(
+            err("1.8446744073709552e19"),
+            "must be whole seconds in 60..=900 (got 1.8446744073709552e+19) at line 1 column 21"
+        );
+        assert_eq!(
+            err("\"300\""),
+            "invalid type: string \"300\", expected the session timeout as an integer number of \
+             seconds between 60 and 900 at line 1 column 5"
+        );
     }
 }

@@ -1,227 +1,218 @@
-//! Getting an invocation, and waiting for one to end: a polling schedule under a deadline.
+//! One waiting machine for invocations and builds: poll on a schedule until the resource ends or
+//! the deadline passes. Every part of a wait is bounded by its deadline, polls that fail for a
+//! passing reason are retried on the schedule, and dropping the future stops it.
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use bb_api::types::{FunctionBuild, Invocation};
+use serde::de::DeserializeOwned;
 use tokio::time::Instant;
+use uuid::Uuid;
 
-use crate::client::Client;
-use crate::error::Error;
-use crate::invocation::{Invocation, InvocationStatus};
-use crate::invoke::IdInput;
-use crate::timeout::SessionTimeout;
-use crate::transport::INVOCATIONS_GET;
-use crate::validate::Validator;
+use crate::config::PollSchedule;
+use crate::context::Context;
+use crate::error::{Error, TimeoutKind};
+use crate::ids::{IdInput, id_text};
+use crate::transport::Call;
+use crate::transport::operation::{self, Operation};
 
 /// Added to the longest an invocation can run, to allow for queueing and clock skew.
 pub(crate) const WAIT_MARGIN: Duration = Duration::from_secs(60);
 
-/// Getting and waiting for invocations; from [`Client::invocations`].
-#[derive(Debug, Clone, Copy)]
-pub struct Invocations<'c> {
-    pub(crate) client: &'c Client,
+/// A resource that runs, then ends.
+pub trait Pollable: DeserializeOwned + Send + 'static {
+    fn is_terminal(&self) -> bool;
+    fn status(&self) -> &str;
+    /// What an ended resource turns into: itself, or the error its failure is.
+    fn finish(self) -> Result<Self, Error>;
+    /// The error for a deadline that passed.
+    fn timeout(id: Uuid, waited: Duration, last: Option<Self>) -> Error;
 }
 
-impl<'c> Invocations<'c> {
-    /// Gets the invocation `id` (a [`uuid::Uuid`] or a string holding one).
-    pub async fn get(self, id: impl Into<IdInput>) -> Result<Invocation, Error> {
-        let mut v = Validator::new();
-        let id = v.field("id", |v| id.into().check(v));
-        v.finish(())?;
-        let inner = &self.client.inner;
-        let mut buf = uuid::Uuid::encode_buffer();
-        let id = id.hyphenated().encode_lower(&mut buf);
-        let url = inner.endpoint(&["v1", "functions", "invocations", id])?;
-        inner
-            .call(&INVOCATIONS_GET, &url, None, &[inner.api_key.expose()])
-            .await
+impl Pollable for Invocation {
+    fn is_terminal(&self) -> bool {
+        Invocation::is_terminal(self)
     }
 
-    /// Waits for the invocation `id` to end; configure, then `.await`.
-    ///
-    /// ```no_run
-    /// # async fn demo(client: bb_api_ext::Client, id: uuid::Uuid) -> Result<(), bb_api_ext::Error> {
-    /// use std::time::Duration;
-    ///
-    /// let done = client.invocations().wait(id).max_wait(Duration::from_secs(300)).await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn wait(self, id: impl Into<IdInput>) -> Wait {
-        Wait {
-            client: self.client.clone(),
-            id: id.into(),
-            max_wait: SessionTimeout::MAX.as_duration() + WAIT_MARGIN,
-            poll: PollSchedule::default(),
-            first: None,
+    fn status(&self) -> &str {
+        self.status.as_str()
+    }
+
+    fn finish(self) -> Result<Self, Error> {
+        match self.status {
+            bb_api::open::InvocationStatus::Failed => Err(Error::InvocationFailed(Box::new(self))),
+            _ => Ok(self),
+        }
+    }
+
+    fn timeout(id: Uuid, waited: Duration, last: Option<Self>) -> Error {
+        Error::WaitTimeout {
+            id,
+            waited,
+            last: last.map(Box::new),
         }
     }
 }
 
-impl Invocation {
-    /// Waits for this invocation to end, polling with `client`. The deadline is its `expiresAt`
-    /// plus a minute (16 minutes at most, and when it has no `expiresAt`); change it with
-    /// [`Wait::max_wait`].
-    pub fn wait(&self, client: &Client) -> Wait {
-        // Past `expiresAt` it can only be ending: wait the margin alone.
-        let left = self
-            .expires_at
-            .map_or(SessionTimeout::MAX.as_duration(), |at| {
-                (at - Utc::now())
-                    .to_std()
-                    .unwrap_or(Duration::ZERO)
-                    .min(SessionTimeout::MAX.as_duration())
-            });
-        let max_wait = left + WAIT_MARGIN;
-        client
-            .invocations()
-            .wait(self.id)
-            .max_wait(max_wait)
-            .starting_from(self.clone())
+impl Pollable for FunctionBuild {
+    fn is_terminal(&self) -> bool {
+        FunctionBuild::is_terminal(self)
+    }
+
+    fn status(&self) -> &str {
+        self.status.as_str()
+    }
+
+    fn finish(self) -> Result<Self, Error> {
+        match self.status {
+            bb_api::open::FunctionBuildStatus::Failed => Err(Error::BuildFailed(Box::new(self))),
+            _ => Ok(self),
+        }
+    }
+
+    fn timeout(id: Uuid, waited: Duration, last: Option<Self>) -> Error {
+        Error::BuildWaitTimeout {
+            id,
+            waited,
+            last: last.map(Box::new),
+        }
     }
 }
 
-/// How often to poll: starting at `initial`, multiplied by `factor` after each poll, up to `max`.
+/// A wait for an invocation or a build to end; configure it, then `.await` it.
 ///
-/// The default starts at 1 s and backs off by 1.5× to 5 s: quick results come back quickly, and a
-/// 15-minute run costs about 190 requests.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PollSchedule {
-    initial: Duration,
-    factor: f64,
-    max: Duration,
-}
-
-impl Default for PollSchedule {
-    fn default() -> Self {
-        Self {
-            initial: Duration::from_secs(1),
-            factor: 1.5,
-            max: Duration::from_secs(5),
-        }
-    }
-}
-
-impl PollSchedule {
-    /// A schedule; a `factor` below 1 (or not finite) is taken as 1, a `max` below `initial` as
-    /// `initial`.
-    pub fn new(initial: Duration, factor: f64, max: Duration) -> Self {
-        Self {
-            initial,
-            factor: if factor.is_finite() && factor >= 1.0 {
-                factor
-            } else {
-                1.0
-            },
-            max: max.max(initial),
-        }
-    }
-
-    /// The delay after one of `delay`.
-    pub(crate) fn next(&self, delay: Duration) -> Duration {
-        delay.mul_f64(self.factor).min(self.max)
-    }
-
-    /// The delays this schedule sleeps, in order (endless).
-    pub fn delays(&self) -> impl Iterator<Item = Duration> + '_ {
-        std::iter::successors(Some(self.initial), |d| Some(self.next(*d)))
-    }
-}
-
-/// A wait for an invocation to end; `.await` it.
+/// `COMPLETED` returns the resource; `FAILED` is [`Error::InvocationFailed`] or
+/// [`Error::BuildFailed`]; no end by the deadline is [`Error::WaitTimeout`] or
+/// [`Error::BuildWaitTimeout`], with the id and what was last seen, so the wait can be resumed.
 #[must_use = "a wait does nothing until awaited"]
-#[derive(Debug)]
-pub struct Wait {
-    client: Client,
+pub struct Wait<T> {
+    ctx: Arc<Context>,
+    /// How to get it by id.
+    get: &'static Operation,
     id: IdInput,
     max_wait: Duration,
     poll: PollSchedule,
-    first: Option<Invocation>,
+    first: Option<T>,
 }
 
-impl Wait {
-    /// The longest to wait before giving up with [`Error::WaitTimeout`].
+impl<T> std::fmt::Debug for Wait<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wait")
+            .field("id", &self.id)
+            .field("max_wait", &self.max_wait)
+            .field("poll", &self.poll)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Wait<Invocation> {
+    pub(crate) fn invocation(ctx: Arc<Context>, id: IdInput, max_wait: Duration) -> Self {
+        Self::new(ctx, &operation::INVOCATIONS_GET, id, max_wait)
+    }
+}
+
+impl Wait<FunctionBuild> {
+    pub(crate) fn build(ctx: Arc<Context>, id: IdInput, max_wait: Duration) -> Self {
+        Self::new(ctx, &operation::FUNCTION_BUILDS_GET, id, max_wait)
+    }
+}
+
+impl<T: Pollable> Wait<T> {
+    fn new(ctx: Arc<Context>, get: &'static Operation, id: IdInput, max_wait: Duration) -> Self {
+        let poll = ctx.transport.poll;
+        Self {
+            ctx,
+            get,
+            id,
+            max_wait,
+            poll,
+            first: None,
+        }
+    }
+
+    /// The longest to wait before giving up.
     pub fn max_wait(mut self, max_wait: Duration) -> Self {
         self.max_wait = max_wait;
         self
     }
 
-    /// How often to poll.
+    /// How often to poll (default: the client's [`crate::ClientBuilder::poll_schedule`]).
     pub fn poll_schedule(mut self, poll: PollSchedule) -> Self {
         self.poll = poll;
         self
     }
 
-    /// Starts from an invocation already in hand (saves the first poll if it has ended).
-    pub(crate) fn starting_from(mut self, invocation: Invocation) -> Self {
-        self.first = Some(invocation);
+    /// Starts from the resource already in hand (saves the first poll if it has ended).
+    pub(crate) fn starting_from(mut self, first: T) -> Self {
+        self.first = Some(first);
         self
     }
 
-    async fn run(self) -> Result<Invocation, Error> {
+    async fn run(self) -> Result<T, Error> {
+        let id = self.id.parse("id")?;
         let started = Instant::now();
         let deadline = started + self.max_wait;
-        let invocations = self.client.invocations();
-        let mut last = match self.first {
-            Some(inv) => inv,
-            None => invocations.get(self.id.clone()).await?,
-        };
-        let id = last.id;
+        let mut buf = Uuid::encode_buffer();
+        let id_str = id_text(&id, &mut buf);
+        let args = [id_str];
+        let mut last = self.first;
         let mut delays = self.poll.delays();
+        let mut polled = last.is_some();
         loop {
-            if last.is_terminal() {
-                return finish(last);
+            if !polled {
+                let mut call = Call::new(self.get, &args);
+                call.deadline = Some(deadline);
+                match tokio::time::timeout_at(deadline, self.ctx.transport.call::<T>(call)).await {
+                    Err(_) => {}
+                    Ok(Ok(now)) => {
+                        tracing::debug!(id = id_str, status = now.status(), "polled");
+                        last = Some(now);
+                    }
+                    // A poll that fails for a passing reason does not end a wait that has time.
+                    Ok(Err(e)) if passing(&e) => {
+                        tracing::debug!(id = id_str, error = %e, "poll failed; polling again");
+                    }
+                    Ok(Err(e)) => return Err(e),
+                }
+            }
+            if let Some(now) = last.take() {
+                if now.is_terminal() {
+                    return now.finish();
+                }
+                last = Some(now);
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(Error::WaitTimeout {
-                    waited: now - started,
-                    last: Box::new(last),
-                });
+                return Err(T::timeout(id, now - started, last));
             }
-            let delay = delays.next().unwrap_or(self.poll.max);
+            let delay = delays.next().unwrap_or(self.poll.max());
             tokio::time::sleep(delay.min(deadline - now)).await;
-            last = invocations.get(id).await?;
-            tracing::debug!(invocation = %id, status = %last.status, "polled");
+            polled = false;
         }
     }
 }
 
-impl IntoFuture for Wait {
-    type Output = Result<Invocation, Error>;
+/// Failures worth polling again for: timeouts, connection trouble, 429, 408 and 5xx.
+fn passing(e: &Error) -> bool {
+    match e {
+        Error::Timeout(
+            TimeoutKind::Attempt(_) | TimeoutKind::Connect(_) | TimeoutKind::Overall(_),
+        )
+        | Error::Transport { .. }
+        | Error::RateLimited { .. } => true,
+        Error::Api(api) => matches!(api.status, 408 | 500..=599),
+        _ => false,
+    }
+}
+
+impl<T: Pollable> IntoFuture for Wait<T> {
+    type Output = Result<T, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.run())
-    }
-}
-
-fn finish(invocation: Invocation) -> Result<Invocation, Error> {
-    match invocation.status {
-        InvocationStatus::Failed => Err(Error::InvocationFailed(Box::new(invocation))),
-        _ => Ok(invocation),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_schedule_backs_off_to_a_cap() {
-        let delays: Vec<u128> = PollSchedule::default()
-            .delays()
-            .take(7)
-            .map(|d| d.as_millis())
-            .collect();
-        assert_eq!(delays, [1000, 1500, 2250, 3375, 5000, 5000, 5000]);
-    }
-
-    #[test]
-    fn schedule_repairs_nonsense() {
-        let s = PollSchedule::new(Duration::from_secs(2), f64::NAN, Duration::from_secs(1));
-        let delays: Vec<u128> = s.delays().take(2).map(|d| d.as_millis()).collect();
-        assert_eq!(delays, [2000, 2000]);
     }
 }

@@ -50,24 +50,24 @@ pub fn fast_polls() -> PollSchedule {
 pub fn client(base_url: &str) -> Client {
     client_with(
         base_url,
-        RetryConfig::default().initial_backoff(Duration::from_millis(5)),
+        RetryConfig::default().with_initial_backoff(Duration::from_millis(5)),
     )
 }
 
 /// Retries with 1–5 ms backoff, so that retried cases take no time.
 pub fn fast_retry(max_retries: u32) -> RetryConfig {
     RetryConfig::default()
-        .max_retries(max_retries)
-        .initial_backoff(Duration::from_millis(1))
-        .max_backoff(Duration::from_millis(5))
+        .with_max_retries(max_retries)
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5))
 }
 
 /// Generous timeouts: for cases that expect an answer, on a loaded machine.
 pub fn generous_timeouts() -> TimeoutConfig {
     TimeoutConfig::default()
-        .connect(Duration::from_secs(5))
-        .attempt(Duration::from_secs(10))
-        .overall(Duration::from_secs(20))
+        .with_connect(Duration::from_secs(5))
+        .with_attempt(Duration::from_secs(10))
+        .with_overall(Duration::from_secs(20))
 }
 
 /// A client for `base_url` with key [`KEY`], `retry` and `timeouts`.

@@ -114,9 +114,15 @@ async fn country_must_be_assigned_alpha_2() {
         json!({"sessionCreateParams": {"proxies": [{"type": "browserbase", "geolocation": {"country": "GB"}}]}}),
     )
     .await;
-    for bad in ["USA", "UK", "U", "ZZ", "1A"] {
+    for (bad, hint) in [
+        ("USA", "; did you mean US?"),
+        ("UK", "; did you mean GB?"),
+        ("U", ""),
+        ("ZZ", ""),
+        ("1A", ""),
+    ] {
         let rule = format!(
-            "must be an assigned ISO 3166-1 alpha-2 country code such as US or DE (got {bad:?})"
+            "must be an assigned ISO 3166-1 alpha-2 country code such as US or DE (got {bad:?}{hint})"
         );
         rejects(
             session(geo(Geolocation::country(bad))),
@@ -339,7 +345,7 @@ async fn params_must_be_an_object_of_at_most_64_kib() {
 }
 
 #[tokio::test]
-async fn function_id_must_be_a_uuid() {
+async fn function_must_be_an_id_or_a_name_and_invocation_ids_uuids() {
     let server = MockServer::start_async().await;
     let any = server.mock_async(|_, then| {
         then.status(202);
@@ -347,13 +353,13 @@ async fn function_id_must_be_a_uuid() {
     let any = any.await;
     let err = client(&server.base_url())
         .functions()
-        .invoke("fn-123")
+        .invoke("  ")
         .send()
         .await
-        .expect_err("bad id");
+        .expect_err("no name");
     assert_eq!(
         err.to_string(),
-        "invalid request, nothing was sent: 1 invalid field; id: must be a UUID (got \"fn-123\")"
+        "invalid request, nothing was sent: 1 invalid field; function: must be a Function id or a non-empty Function name"
     );
     let err = client(&server.base_url())
         .invocations()
@@ -429,7 +435,7 @@ fn presets_deserialize_with_the_same_rules() {
     assert_eq!(
         err.to_string(),
         "2 invalid fields; sessionCreateParams.proxies[0].geolocation.country: must be an assigned ISO 3166-1 alpha-2 \
-         country code such as US or DE (got \"USA\"); sessionCreateParams.timeout: must be whole seconds in 60..=900 (got 30)"
+         country code such as US or DE (got \"USA\"; did you mean US?); sessionCreateParams.timeout: must be whole seconds in 60..=900 (got 30)"
     );
     let typo = serde_json::from_value::<SessionCreateParams>(
         json!({"browserSettings": {"blockAd": true}}),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bb_api_ext::{CauseCode, Error, InvocationStatus, RetryConfig};
+use bb_api_ext::{Error, InvocationCauseCode as CauseCode, InvocationStatus, RetryConfig};
 use bb_api_tests::fixtures::{
     FUNCTION_ID, INVOCATION_ID, client, client_with, fast_polls, get_path, invocation_json,
     invoke_path,
@@ -89,7 +89,9 @@ async fn failed_invocation_is_an_error_with_the_cause() {
         .expect_err("failed");
     assert_eq!(
         err.to_string(),
-        format!("invocation {INVOCATION_ID} failed: TIMED_OUT: the session timed out after 60s")
+        format!(
+            "invocation {INVOCATION_ID} failed: TIMED_OUT: the session timed out after 60s; read its logs with client.invocations().logs(id)"
+        )
     );
     let Error::InvocationFailed(inv) = err else {
         panic!("{err:?}")
@@ -108,10 +110,11 @@ async fn deadline_returns_the_last_invocation_seen() {
         .max_wait(Duration::from_millis(100))
         .await
         .expect_err("deadline");
-    let Error::WaitTimeout { waited, last } = err else {
+    let Error::WaitTimeout { id, waited, last } = err else {
         panic!("{err:?}")
     };
-    assert_eq!(last.status, InvocationStatus::Running);
+    assert_eq!(id.to_string(), INVOCATION_ID);
+    assert_eq!(last.map(|l| l.status), Some(InvocationStatus::Running));
     assert!(waited >= Duration::from_millis(100), "{waited:?}");
     // One poll to start, then one about every 10 ms until the deadline: a handful, bounded.
     let polls = running.calls_async().await;
@@ -127,14 +130,19 @@ async fn invocation_wait_starts_from_what_it_has() {
     let c = client(&server.base_url());
     let pending: bb_api_ext::Invocation =
         serde_json::from_value(invocation_json("PENDING")).expect("decodes");
-    let finished = pending
-        .wait(&c)
+    let finished = c
+        .invocations()
+        .wait_for(pending)
         .poll_schedule(fast_polls())
         .await
         .expect("completes");
     assert_eq!(finished.status, InvocationStatus::Completed);
     // Already terminal: no request at all.
-    let again = finished.wait(&c).await.expect("terminal");
+    let again = c
+        .invocations()
+        .wait_for(finished.clone())
+        .await
+        .expect("terminal");
     assert_eq!(again.id, finished.id);
     get.assert_calls_async(1).await;
 }

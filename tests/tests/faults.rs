@@ -154,7 +154,7 @@ async fn rate_limited_with_retry_after_above_the_maximum_is_returned_at_once() {
                 .json_body(error_body("quota"));
         })
         .await;
-    let retry = fast_retry(5).max_retry_after(Duration::from_secs(30));
+    let retry = fast_retry(5).with_max_retry_after(Duration::from_secs(30));
     let client = client_custom(&server.base_url(), retry, generous_timeouts());
     match invoke(&client).await {
         Err(Error::RateLimited { retry_after, error }) => {
@@ -225,7 +225,7 @@ async fn server_errors_on_invoke_are_retried_when_duplicates_are_allowed() {
     for status in SERVER_ERRORS {
         let server = MockServer::start_async().await;
         let mock = server_error_mock(&server, status, true).await;
-        let retry = fast_retry(2).invoke(InvokeRetry::AllowDuplicates);
+        let retry = fast_retry(2).with_invoke(InvokeRetry::AllowDuplicates);
         let client = client_custom(&server.base_url(), retry, generous_timeouts());
         expect_api(invoke(&client).await, status);
         assert_eq!(mock.calls_async().await, 3, "status {status}");
@@ -317,7 +317,7 @@ async fn reset_after_the_request_is_sent() {
 
     let duplicates = client_custom(
         &base,
-        fast_retry(2).invoke(InvokeRetry::AllowDuplicates),
+        fast_retry(2).with_invoke(InvokeRetry::AllowDuplicates),
         generous_timeouts(),
     );
     expect_transport(invoke(&duplicates).await, true);
@@ -371,7 +371,7 @@ async fn connect_timeout_is_retried_for_get_and_invoke() {
     assert!(!fillers.is_empty(), "the backlog took no connection at all");
     let (captured, _guard) = capture();
     let url = format!("http://127.0.0.1:{port}");
-    let timeouts = generous_timeouts().connect(Duration::from_millis(100));
+    let timeouts = generous_timeouts().with_connect(Duration::from_millis(100));
     let client = client_custom(&url, fast_retry(2), timeouts);
 
     expect_timeout(
@@ -405,7 +405,7 @@ async fn slow_headers_and_body_do_not_trip_the_connect_timeout() {
             .then(Step::Write(rest.as_bytes().to_vec())),
     ])
     .await;
-    let timeouts = generous_timeouts().connect(Duration::from_millis(100));
+    let timeouts = generous_timeouts().with_connect(Duration::from_millis(100));
     let client = client_custom(&server.base_url(), fast_retry(0), timeouts);
     expect_ok(invoke(&client).await);
     expect_ok(get(&client).await);
@@ -431,7 +431,7 @@ fn slow_body(status: u16) -> Script {
 #[tokio::test]
 async fn slow_headers_against_the_attempt_timeout() {
     let server = FaultServer::start(vec![slow_headers(); 4]).await;
-    let timeouts = generous_timeouts().attempt(SHORT);
+    let timeouts = generous_timeouts().with_attempt(SHORT);
     let client = client_custom(&server.base_url(), fast_retry(2), timeouts);
     expect_timeout(invoke(&client).await, TimeoutKind::Attempt(SHORT));
     assert_eq!(server.requests().len(), 1);
@@ -442,7 +442,7 @@ async fn slow_headers_against_the_attempt_timeout() {
 #[tokio::test]
 async fn slow_headers_against_the_overall_timeout() {
     let server = FaultServer::start(vec![slow_headers(); 2]).await;
-    let timeouts = generous_timeouts().overall(SHORT);
+    let timeouts = generous_timeouts().with_overall(SHORT);
     let client = client_custom(&server.base_url(), fast_retry(2), timeouts);
     expect_timeout(invoke(&client).await, TimeoutKind::Overall(SHORT));
     expect_timeout(get(&client).await, TimeoutKind::Overall(SHORT));
@@ -452,7 +452,7 @@ async fn slow_headers_against_the_overall_timeout() {
 #[tokio::test]
 async fn slow_body_against_the_attempt_timeout() {
     let server = FaultServer::start(vec![slow_body(200); 4]).await;
-    let timeouts = generous_timeouts().attempt(SHORT);
+    let timeouts = generous_timeouts().with_attempt(SHORT);
     let client = client_custom(&server.base_url(), fast_retry(2), timeouts);
     expect_timeout(invoke(&client).await, TimeoutKind::Attempt(SHORT));
     assert_eq!(server.requests().len(), 1);
@@ -463,7 +463,7 @@ async fn slow_body_against_the_attempt_timeout() {
 #[tokio::test]
 async fn slow_body_against_the_overall_timeout() {
     let server = FaultServer::start(vec![slow_body(202); 2]).await;
-    let timeouts = generous_timeouts().overall(SHORT);
+    let timeouts = generous_timeouts().with_overall(SHORT);
     let client = client_custom(&server.base_url(), fast_retry(2), timeouts);
     expect_timeout(invoke(&client).await, TimeoutKind::Overall(SHORT));
     expect_timeout(get(&client).await, TimeoutKind::Overall(SHORT));
@@ -477,8 +477,8 @@ async fn attempt_timeouts_retried_until_the_overall_timeout() {
     let server = FaultServer::start(vec![slow_headers(); 3]).await;
     let overall = Duration::from_millis(900);
     let timeouts = generous_timeouts()
-        .attempt(Duration::from_millis(500))
-        .overall(overall);
+        .with_attempt(Duration::from_millis(500))
+        .with_overall(overall);
     let client = client_custom(&server.base_url(), fast_retry(5), timeouts);
     expect_timeout(get(&client).await, TimeoutKind::Overall(overall));
     assert_eq!(server.requests().len(), 2);
@@ -711,16 +711,16 @@ async fn each_attempt_is_a_span_with_operation_attempt_status_latency_and_reques
     .await;
     let client = client_custom(
         &server.base_url(),
-        fast_retry(2).invoke(InvokeRetry::AllowDuplicates),
+        fast_retry(2).with_invoke(InvokeRetry::AllowDuplicates),
         generous_timeouts(),
     );
     expect_ok(invoke(&client).await);
     let text = captured.text();
     assert_eq!(captured.attempts(), 2, "{text}");
     for want in [
-        "bb_api.request{operation=\"Functions_invoke\" attempt=1 method=POST status=503",
+        "bb_api.request{operation=\"Functions_invoke\" id=\"6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f\" attempt=1 method=POST status=503",
         "request_id=\"req-first\"",
-        "bb_api.request{operation=\"Functions_invoke\" attempt=2 method=POST status=202",
+        "bb_api.request{operation=\"Functions_invoke\" id=\"6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f\" attempt=2 method=POST status=202",
         "request_id=\"req-second\"",
         "latency_ms=",
     ] {

@@ -152,19 +152,18 @@ async fn invoke_sends_exact_wire_format_and_decodes_202() {
         invocation.function_id,
         FUNCTION_ID.parse::<Uuid>().expect("uuid")
     );
-    assert_eq!(invocation.status, types::InvocationStatus::Pending);
+    assert_eq!(invocation.status, bb_api::open::InvocationStatus::Pending);
     assert_eq!(
         invocation.updated_at,
-        Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 1)
-            .single()
-            .expect("date")
-            + chrono::Duration::milliseconds(500)
+        Some(
+            Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, 1)
+                .single()
+                .expect("date")
+                + chrono::Duration::milliseconds(500)
+        )
     );
     assert_eq!(invocation.ended_at, None);
-    assert_eq!(
-        invocation.region.as_ref().map(|r| r.as_str()),
-        Some("us-west-2")
-    );
+    assert_eq!(invocation.region.as_deref(), Some("us-west-2"));
     assert_eq!(
         invocation.params.get("url"),
         Some(&json!("https://example.com"))
@@ -236,18 +235,18 @@ async fn get_decodes_200_with_cause() {
         .into_inner();
 
     mock.assert_async().await;
-    assert_eq!(
-        invocation.status,
-        types::InvocationsGetResponseStatus::Failed
-    );
+    assert_eq!(invocation.status, bb_api::open::InvocationStatus::Failed);
     assert_eq!(
         invocation.ended_at,
         Utc.with_ymd_and_hms(2026, 11, 28, 10, 2, 0).single()
     );
     let cause = invocation.cause.expect("cause present");
-    assert_eq!(cause.code, Some(types::InvocationCauseCode::WorkloadError));
+    assert_eq!(
+        cause.code,
+        Some(bb_api::open::InvocationCauseCode::WorkloadError)
+    );
     assert_eq!(cause.message.as_deref(), Some("TypeError: x is undefined"));
-    assert_eq!(invocation.results.get("partial"), Some(&json!([1, 2])));
+    assert_eq!(invocation.results, Some(json!({"partial": [1, 2]})));
 }
 
 #[tokio::test]
@@ -305,5 +304,5 @@ fn typed_httpmock_helpers_match_the_generated_client() {
         .into_inner();
     invoke.assert();
     assert_eq!(got, invocation);
-    assert_eq!(got.status, types::InvocationStatus::Running);
+    assert_eq!(got.status, bb_api::open::InvocationStatus::Running);
 }

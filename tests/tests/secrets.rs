@@ -89,7 +89,7 @@ async fn secrets_stay_out_of_debug_display_errors_and_trace_logs() {
     let retrying = Client::builder()
         .api_key(KEY)
         .base_url(&base)
-        .retry(fast_retry(2).invoke(InvokeRetry::AllowDuplicates))
+        .retry(fast_retry(2).with_invoke(InvokeRetry::AllowDuplicates))
         .build()
         .expect("builds");
 

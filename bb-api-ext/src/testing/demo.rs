@@ -34,7 +34,7 @@ use uuid::Uuid;
 
 use super::script::FunctionScript;
 use super::state::{Attached, ProjectSecret, Run, State, minus};
-use crate::CauseCode;
+use crate::InvocationCauseCode as CauseCode;
 
 /// The most items a page of the demo holds.
 pub const MAX_PAGE_SIZE: usize = 4;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::params;
 use super::script::Ended;
 use super::state::{Attached, CursorList, EVENT_TYPES, Run, State, WebhookRecord, logs_json, plus};
-use crate::CauseCode;
+use crate::InvocationCauseCode as CauseCode;
 
 /// One operation of the Browserbase Functions and Webhooks API, named after its `operationId`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::CauseCode;
+use crate::InvocationCauseCode as CauseCode;
 
 type ResultsFn = dyn Fn(&Map<String, Value>) -> Value + Send + Sync;
 

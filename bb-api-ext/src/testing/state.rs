@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::script::{Ended, FunctionScript};
-use crate::CauseCode;
+use crate::InvocationCauseCode as CauseCode;
 
 /// The one project every API key of the fake belongs to.
 pub const PROJECT_ID: Uuid = Uuid::from_u128(0x0b0e_5e00_1d00_4c0a_8b0b_0000_0000_0001);

@@ -1,5 +1,9 @@
-//! One API call: attempts under the retry policy and timeouts, bounded body reads, typed errors,
-//! and a tracing span per attempt.
+//! The HTTP state and one API call: attempts under the retry policy and timeouts, bounded body
+//! reads, typed errors, and a tracing span per attempt. Every request of the crate goes through
+//! [`Transport::call`].
+
+pub(crate) mod operation;
+pub(crate) mod retry;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
@@ -9,35 +13,68 @@ use bytes::Bytes;
 use reqwest::header::{
     ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
 };
-use reqwest::{Method, Response, StatusCode, Url};
+use reqwest::{Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::client::Inner;
-use crate::error::{ApiError, BodySnippet, DecodeError, Error, TimeoutKind};
-use crate::retry;
+use crate::config::{PollSchedule, RetryConfig, TimeoutConfig};
+use crate::error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
+use crate::secret::ApiKey;
+use operation::Operation;
 
-/// An operation of the spec, with what the retry policy needs to know of it.
-pub(crate) struct Operation {
-    /// The spec's operationId.
-    pub(crate) id: &'static str,
-    pub(crate) method: Method,
-    /// Whether repeating it is harmless.
-    pub(crate) idempotent: bool,
+/// Everything a request needs: one connection pool, the key, the base URL and the policies.
+/// Shared by a [`crate::Client`] and every handle, builder and stream made from it.
+pub(crate) struct Transport {
+    pub(crate) http: reqwest::Client,
+    pub(crate) api_key: ApiKey,
+    pub(crate) api_key_header: HeaderValue,
+    /// Set when the caller supplied the reqwest client, which then lacks our user agent.
+    pub(crate) user_agent: Option<HeaderValue>,
+    /// The base URL without a trailing slash.
+    pub(crate) base_url: String,
+    /// The same, parsed once, so request URLs are built without parsing again.
+    pub(crate) base: Url,
+    pub(crate) timeouts: TimeoutConfig,
+    pub(crate) retry: RetryConfig,
+    pub(crate) poll: PollSchedule,
+    pub(crate) max_response_bytes: usize,
 }
 
-pub(crate) const FUNCTIONS_INVOKE: Operation = Operation {
-    id: "Functions_invoke",
-    method: Method::POST,
-    idempotent: false,
-};
+/// One call of an operation.
+pub(crate) struct Call<'a> {
+    pub(crate) op: &'static Operation,
+    /// The path's `{…}` arguments, in order.
+    pub(crate) args: &'a [&'a str],
+    pub(crate) query: &'a [(&'static str, String)],
+    pub(crate) body: Option<&'a Bytes>,
+    /// Secrets besides the API key to keep out of errors (proxy passwords).
+    pub(crate) secrets: &'a [&'a str],
+    /// A caller's deadline that ends the call sooner than the overall timeout (a wait's).
+    pub(crate) deadline: Option<Instant>,
+}
 
-pub(crate) const INVOCATIONS_GET: Operation = Operation {
-    id: "Invocations_get",
-    method: Method::GET,
-    idempotent: true,
-};
+impl<'a> Call<'a> {
+    /// A call with path arguments and nothing else.
+    pub(crate) fn new(op: &'static Operation, args: &'a [&'a str]) -> Self {
+        Self {
+            op,
+            args,
+            query: &[],
+            body: None,
+            secrets: &[],
+            deadline: None,
+        }
+    }
+}
+
+/// A successful response, read whole.
+struct Success {
+    status: StatusCode,
+    request_id: Option<String>,
+    content_type: Option<HeaderValue>,
+    body: Bytes,
+}
 
 // Header names as constants: a `&str` name is parsed and checked again on every use.
 const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-bb-api-key");
@@ -50,61 +87,137 @@ const REQUEST_ID_HEADERS: [HeaderName; 3] = [
 /// Bytes read from an unsuccessful response: enough for a snippet, never the whole of a huge body.
 const ERROR_BODY_LIMIT: usize = BodySnippet::MAX_BYTES;
 
-impl Inner {
-    /// Runs `op` against `url` under the retry policy and the overall timeout, and decodes the
-    /// successful response as `T`. `secrets` are scrubbed from any body kept in an error.
-    pub(crate) async fn call<T: DeserializeOwned>(
-        &self,
-        op: &Operation,
-        url: &Url,
-        body: Option<&Bytes>,
-        secrets: &[&str],
-    ) -> Result<T, Error> {
-        let overall = self.timeouts.overall_value();
-        let deadline = Instant::now() + overall;
-        let attempts = AtomicU32::new(0);
-        let max_retry_after = self.retry.max_retry_after_value();
+impl Transport {
+    /// `{base_url}/{segments joined by /}`, each segment percent-encoded: the base URL is cloned,
+    /// not parsed again (reqwest would parse a URL given as text on every request).
+    pub(crate) fn url(&self, op: &Operation, args: &[&str]) -> Result<Url, ConfigError> {
+        let segments = op
+            .segments(args)
+            .ok_or_else(|| ConfigError::InvalidBaseUrl {
+                url: self.base_url.clone(),
+                reason: format!(
+                    "{} takes {} path arguments",
+                    op.id,
+                    op.path.matches('{').count()
+                ),
+            })?;
+        let mut url = self.base.clone();
+        match url.path_segments_mut() {
+            Ok(mut path) => {
+                path.pop_if_empty().extend(segments);
+            }
+            // Not for an http(s) URL with a host, which the builder checked.
+            Err(()) => {
+                return Err(ConfigError::InvalidBaseUrl {
+                    url: self.base_url.clone(),
+                    reason: "it cannot have a path".to_owned(),
+                });
+            }
+        }
+        Ok(url)
+    }
 
+    /// Calls the operation and decodes its JSON body as `T`.
+    pub(crate) async fn call<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, Error> {
+        let success = self.send(&call).await?;
+        let secrets = self.secrets(&call);
+        decode(call.op, success, &secrets)
+    }
+
+    /// Calls an operation whose success has no body worth reading (204, or an empty 200/201).
+    pub(crate) async fn call_no_content(&self, call: Call<'_>) -> Result<(), Error> {
+        self.send(&call).await.map(drop)
+    }
+
+    fn secrets<'s>(&'s self, call: &Call<'s>) -> Vec<&'s str> {
+        let mut secrets = Vec::with_capacity(1 + call.secrets.len());
+        secrets.push(self.api_key.expose());
+        secrets.extend_from_slice(call.secrets);
+        secrets
+    }
+
+    /// Runs the call under the retry policy and the overall timeout (or the caller's deadline,
+    /// whichever is sooner).
+    async fn send(&self, call: &Call<'_>) -> Result<Success, Error> {
+        let overall = self.timeouts.overall();
+        let started = Instant::now();
+        let mut deadline = started + overall;
+        if let Some(d) = call.deadline {
+            deadline = deadline.min(d);
+        }
+        let mut url = self.url(call.op, call.args)?;
+        if !call.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in call.query {
+                pairs.append_pair(k, v);
+            }
+        }
+        let key = self.api_key.expose();
+        let owned;
+        let secrets: &[&str] = if call.secrets.is_empty() {
+            // The usual case: only the key to keep out of errors, and no list to allocate.
+            std::slice::from_ref(&key)
+        } else {
+            owned = self.secrets(call);
+            &owned
+        };
+        let attempts = AtomicU32::new(0);
+        let max_retry_after = self.retry.max_retry_after();
+        let op = call.op;
         let run = || {
             let n = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            self.attempt(op, url, body, secrets, deadline, n)
+            self.attempt(call, &url, secrets, (deadline, deadline - started), n)
         };
         let retrying = run
-            .retry(self.retry.backoff())
+            .retry(retry::backoff(&self.retry))
             .sleep(tokio::time::sleep)
-            .when(|e| self.retry.is_retryable(op.idempotent, e))
+            .when(|e| retry::is_retryable(&self.retry, op.idempotent, e))
             .adjust(|e, backoff| {
                 // `None` from the backoff: retries are used up.
                 let backoff = backoff?;
                 let delay = match e {
-                    Error::RateLimited { retry_after: Some(ra), .. } if *ra > max_retry_after => return None,
-                    Error::RateLimited { retry_after: Some(ra), .. } => *ra,
+                    Error::RateLimited {
+                        retry_after: Some(ra),
+                        ..
+                    } if *ra > max_retry_after => return None,
+                    Error::RateLimited {
+                        retry_after: Some(ra),
+                        ..
+                    } => *ra,
                     _ => backoff,
                 };
                 // Sleeping past the deadline only to time out: return this error instead.
                 (Instant::now() + delay < deadline).then_some(delay)
             })
             .notify(|e, delay| {
-                tracing::warn!(operation = op.id, delay_ms = delay.as_millis() as u64, error = %e, "retrying");
+                tracing::warn!(
+                    operation = op.id,
+                    id = call.args.first().copied().unwrap_or(""),
+                    delay_ms = delay.as_millis() as u64,
+                    // As an error value, so subscribers print its whole chain of causes.
+                    error = e as &dyn std::error::Error,
+                    "retrying"
+                );
             });
         match tokio::time::timeout_at(deadline, retrying).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Timeout(TimeoutKind::Overall(overall))),
+            Err(_) => Err(Error::Timeout(TimeoutKind::Overall(deadline - started))),
         }
     }
 
-    async fn attempt<T: DeserializeOwned>(
+    async fn attempt(
         &self,
-        op: &Operation,
+        call: &Call<'_>,
         url: &Url,
-        body: Option<&Bytes>,
         secrets: &[&str],
-        deadline: Instant,
+        (deadline, total): (Instant, Duration),
         attempt: u32,
-    ) -> Result<T, Error> {
+    ) -> Result<Success, Error> {
+        let op = call.op;
         let span = tracing::debug_span!(
             "bb_api.request",
             operation = op.id,
+            id = call.args.first().copied().unwrap_or(""),
             attempt,
             method = %op.method,
             status = tracing::field::Empty,
@@ -114,13 +227,10 @@ impl Inner {
         async {
             let started = Instant::now();
             let remaining = deadline.saturating_duration_since(started);
-            let configured = self.timeouts.attempt_value();
+            let configured = self.timeouts.attempt();
             // The last attempt may have less time than a whole attempt: that is the overall limit.
             let (limit, kind) = if remaining < configured {
-                (
-                    remaining,
-                    TimeoutKind::Overall(self.timeouts.overall_value()),
-                )
+                (remaining, TimeoutKind::Overall(total))
             } else {
                 (configured, TimeoutKind::Attempt(configured))
             };
@@ -133,7 +243,7 @@ impl Inner {
             if let Some(ua) = &self.user_agent {
                 request = request.header(USER_AGENT, ua.clone());
             }
-            if let Some(body) = body {
+            if let Some(body) = call.body {
                 request = request.header(CONTENT_TYPE, JSON).body(body.clone());
             }
 
@@ -142,8 +252,8 @@ impl Inner {
             // wrapped body, on every call.)
             let exchange = async {
                 match request.send().await {
-                    Ok(response) => self.read(op, response, secrets, kind).await,
-                    Err(e) => Err(transport_error(e, kind, self.timeouts.connect_value())),
+                    Ok(response) => self.read(call, response, secrets, kind).await,
+                    Err(e) => Err(transport_error(e, kind, self.timeouts.connect())),
                 }
             };
             let result = tokio::time::timeout(limit, exchange)
@@ -161,13 +271,15 @@ impl Inner {
         .await
     }
 
-    async fn read<T: DeserializeOwned>(
+    /// Reads a response: an unsuccessful status becomes its error with a snippet of the body; a
+    /// successful body is read whole, up to the client's limit.
+    async fn read(
         &self,
-        op: &Operation,
+        call: &Call<'_>,
         mut response: Response,
         secrets: &[&str],
         timeout: TimeoutKind,
-    ) -> Result<T, Error> {
+    ) -> Result<Success, Error> {
         let status = response.status();
         let request_id = request_id(response.headers());
         let span = tracing::Span::current();
@@ -185,7 +297,9 @@ impl Inner {
                 .await
                 .unwrap_or(true);
             let error = ApiError {
-                operation: op.id,
+                operation: call.op.id,
+                what: call.op.what,
+                subject: subject(call.args),
                 status: status.as_u16(),
                 request_id,
                 body: BodySnippet::new(&bytes, more, secrets),
@@ -195,58 +309,96 @@ impl Inner {
 
         // A cheap clone (shared bytes); turned into text only for an error.
         let content_type = response.headers().get(CONTENT_TYPE).cloned();
-        let decode_error = |reason: String, bytes: &[u8], more: bool| {
-            let mut reason = reason;
-            crate::secret::scrub(&mut reason, secrets);
-            Error::Decode(Box::new(DecodeError {
-                operation: op.id,
-                status: status.as_u16(),
-                request_id: request_id.clone(),
-                content_type: content_type
-                    .as_ref()
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
-                reason,
-                body: BodySnippet::new(bytes, more, secrets),
-            }))
-        };
-
         let limit = self.max_response_bytes;
         let declared = response
             .headers()
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit as u64) {
-            return Err(decode_error(
-                format!(
-                    "the body is {} bytes, over the client's limit of {limit} (ClientBuilder::max_response_bytes)",
-                    declared.unwrap_or_default()
-                ),
-                &[],
-                true,
-            ));
+        let too_large = |declared: Option<u64>, bytes: Bytes| {
+            Success {
+            status,
+            request_id: request_id.clone(),
+            content_type: content_type.clone(),
+            body: bytes,
         }
-        let (bytes, more) = read_at_most(&mut response, limit)
+        .into_error(
+            call.op,
+            match declared {
+                Some(n) => format!(
+                    "the body is {n} bytes, over the client's limit of {limit} (ClientBuilder::max_response_bytes)"
+                ),
+                None => format!(
+                    "the body is over the client's limit of {limit} bytes (ClientBuilder::max_response_bytes)"
+                ),
+            },
+            true,
+            secrets,
+        )
+        };
+        if let Some(n) = declared.filter(|n| *n > limit as u64) {
+            return Err(too_large(Some(n), Bytes::new()));
+        }
+        let (body, more) = read_at_most(&mut response, limit)
             .await
             .map_err(|e| body_error(e, timeout))?;
         if more {
-            return Err(decode_error(
-                format!(
-                    "the body is over the client's limit of {limit} bytes (ClientBuilder::max_response_bytes)"
-                ),
-                &bytes,
-                true,
-            ));
+            return Err(too_large(None, body));
         }
-        if let Some(ct) = &content_type
-            && !ct.to_str().is_ok_and(is_json)
-        {
-            let reason = format!("expected a JSON body, got content-type {ct:?}");
-            return Err(decode_error(reason, &bytes, false));
-        }
-        serde_json::from_slice(&bytes)
-            .map_err(|e| decode_error(format!("invalid JSON: {e}"), &bytes, false))
+        Ok(Success {
+            status,
+            request_id,
+            content_type,
+            body,
+        })
+    }
+}
+
+impl Success {
+    fn into_error(self, op: &Operation, reason: String, more: bool, secrets: &[&str]) -> Error {
+        let mut reason = reason;
+        crate::secret::scrub(&mut reason, secrets);
+        Error::Decode(Box::new(DecodeError {
+            operation: op.id,
+            what: op.what,
+            status: self.status.as_u16(),
+            request_id: self.request_id,
+            content_type: self
+                .content_type
+                .as_ref()
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            reason,
+            body: BodySnippet::new(&self.body, more, secrets),
+        }))
+    }
+}
+
+/// Decodes a successful JSON body as `T`.
+fn decode<T: DeserializeOwned>(
+    op: &Operation,
+    success: Success,
+    secrets: &[&str],
+) -> Result<T, Error> {
+    if let Some(ct) = &success.content_type
+        && !ct.to_str().is_ok_and(is_json)
+    {
+        let reason = format!("expected a JSON body, got content-type {ct:?}");
+        return Err(success.into_error(op, reason, false, secrets));
+    }
+    match serde_json::from_slice(&success.body) {
+        Ok(value) => Ok(value),
+        Err(e) => Err(success.into_error(op, format!("invalid JSON: {e}"), false, secrets)),
+    }
+}
+
+/// The thing a call is about, for error messages: its first path argument (the id), and the
+/// others in brackets.
+fn subject(args: &[&str]) -> Option<Box<str>> {
+    match args {
+        [] => None,
+        [one] => Some((*one).into()),
+        [first, rest @ ..] => Some(format!("{first} ({})", rest.join(", ")).into()),
     }
 }
 
@@ -456,7 +608,7 @@ mod tests {
     #[tokio::test]
     async fn no_answer_is_an_attempt_timeout() {
         let url = script(Vec::new(), Duration::from_secs(10)).await;
-        let t = crate::TimeoutConfig::default().attempt(Duration::from_millis(100));
+        let t = crate::TimeoutConfig::default().with_attempt(Duration::from_millis(100));
         let err = invoke(&client(&url, t, 1024)).await.expect_err("times out");
         assert!(
             matches!(err, Error::Timeout(TimeoutKind::Attempt(_))),
@@ -468,7 +620,7 @@ mod tests {
     async fn a_stalled_body_is_an_attempt_timeout() {
         let head = b"HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n{\"id\"".to_vec();
         let url = script(vec![head], Duration::from_secs(10)).await;
-        let t = crate::TimeoutConfig::default().attempt(Duration::from_millis(150));
+        let t = crate::TimeoutConfig::default().with_attempt(Duration::from_millis(150));
         let err = invoke(&client(&url, t, 1024)).await.expect_err("times out");
         assert!(
             matches!(err, Error::Timeout(TimeoutKind::Attempt(_))),
@@ -479,7 +631,7 @@ mod tests {
     #[tokio::test]
     async fn an_overall_limit_shorter_than_an_attempt_is_reported_as_overall() {
         let url = script(Vec::new(), Duration::from_secs(10)).await;
-        let t = crate::TimeoutConfig::default().overall(Duration::from_millis(100));
+        let t = crate::TimeoutConfig::default().with_overall(Duration::from_millis(100));
         let err = invoke(&client(&url, t, 1024)).await.expect_err("times out");
         assert!(
             matches!(err, Error::Timeout(TimeoutKind::Overall(_))),

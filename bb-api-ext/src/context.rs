@@ -1,0 +1,37 @@
+//! What a client and every handle made from it share: the transport and the cache of Function
+//! names. Handles hold an `Arc` of it, so they outlive the `Client` value they came from.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use uuid::Uuid;
+
+use crate::transport::Transport;
+
+pub(crate) struct Context {
+    pub(crate) transport: Transport,
+    /// Function names resolved to ids, once per client: a Function keeps its id when republished.
+    pub(crate) names: Mutex<HashMap<String, Uuid>>,
+}
+
+impl Context {
+    pub(crate) fn new(transport: Transport) -> Self {
+        Self {
+            transport,
+            names: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn cached_name(&self, name: &str) -> Option<Uuid> {
+        self.names
+            .lock()
+            .ok()
+            .and_then(|names| names.get(name).copied())
+    }
+
+    pub(crate) fn cache_name(&self, name: &str, id: Uuid) {
+        if let Ok(mut names) = self.names.lock() {
+            names.insert(name.to_owned(), id);
+        }
+    }
+}

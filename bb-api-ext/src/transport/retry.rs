@@ -1,0 +1,112 @@
+//! Which failures are safe to retry for which request, how long to back off, and `Retry-After`.
+
+use std::time::{Duration, SystemTime};
+
+use backon::ExponentialBuilder;
+use reqwest::header::HeaderMap;
+
+use crate::config::{InvokeRetry, RetryConfig};
+use crate::error::{Error, TimeoutKind};
+
+/// The backoff between attempts: exponential from the initial backoff, doubled each retry, with
+/// full jitter, capped.
+pub(crate) fn backoff(config: &RetryConfig) -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(config.initial_backoff())
+        .with_max_delay(config.max_backoff())
+        .with_factor(2.0)
+        .with_jitter()
+        .with_max_times(config.max_retries() as usize)
+}
+
+/// Whether `err` from an attempt of a request with this idempotency may be retried.
+pub(crate) fn is_retryable(config: &RetryConfig, idempotent: bool, err: &Error) -> bool {
+    let after_send_ok = idempotent || config.invoke() == InvokeRetry::AllowDuplicates;
+    match err {
+        Error::RateLimited { .. } => true,
+        Error::Transport {
+            request_sent: false,
+            ..
+        } => true,
+        Error::Timeout(TimeoutKind::Connect(_)) => true,
+        Error::Transport {
+            request_sent: true, ..
+        } => after_send_ok,
+        Error::Timeout(TimeoutKind::Attempt(_)) => after_send_ok,
+        Error::Api(e) => after_send_ok && matches!(e.status, 408 | 500 | 502 | 503 | 504),
+        _ => false,
+    }
+}
+
+/// The server's requested delay: `retry-after-ms`, else `Retry-After` as seconds or an HTTP-date.
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(ms) = text("retry-after-ms")
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|ms| ms.is_finite() && *ms >= 0.0)
+    {
+        return Some(Duration::from_secs_f64(ms / 1000.0));
+    }
+    let value = text("retry-after")?;
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let at = SystemTime::from(date.with_timezone(&chrono::Utc));
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "3")]), now),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            retry_after(
+                &headers(&[("retry-after", "Sun, 06 Nov 1994 08:49:47 GMT")]),
+                now
+            ),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            retry_after(
+                &headers(&[("retry-after", "Sun, 06 Nov 1994 08:49:27 GMT")]),
+                now
+            ),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            retry_after(
+                &headers(&[("retry-after", "3"), ("retry-after-ms", "1500")]),
+                now
+            ),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(retry_after(&headers(&[("retry-after", "soon")]), now), None);
+        assert_eq!(
+            retry_after(&headers(&[("retry-after-ms", "-5")]), now),
+            None
+        );
+        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+}
