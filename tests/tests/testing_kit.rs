@@ -8,7 +8,9 @@ use std::time::Duration;
 use bb_api_ext::testing::{
     FakeBrowserbase, Fault, FunctionScript, Operation, PROJECT_ID, REDACTED, demo,
 };
-use bb_api_ext::{CauseCode, Error, InvocationStatus, PollSchedule, RetryConfig};
+use bb_api_ext::{
+    Error, InvocationCauseCode as CauseCode, InvocationStatus, PollSchedule, RetryConfig,
+};
 use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -464,8 +466,9 @@ async fn advance_skips_a_run_and_failures_carry_cause_and_logs() {
         .await
         .expect("invokes");
     fake.advance(Duration::from_secs(5));
-    let err = invocation
-        .wait(&client)
+    let err = client
+        .invocations()
+        .wait_for(invocation.clone())
         .poll_schedule(PollSchedule::new(
             Duration::from_millis(5),
             1.0,
@@ -626,7 +629,7 @@ async fn rate_limits_carry_retry_after_and_the_client_honours_them() {
     );
     let impatient = fake
         .client_builder()
-        .retry(RetryConfig::default().max_retry_after(Duration::from_secs(1)))
+        .retry(RetryConfig::default().with_max_retry_after(Duration::from_secs(1)))
         .build()
         .expect("builds");
     let err = impatient
@@ -1019,4 +1022,79 @@ async fn shutdown_closes_the_port_and_drop_stops_serving() {
         !ended.is_timeout(),
         "dropping the fake ends a hanging request: {ended:?}"
     );
+}
+
+#[tokio::test]
+async fn the_ext_client_pages_through_short_pages_and_resolves_names() {
+    let fake = FakeBrowserbase::demo().await.expect("binds 127.0.0.1");
+    let client = fake.client();
+    let all = client
+        .functions()
+        .list()
+        .page_size(100)
+        .stream()
+        .try_collect()
+        .await
+        .expect("lists");
+    assert_eq!(all.len(), 10);
+    assert_eq!(
+        all.iter().map(|f| f.id).collect::<BTreeSet<_>>().len(),
+        10,
+        "no repeats"
+    );
+    let pages: Vec<String> = fake
+        .requests_to("GET", "/v1/functions")
+        .iter()
+        .filter_map(|r| r.query.clone())
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            "offset=0&limit=100",
+            "offset=4&limit=100",
+            "offset=8&limit=100"
+        ],
+        "three short pages of at most {}",
+        demo::MAX_PAGE_SIZE
+    );
+
+    let failed = client
+        .builds()
+        .list()
+        .status(bb_api_ext::FunctionBuildStatus::Failed)
+        .stream()
+        .try_collect()
+        .await
+        .expect("lists");
+    assert_eq!(failed.len(), 1);
+
+    // A Function by name: the client finds it through the same short pages.
+    let secrets = client
+        .functions()
+        .secrets("login-and-export")
+        .list()
+        .stream()
+        .await
+        .expect("resolves the name")
+        .try_collect()
+        .await
+        .expect("lists");
+    assert_eq!(secrets.len(), 1);
+    assert_eq!(secrets[0].id, demo::EXPORT_API_TOKEN.to_string());
+    assert_eq!(secrets[0].secret_key, "EXPORT_API_TOKEN");
+    let latest = client
+        .functions()
+        .versions(demo::SCRAPE_TITLE)
+        .latest()
+        .await
+        .expect("lists")
+        .expect("scrape-title has versions");
+    let invoked = client
+        .functions()
+        .invoke(demo::SCRAPE_TITLE)
+        .params(json!({"url": "https://example.com"}))
+        .send()
+        .await
+        .expect("invokes");
+    assert_eq!(invoked.version_id, latest.id, "the newest version runs");
 }
