@@ -277,6 +277,7 @@ impl ClientBuilder {
                 max_response_bytes: self
                     .max_response_bytes
                     .unwrap_or(Self::DEFAULT_MAX_RESPONSE_BYTES),
+                gate: crate::transport::RateGate::new(),
             })),
         })
     }

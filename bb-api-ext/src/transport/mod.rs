@@ -2,6 +2,8 @@
 //! reads, typed errors, and a tracing span per attempt. Every request of the crate goes through
 //! [`Transport::call`].
 
+mod gate;
+pub(crate) use gate::RateGate;
 pub(crate) mod operation;
 pub(crate) mod retry;
 
@@ -39,6 +41,8 @@ pub(crate) struct Transport {
     pub(crate) retry: RetryConfig,
     pub(crate) poll: PollSchedule,
     pub(crate) max_response_bytes: usize,
+    /// The pause every call honours after a 429 with `Retry-After`.
+    pub(crate) gate: gate::RateGate,
 }
 
 /// One call of an operation.
@@ -225,6 +229,7 @@ impl Transport {
             request_id = tracing::field::Empty,
         );
         async {
+            self.gate.wait(deadline).await;
             let started = Instant::now();
             let remaining = deadline.saturating_duration_since(started);
             let configured = self.timeouts.attempt();
@@ -259,6 +264,14 @@ impl Transport {
             let result = tokio::time::timeout(limit, exchange)
                 .await
                 .unwrap_or(Err(Error::Timeout(kind)));
+            if let Err(Error::RateLimited {
+                retry_after: Some(ra),
+                ..
+            }) = &result
+                && *ra <= self.retry.max_retry_after()
+            {
+                self.gate.pause(*ra);
+            }
             let span = tracing::Span::current();
             span.record("latency_ms", started.elapsed().as_millis() as u64);
             match &result {
