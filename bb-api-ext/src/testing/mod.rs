@@ -38,11 +38,11 @@
 //! # Time
 //!
 //! The fake's clock is tokio's ([`tokio::time::Instant`]) plus what [`FakeBrowserbase::advance`]
-//! added, so a test can skip a Function's run time in two ways: `advance` (with real time, and any
-//! client), or tokio's paused clock (`#[tokio::test(start_paused = true)]`, where the fake runs on
-//! the test's runtime). Under a paused clock tokio jumps to the next timer whenever the runtime
-//! waits on a socket, and a client's per-request timeouts are such timers: give that client
-//! timeouts longer than any wait the test sleeps through, or prefer `advance`.
+//! added. Under tokio's paused clock (`#[tokio::test(start_paused = true)]`, the fake started
+//! inside the test) a scripted run of minutes costs no real time: tokio moves the clock only when
+//! no task can run, and over loopback the fake's answer is ready by the time tokio looks (a task
+//! woken by I/O holds the clock), so `send_and_wait` returns as soon as its polls have slept past
+//! the script. With real time, `advance` skips ahead instead.
 //!
 //! # What it does not do
 //!
@@ -364,7 +364,8 @@ fn fixed_bodies(state: &mut State) -> Fixed {
     match id.and_then(|id| state.invocations.get(&id)) {
         Some(inv) => Fixed {
             invoke: body(inv.accepted_json()),
-            get: body(inv.json(now, true)),
+            // As a get after its (zero) run time sees it.
+            get: body(inv.json(inv.ends, true)),
         },
         None => Fixed {
             invoke: Bytes::new(),

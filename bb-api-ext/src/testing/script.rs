@@ -21,13 +21,13 @@ type ResultsFn = dyn Fn(&Map<String, Value>) -> Value + Send + Sync;
 ///
 /// ```
 /// use std::time::Duration;
-/// use bb_api_ext::CauseCode;
+/// use bb_api_ext::InvocationCauseCode;
 /// use bb_api_ext::testing::FunctionScript;
 ///
 /// let checkout = FunctionScript::new("checkout")
 ///     .with_run_time(Duration::from_secs(3))
 ///     .with_logs(["Opening the cart", "Clicking #place-order"])
-///     .with_failure(CauseCode::WorkloadError, "Timed out waiting for #place-order");
+///     .with_failure(InvocationCauseCode::WorkloadError, "Timed out waiting for #place-order");
 /// assert_eq!(checkout.name(), "checkout");
 /// ```
 ///
