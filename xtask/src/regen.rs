@@ -58,8 +58,14 @@ pub fn run(
     };
     let mut doc = doc;
     if let Some(edits) = read_local_edits(ws)? {
-        local_edits::apply(&mut doc, &edits);
+        let waiting = local_edits::apply_to_spec(&mut doc, &edits);
         eprintln!("applied {LOCAL_EDITS_PATH}");
+        if !waiting.is_empty() {
+            eprintln!(
+                "edits waiting for an import of what they edit: {}",
+                waiting.join(", ")
+            );
+        }
     }
     let valid = validate::validate(&doc)?;
     let listing = api_listing::listing(&valid.generated.client, &valid.generated.httpmock)?;
