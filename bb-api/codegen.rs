@@ -10,11 +10,12 @@ use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeIm
 pub const SPEC_PATH: &str = "openapi/browserbase.yaml";
 
 /// Schemas generated as open enums (`Unknown(String)` for values newer than the spec).
-pub const OPEN_ENUMS: [&str; 4] = [
+pub const OPEN_ENUMS: [&str; 5] = [
     "InvocationStatus",
     "FunctionBuildStatus",
     "InvocationCauseCode",
     "FunctionBuildCauseCode",
+    "WebhookEventType",
 ];
 
 /// The generated client and its typed httpmock helpers, each formatted Rust source.

@@ -1,4 +1,5 @@
-//! Open enums: the status and cause-code schemas the generator replaces (see `codegen.rs`).
+//! Open enums: the status, cause-code and event-type schemas the generator replaces (see
+//! `codegen.rs`).
 //!
 //! The API adds values to these over time. A generated Rust enum is closed, so one new value would
 //! fail the decoding of the whole response; these keep an unknown value as `Unknown(text)` instead,
@@ -142,6 +143,27 @@ open_enum! {
     }
 }
 
+open_enum! {
+    /// A kind of event a webhook subscribes to. In requests, only known values are accepted by
+    /// the API; an `Unknown` value is sent as it is.
+    pub enum WebhookEventType {
+        /// A build started.
+        FunctionsBuildsRunning = "functions.builds.running",
+        /// A build finished; its Functions have new versions.
+        FunctionsBuildsCompleted = "functions.builds.completed",
+        /// A build failed.
+        FunctionsBuildsFailed = "functions.builds.failed",
+        /// An invocation was accepted.
+        FunctionsInvocationsPending = "functions.invocations.pending",
+        /// An invocation started running.
+        FunctionsInvocationsRunning = "functions.invocations.running",
+        /// An invocation finished with results.
+        FunctionsInvocationsCompleted = "functions.invocations.completed",
+        /// An invocation failed.
+        FunctionsInvocationsFailed = "functions.invocations.failed",
+    }
+}
+
 impl InvocationStatus {
     /// `COMPLETED` or `FAILED`. An unknown status is not known to be terminal.
     pub fn is_terminal(&self) -> bool {
@@ -177,6 +199,20 @@ mod tests {
             FunctionBuildCauseCode::TimedOut
         );
         assert_eq!(InvocationCauseCode::KNOWN.len(), 3);
+        let t: Vec<WebhookEventType> =
+            serde_json::from_str(r#"["functions.invocations.failed","functions.sessions.ended"]"#)
+                .unwrap_or_default();
+        assert_eq!(
+            t,
+            [
+                WebhookEventType::FunctionsInvocationsFailed,
+                WebhookEventType::Unknown("functions.sessions.ended".into())
+            ]
+        );
+        assert_eq!(
+            serde_json::to_string(&t).ok().as_deref(),
+            Some(r#"["functions.invocations.failed","functions.sessions.ended"]"#)
+        );
         assert!(!InvocationStatus::Unknown("X".into()).is_terminal());
     }
 }

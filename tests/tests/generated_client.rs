@@ -1,12 +1,13 @@
 //! The generated `bb-api` client on the wire, against httpmock on 127.0.0.1.
 //!
 //! These pin what progenitor makes of `openapi/browserbase.yaml`: method, path, headers and the exact
-//! JSON body of an invoke, and the decoding of both operations' responses.
+//! JSON body of an invoke, the decoding of its responses, and the Webhooks and Function secrets
+//! operations' request bodies and list pages.
 
 use bb_api::mock::MockServerExt;
 use bb_api::types;
 use chrono::{TimeZone, Utc};
-use httpmock::Method::{GET, POST};
+use httpmock::Method::{DELETE, GET, PATCH, POST};
 use httpmock::MockServer;
 use serde_json::json;
 use uuid::Uuid;
@@ -305,4 +306,213 @@ fn typed_httpmock_helpers_match_the_generated_client() {
     invoke.assert();
     assert_eq!(got, invocation);
     assert_eq!(got.status, bb_api::open::InvocationStatus::Running);
+}
+
+const WEBHOOK_ID: &str = "9b2f4c1e-2d3a-4b5c-8d6e-7f8091a2b3c4";
+
+fn webhook_json(event_types: serde_json::Value) -> serde_json::Value {
+    json!({
+        "id": WEBHOOK_ID,
+        "projectId": "proj_123",
+        "endpoint": "https://example.com/browserbase/events",
+        "eventTypes": event_types,
+        "createdAt": "2026-11-28T10:00:00Z",
+        "updatedAt": "2026-11-28T10:00:00Z"
+    })
+}
+
+#[tokio::test]
+async fn webhooks_list_decodes_a_last_page_with_a_null_cursor_and_unknown_event_types() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v1/webhooks")
+                .query_param("limit", "2")
+                .query_param("cursor", "c_1")
+                .header("X-BB-API-Key", KEY);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "data": [webhook_json(json!(["functions.invocations.failed", "functions.sessions.ended"]))],
+                    "limit": 2,
+                    "nextCursor": null
+                }));
+        })
+        .await;
+    let page = client(&server)
+        .webhooks_list()
+        .limit(std::num::NonZeroU64::new(2).expect("non-zero"))
+        .cursor("c_1")
+        .send()
+        .await
+        .expect("200 decodes")
+        .into_inner();
+    mock.assert_async().await;
+    assert_eq!(page.next_cursor, None);
+    assert_eq!(page.limit, 2);
+    assert_eq!(
+        page.data[0].event_types,
+        [
+            bb_api::open::WebhookEventType::FunctionsInvocationsFailed,
+            bb_api::open::WebhookEventType::Unknown("functions.sessions.ended".into()),
+        ]
+    );
+    assert_eq!(
+        page.data[0].endpoint,
+        "https://example.com/browserbase/events"
+    );
+
+    // `nextCursor` is required (nullable): a page without it does not decode.
+    let missing =
+        serde_json::from_value::<types::WebhooksListResponse>(json!({"data": [], "limit": 2}));
+    assert!(missing.is_err(), "{missing:?}");
+}
+
+#[tokio::test]
+async fn webhooks_create_and_update_send_exactly_what_was_set() {
+    let server = MockServer::start_async().await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/webhooks").json_body(json!({
+                "endpoint": "https://example.com/hook",
+                "eventTypes": ["functions.builds.failed"]
+            }));
+            let mut created = webhook_json(json!(["functions.builds.failed"]));
+            created["secret"] = json!("whsec_c2VjcmV0");
+            then.status(201).json_body(created);
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path(format!("/v1/webhooks/{WEBHOOK_ID}"))
+                .json_body(json!({"eventTypes": ["functions.invocations.completed"]}));
+            then.status(200)
+                .json_body(webhook_json(json!(["functions.invocations.completed"])));
+        })
+        .await;
+    let webhook_id: Uuid = WEBHOOK_ID.parse().expect("uuid");
+    let created = client(&server)
+        .webhooks_create()
+        .body(
+            types::WebhooksCreateBody::builder()
+                .endpoint("https://example.com/hook")
+                .event_types(vec![bb_api::open::WebhookEventType::FunctionsBuildsFailed]),
+        )
+        .send()
+        .await
+        .expect("201 decodes")
+        .into_inner();
+    assert_eq!(created.secret, "whsec_c2VjcmV0");
+    let updated = client(&server)
+        .webhooks_update()
+        .id(webhook_id)
+        .body(types::WebhooksUpdateBody::builder().event_types(Some(vec![
+            bb_api::open::WebhookEventType::FunctionsInvocationsCompleted,
+        ])))
+        .send()
+        .await
+        .expect("200 decodes")
+        .into_inner();
+    assert_eq!(updated.id, WEBHOOK_ID);
+    create.assert_async().await;
+    update.assert_async().await;
+
+    // The request side keeps the spec's rules: the endpoint pattern is checked when building...
+    let bad = types::WebhooksCreateBody::builder()
+        .endpoint("http://example.com/hook")
+        .event_types(vec![bb_api::open::WebhookEventType::FunctionsBuildsFailed]);
+    assert!(TryInto::<types::WebhooksCreateBody>::try_into(bad).is_err());
+    // ...but typify does not enforce `minProperties: 1`: an empty update builds and is sent as `{}`.
+    let empty: types::WebhooksUpdateBody = types::WebhooksUpdateBody::builder()
+        .try_into()
+        .expect("typify ignores minProperties");
+    assert_eq!(serde_json::to_value(&empty).ok(), Some(json!({})));
+    // `additionalProperties: false` on request bodies: unknown fields are rejected when decoding.
+    assert!(serde_json::from_value::<types::WebhooksUpdateBody>(json!({"extra": 1})).is_err());
+}
+
+#[tokio::test]
+async fn rotate_secret_without_revoke_sends_an_empty_object() {
+    let server = MockServer::start_async().await;
+    let rotate = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("/v1/webhooks/{WEBHOOK_ID}/secret"))
+                .json_body(json!({}));
+            then.status(200).json_body(json!({"secret": "whsec_bmV3"}));
+        })
+        .await;
+    let rotated = client(&server)
+        .webhooks_rotate_secret()
+        .id(WEBHOOK_ID.parse::<Uuid>().expect("uuid"))
+        .body(types::WebhooksRotateSecretBody::builder())
+        .send()
+        .await
+        .expect("200 decodes")
+        .into_inner();
+    rotate.assert_async().await;
+    assert_eq!(rotated.secret, "whsec_bmV3");
+}
+
+#[tokio::test]
+async fn function_secrets_attach_list_and_detach_on_the_wire() {
+    let server = MockServer::start_async().await;
+    let secret_id = "0d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a";
+    let attach = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("/v1/functions/{FUNCTION_ID}/secrets"))
+                .json_body(json!({"secretId": secret_id}));
+            then.status(204);
+        })
+        .await;
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/v1/functions/{FUNCTION_ID}/secrets"))
+                .query_param("limit", "1000");
+            then.status(200).json_body(json!({
+                "data": [{"id": secret_id, "secretKey": "OPENAI_API_KEY"}],
+                "limit": 1000,
+                "nextCursor": null
+            }));
+        })
+        .await;
+    let detach = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path(format!("/v1/functions/{FUNCTION_ID}/secrets/{secret_id}"));
+            then.status(204);
+        })
+        .await;
+    let function_id: Uuid = FUNCTION_ID.parse().expect("uuid");
+    let secret: Uuid = secret_id.parse().expect("uuid");
+    let bb = client(&server);
+    bb.functions_attach_secret()
+        .id(function_id)
+        .body(types::FunctionsAttachSecretBody::builder().secret_id(secret))
+        .send()
+        .await
+        .expect("204");
+    let page = bb
+        .functions_list_secrets()
+        .id(function_id)
+        .limit(std::num::NonZeroU64::new(1000).expect("non-zero"))
+        .send()
+        .await
+        .expect("200 decodes")
+        .into_inner();
+    assert_eq!(page.data[0].secret_key, "OPENAI_API_KEY");
+    assert_eq!(page.next_cursor, None);
+    bb.functions_detach_secret()
+        .id(function_id)
+        .secret_id(secret)
+        .send()
+        .await
+        .expect("204");
+    attach.assert_async().await;
+    list.assert_async().await;
+    detach.assert_async().await;
 }

@@ -19,7 +19,7 @@ pub fn run(ws: &Workspace) -> Result<bool, String> {
     let (doc, _) = source::parse(&spec_path.display().to_string(), &text)?;
     if let Some(edits) = regen::read_local_edits(ws)? {
         let mut edited = doc.clone();
-        local_edits::apply(&mut edited, &edits);
+        local_edits::apply_to_spec(&mut edited, &edits);
         if edited != doc {
             println!(
                 "{} lacks edits from {LOCAL_EDITS_PATH} (was it imported without `cargo xtask regen`?); run `cargo xtask regen`",

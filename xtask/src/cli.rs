@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::report::Format;
+use crate::select::Selector;
 use crate::spec_diff::Verdict;
 
 /// Usage text.
@@ -10,10 +11,13 @@ pub const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  regen [--from PATH] [--merge | --replace] [--format text|md|json]
+  regen [--from PATH [--merge | --replace] [--only SELECTOR]...] [--format text|md|json]
         Import a spec (YAML/JSON file or Markdown docs page; pages are merged into the existing
         spec, files replace it unless --merge), validate it, write openapi/browserbase.yaml in
         canonical form and bb-api/public-api.txt, and print the change report.
+        --only (repeatable, implies --merge) imports only the operations it selects, with every
+        component they reference and the security schemes they use. SELECTOR is a path prefix
+        (/v1/webhooks: that path and the paths below it), tag:NAME or op:OPERATION_ID.
   diff [OLD] [NEW] [--format text|md|json] [--fail-on breaking|review]
         Compare two specs (files, docs pages or git revisions REV:PATH; default: the committed
         spec against the working tree) and classify every change for clients of bb-api.
@@ -51,6 +55,8 @@ pub enum Command {
     Regen {
         from: Option<String>,
         mode: MergeMode,
+        /// `--only` selectors; empty means every operation of the source.
+        only: Vec<Selector>,
         format: Format,
     },
     Diff {
@@ -78,6 +84,7 @@ pub fn parse(args: &[String]) -> Result<Cli, String> {
     let mut fail_on = None;
     let mut json = false;
     let mut touch = None;
+    let mut only = Vec::new();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -95,6 +102,7 @@ pub fn parse(args: &[String]) -> Result<Cli, String> {
             "--from" => from = Some(value()?),
             "--merge" => mode = MergeMode::Merge,
             "--replace" => mode = MergeMode::Replace,
+            "--only" => only.push(Selector::parse(&value()?)?),
             "--format" => {
                 let v = value()?;
                 format = Format::parse(&v)
@@ -126,7 +134,23 @@ pub fn parse(args: &[String]) -> Result<Cli, String> {
         }
     };
     let command = match name.as_str() {
-        "regen" => no_args(Command::Regen { from, mode, format })?,
+        "regen" => {
+            if !only.is_empty() && from.is_none() {
+                return Err("--only selects operations of the --from spec; give --from".into());
+            }
+            if !only.is_empty() && mode == MergeMode::Replace {
+                return Err(
+                    "--only merges the selected operations; it cannot be combined with --replace"
+                        .into(),
+                );
+            }
+            no_args(Command::Regen {
+                from,
+                mode,
+                only,
+                format,
+            })?
+        }
         "diff" => {
             if rest.len() > 2 {
                 return Err("diff takes at most two specs: OLD NEW".to_string());
@@ -172,6 +196,33 @@ mod tests {
                 },
             })
         );
+    }
+
+    #[test]
+    fn only_is_repeatable_and_needs_a_merging_import() {
+        assert_eq!(
+            parse(&args(
+                "regen --from spec.yaml --only /v1/webhooks --only=op:Functions_listSecrets"
+            )),
+            Ok(Cli {
+                root: None,
+                command: Command::Regen {
+                    from: Some("spec.yaml".into()),
+                    mode: MergeMode::Auto,
+                    only: vec![
+                        Selector::PathPrefix("/v1/webhooks".into()),
+                        Selector::OperationId("Functions_listSecrets".into()),
+                    ],
+                    format: Format::Text,
+                },
+            })
+        );
+        assert_eq!(
+            parse(&args("regen --only /v1/webhooks")),
+            Err("--only selects operations of the --from spec; give --from".into())
+        );
+        assert!(parse(&args("regen --from s.yaml --replace --only /x")).is_err());
+        assert!(parse(&args("regen --from s.yaml --only x")).is_err());
     }
 
     #[test]

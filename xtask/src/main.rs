@@ -16,6 +16,7 @@ mod merge;
 mod regen;
 mod report;
 mod rust_text;
+mod select;
 mod source;
 mod spec_diff;
 mod validate;
@@ -37,7 +38,12 @@ fn main() -> ExitCode {
     };
     let ws = Workspace::new(cli.root);
     let result = match &cli.command {
-        Command::Regen { from, mode, format } => regen::run(&ws, from.as_deref(), *mode, *format),
+        Command::Regen {
+            from,
+            mode,
+            only,
+            format,
+        } => regen::run(&ws, from.as_deref(), *mode, only, *format),
         Command::Diff {
             old,
             new,

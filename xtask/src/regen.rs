@@ -1,6 +1,6 @@
-//! `cargo xtask regen [--from PATH]`: import (merging docs pages into the existing spec), apply
-//! `openapi/local-edits.yaml`, validate, write the spec and the public API listing in canonical
-//! form, and report what changed.
+//! `cargo xtask regen [--from PATH] [--only SELECTOR]...`: import (merging docs pages, or only the
+//! selected operations, into the existing spec), apply `openapi/local-edits.yaml`, validate, write
+//! the spec and the public API listing in canonical form, and report what changed.
 
 use std::path::Path;
 
@@ -11,6 +11,7 @@ use crate::compare;
 use crate::local_edits::{self, LOCAL_EDITS_PATH};
 use crate::merge;
 use crate::report::Format;
+use crate::select::{self, Selector};
 use crate::source::{self, SpecInput};
 use crate::validate;
 use crate::workspace::{PUBLIC_API_PATH, Workspace};
@@ -20,6 +21,7 @@ pub fn run(
     ws: &Workspace,
     from: Option<&str>,
     mode: MergeMode,
+    only: &[Selector],
     format: Format,
 ) -> Result<bool, String> {
     let spec_path = ws.spec_path();
@@ -35,25 +37,35 @@ pub fn run(
         Some(arg) => {
             let cwd = std::env::current_dir().map_err(|e| format!("no current directory: {e}"))?;
             let loaded = SpecInput::from_arg(arg, &cwd)?.load(arg)?;
-            let merge = match mode {
-                MergeMode::Auto => loaded.partial,
-                MergeMode::Merge => true,
-                MergeMode::Replace => false,
-            };
-            match (&existing, merge) {
-                (Some(base), true) => {
-                    let mut doc = base.clone();
-                    merge::merge_into(&mut doc, &loaded.doc)?;
-                    doc
+            if only.is_empty() {
+                let merge = match mode {
+                    MergeMode::Auto => loaded.partial,
+                    MergeMode::Merge => true,
+                    MergeMode::Replace => false,
+                };
+                match (&existing, merge) {
+                    (Some(base), true) => {
+                        let mut doc = base.clone();
+                        merge::merge_into(&mut doc, &loaded.doc)?;
+                        doc
+                    }
+                    _ => loaded.doc,
                 }
-                _ => loaded.doc,
+            } else {
+                merge_selected(existing.as_ref(), &loaded.doc, only, arg)?
             }
         }
     };
     let mut doc = doc;
     if let Some(edits) = read_local_edits(ws)? {
-        local_edits::apply(&mut doc, &edits);
+        let waiting = local_edits::apply_to_spec(&mut doc, &edits);
         eprintln!("applied {LOCAL_EDITS_PATH}");
+        if !waiting.is_empty() {
+            eprintln!(
+                "edits waiting for an import of what they edit: {}",
+                waiting.join(", ")
+            );
+        }
     }
     let valid = validate::validate(&doc)?;
     let listing = api_listing::listing(&valid.generated.client, &valid.generated.httpmock)?;
@@ -72,6 +84,51 @@ pub fn run(
         print!("{}", report.render(format)?);
     }
     Ok(true)
+}
+
+/// Merges the operations of `source` chosen by `only` (with their components) into `existing`, or,
+/// without an existing spec, into the source's own top-level keys (`info`, `servers`, …).
+fn merge_selected(
+    existing: Option<&serde_norway::Value>,
+    source: &serde_norway::Value,
+    only: &[Selector],
+    label: &str,
+) -> Result<serde_norway::Value, String> {
+    let mut selection = select::select(source, only).map_err(|e| format!("{label}: {e}"))?;
+    let mut base = match existing {
+        Some(doc) => doc.clone(),
+        None => {
+            let mut skeleton = source.clone();
+            if let Some(map) = skeleton.as_mapping_mut() {
+                map.shift_remove("paths");
+                map.shift_remove("components");
+            }
+            skeleton
+        }
+    };
+    let pinned = select::keep_source_security(&mut selection, source, &base);
+    eprintln!(
+        "selected {} operation(s) of {label}: {}",
+        selection.operations.len(),
+        selection.operations.join(", ")
+    );
+    eprintln!(
+        "with {} component(s): {}",
+        selection.components.len(),
+        if selection.components.is_empty() {
+            "none".to_string()
+        } else {
+            selection.components.join(", ")
+        }
+    );
+    if !pinned.is_empty() {
+        eprintln!(
+            "the source's document-level security differs from the spec's: written onto {}",
+            pinned.join(", ")
+        );
+    }
+    merge::merge_into(&mut base, &selection.doc)?;
+    Ok(base)
 }
 
 /// The local edits, if the workspace has them.

@@ -27,6 +27,13 @@ pub fn canonical_text(doc: &Value) -> Result<String, String> {
 pub fn validate(doc: &Value) -> Result<ValidSpec, String> {
     let text = canonical_text(doc)?;
     let spec = codegen::parse_spec(&text)?;
+    let dangling = dangling_refs(doc);
+    if !dangling.is_empty() {
+        return Err(format!(
+            "references to nothing in the spec (import what they name, or fix the local edits): {}",
+            dangling.join(", ")
+        ));
+    }
     let missing = operations_without_id(&spec);
     if !missing.is_empty() {
         return Err(format!(
@@ -36,6 +43,41 @@ pub fn validate(doc: &Value) -> Result<ValidSpec, String> {
     }
     let generated = codegen::generate(&spec, "crate")?;
     Ok(ValidSpec { text, generated })
+}
+
+/// `$ref: TARGET at LOCATION` of every local `$ref` that points at nothing (progenitor would panic
+/// on it). References to other documents are left to progenitor.
+fn dangling_refs(doc: &Value) -> Vec<String> {
+    let Ok(root) = serde_json::to_value(doc) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let mut pending = vec![(String::new(), &root)];
+    while let Some((at, value)) = pending.pop() {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(target)) = map.get("$ref")
+                    && let Some(pointer) = target.strip_prefix('#')
+                    && root.pointer(pointer).is_none()
+                {
+                    found.push(format!(
+                        "`$ref: {target}` at {}",
+                        at.trim_start_matches('.')
+                    ));
+                }
+                for (key, v) in map.iter().rev() {
+                    pending.push((format!("{at}.{key}"), v));
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate().rev() {
+                    pending.push((format!("{at}[{i}]"), v));
+                }
+            }
+            _ => {}
+        }
+    }
+    found
 }
 
 /// `METHOD /path` of every operation that has no (or an empty) operationId.
@@ -61,6 +103,18 @@ mod tests {
         );
         let err = validate(&doc).err().unwrap_or_default();
         assert!(err.contains("missing on: GET /a"), "{err}");
+    }
+
+    #[test]
+    fn a_dangling_ref_is_rejected_before_progenitor_sees_it() {
+        let doc = yaml(
+            "openapi: 3.0.0\ninfo: {title: t, version: v}\npaths:\n  /a:\n    get:\n      operationId: a\n      responses: {'200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Gone'}}}}}\n",
+        );
+        let err = validate(&doc).err().unwrap_or_default();
+        assert_eq!(
+            err,
+            "references to nothing in the spec (import what they name, or fix the local edits): `$ref: #/components/schemas/Gone` at paths./a.get.responses.200.content.application/json.schema"
+        );
     }
 
     #[test]

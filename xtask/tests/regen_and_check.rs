@@ -1,5 +1,5 @@
-//! `regen` (idempotence, importing the seed docs page, merging, replacing, validation) and
-//! `check` (up to date, stale listing, missing local edits).
+//! `regen` (idempotence, importing the seed docs page, merging, replacing, `--only` selections,
+//! validation) and `check` (up to date, stale listing, missing local edits).
 
 mod common;
 
@@ -39,6 +39,18 @@ fn yaml(ws: &Path, rel: &str) -> serde_norway::Value {
     serde_norway::from_str(&read(&ws.join(rel))).unwrap_or_default()
 }
 
+/// The keys of a YAML mapping, in order.
+fn keys(value: &serde_norway::Value) -> Vec<String> {
+    value
+        .as_mapping()
+        .map(|m| {
+            m.keys()
+                .filter_map(|k| k.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn invoke(doc: &serde_norway::Value) -> serde_norway::Value {
     doc["paths"]["/v1/functions/{id}/invoke"]["post"].clone()
 }
@@ -66,12 +78,59 @@ fn regen_twice_changes_nothing_the_second_time() {
 }
 
 #[test]
-fn importing_the_seed_page_reproduces_the_current_spec() {
+fn importing_the_seed_page_replaces_only_what_the_page_holds() {
     let ws = workspace(&[SPEC, EDITS, LISTING]);
+    let before = yaml(ws.path(), SPEC);
     let out = run(ws.path(), &["regen", "--from", &page()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(read(&ws.path().join(SPEC)), read(&repo_root().join(SPEC)));
-    assert!(stdout(&out).ends_with("No changes.\n"), "{}", stdout(&out));
+    let after = yaml(ws.path(), SPEC);
+    let page_text = read(&fixtures().join("invoke-a-function.md"));
+    let block = page_text
+        .split("````yaml post /v1/functions/{id}/invoke\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n````").next())
+        .unwrap_or_default();
+    let page_doc: serde_norway::Value = serde_norway::from_str(block).unwrap_or_default();
+    assert!(page_doc["paths"].is_mapping(), "the page's block parses");
+    // Same operations and components, in the same order; the page's operation and components
+    // replaced in place, every other one untouched.
+    assert_eq!(keys(&after["paths"]), keys(&before["paths"]));
+    for path in keys(&before["paths"]) {
+        if page_doc["paths"].get(path.as_str()).is_none() {
+            assert_eq!(
+                after["paths"][path.as_str()],
+                before["paths"][path.as_str()],
+                "{path}"
+            );
+        }
+    }
+    for section in keys(&before["components"]) {
+        let (b, a) = (
+            &before["components"][section.as_str()],
+            &after["components"][section.as_str()],
+        );
+        assert_eq!(keys(a), keys(b), "{section}");
+        for name in keys(b) {
+            if page_doc["components"][section.as_str()]
+                .get(name.as_str())
+                .is_none()
+            {
+                assert_eq!(a[name.as_str()], b[name.as_str()], "{section}/{name}");
+            }
+        }
+    }
+    // The local edits survive the import: no `default: 900` comes back.
+    assert!(!read(&ws.path().join(SPEC)).contains("default: 900"));
+    // A second import of the same page changes nothing.
+    let spec = read(&ws.path().join(SPEC));
+    let again = run(ws.path(), &["regen", "--from", &page()]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(read(&ws.path().join(SPEC)), spec);
+    assert!(
+        stdout(&again).ends_with("No changes.\n"),
+        "{}",
+        stdout(&again)
+    );
 }
 
 #[test]
@@ -102,19 +161,20 @@ fn without_local_edits_the_seed_page_brings_its_invoke_operation_and_keeps_the_r
             )
         })
         .collect();
-    assert_eq!(
-        rules,
-        [
-            (
-                "request body: sessionCreateParams.browserSettings.size",
-                "request-default-changed"
-            ),
-            (
-                "request body: sessionCreateParams.timeout",
-                "request-default-changed"
-            ),
-        ]
-    );
+    // Without the local edits the page's defaults come back (and the page's older Invocation
+    // replaces the tolerant one, which the report lists too).
+    for expected in [
+        (
+            "request body: sessionCreateParams.browserSettings.size",
+            "request-default-changed",
+        ),
+        (
+            "request body: sessionCreateParams.timeout",
+            "request-default-changed",
+        ),
+    ] {
+        assert!(rules.contains(&expected), "{expected:?} not in {rules:#?}");
+    }
 }
 
 #[test]
@@ -147,14 +207,237 @@ fn a_whole_spec_file_replaces_and_merge_is_opt_in() {
                 .collect()
         })
         .unwrap_or_default();
+    let mut expected = keys(&yaml(&repo_root(), SPEC)["paths"]);
+    expected.push("/things/{id}".to_string());
+    assert_eq!(paths, expected);
+}
+
+fn selection_source() -> String {
+    fixtures()
+        .join("select/source.yaml")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A workspace whose spec is a small fixture (security `ApiKey`, one path `/things/{id}`).
+fn small_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        SPEC,
+        &read(&fixtures().join("spec-diff/response-property-added/old.yaml")),
+    );
+    dir
+}
+
+#[test]
+fn only_imports_the_selected_operations_with_what_they_reference() {
+    let ws = small_workspace();
+    let out = run(ws.path(), &["regen"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let before = yaml(ws.path(), SPEC);
+    let source: serde_norway::Value =
+        serde_norway::from_str(&read(&fixtures().join("select/source.yaml"))).unwrap_or_default();
+    let out = run(
+        ws.path(),
+        &[
+            "regen",
+            "--from",
+            &selection_source(),
+            "--merge",
+            "--only",
+            "/v1/contexts",
+            "--only",
+            "op:Sessions_get",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let after = yaml(ws.path(), SPEC);
+
+    // `/v1/contexts` selects that path and the one below it, not `/v1/contextsarchive`.
     assert_eq!(
-        paths,
+        keys(&after["paths"]),
         [
-            "/v1/functions/{id}/invoke",
-            "/v1/functions/invocations/{id}",
-            "/things/{id}"
+            "/things/{id}",
+            "/v1/sessions/{id}",
+            "/v1/contexts",
+            "/v1/contexts/{id}"
         ]
     );
+    assert_eq!(
+        keys(&after["paths"]["/v1/sessions/{id}"]),
+        ["parameters", "get"]
+    );
+    assert_eq!(
+        after["paths"]["/v1/contexts/{id}"]["get"]["responses"],
+        source["paths"]["/v1/contexts/{id}"]["get"]["responses"]
+    );
+    // Exactly the components the selected operations reach, transitively.
+    assert_eq!(
+        keys(&after["components"]["schemas"]),
+        [
+            "Thing",
+            "Owner",
+            "Legacy",
+            "Session",
+            "SessionStatus",
+            "Region",
+            "Context",
+            "ContextOwner",
+            "ErrorBody"
+        ]
+    );
+    assert_eq!(keys(&after["components"]["parameters"]), ["SessionId"]);
+    assert_eq!(keys(&after["components"]["responses"]), ["NotFound"]);
+    assert!(after["components"].get("requestBodies").is_none());
+    assert_eq!(
+        keys(&after["components"]["securitySchemes"]),
+        ["ApiKey", "BrowserbaseAuth"]
+    );
+    for (section, name) in [
+        ("schemas", "Session"),
+        ("responses", "NotFound"),
+        ("parameters", "SessionId"),
+    ] {
+        assert_eq!(
+            after["components"][section][name],
+            source["components"][section][name]
+        );
+    }
+    // The spec's own keys stay; the source's document-level security, which differs, is
+    // written onto the imported operations so they keep requiring BrowserbaseAuth.
+    for key in ["info", "security"] {
+        assert_eq!(after[key], before[key], "{key}");
+    }
+    assert!(after.get("servers").is_none() && after.get("tags").is_none());
+    assert_eq!(
+        after["paths"]["/things/{id}"],
+        before["paths"]["/things/{id}"]
+    );
+    assert_eq!(
+        after["paths"]["/v1/contexts"]["post"]["security"],
+        source["security"]
+    );
+    assert_eq!(
+        stderr(&out).lines().take(3).collect::<Vec<_>>(),
+        [
+            format!("selected 3 operation(s) of {}: GET /v1/sessions/{{id}} (Sessions_get), POST /v1/contexts (Contexts_create), GET /v1/contexts/{{id}} (Contexts_get)", selection_source()).as_str(),
+            "with 9 component(s): schemas/Session, schemas/SessionStatus, schemas/Region, schemas/Context, schemas/ContextOwner, schemas/ErrorBody, parameters/SessionId, responses/NotFound, securitySchemes/BrowserbaseAuth",
+            "the source's document-level security differs from the spec's: written onto GET /v1/sessions/{id}, POST /v1/contexts, GET /v1/contexts/{id}",
+        ]
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let rules: Vec<String> = report["spec_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["scope"].as_str().unwrap_or_default(),
+                c["rule"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "POST /v1/contexts operation-added",
+            "GET /v1/contexts/{id} operation-added",
+            "GET /v1/sessions/{id} operation-added",
+            "schema Context schema-added",
+            "schema ContextOwner schema-added",
+            "schema ErrorBody schema-added",
+            "schema Region schema-added",
+            "schema Session schema-added",
+            "schema SessionStatus schema-added",
+            "security scheme BrowserbaseAuth security-scheme-added",
+        ]
+    );
+    assert_eq!(report["verdict"], "non-breaking");
+
+    // Importing the same selection again changes nothing.
+    let spec = read(&ws.path().join(SPEC));
+    let again = run(
+        ws.path(),
+        &[
+            "regen",
+            "--from",
+            &selection_source(),
+            "--only",
+            "/v1/contexts",
+            "--only",
+            "op:Sessions_get",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(read(&ws.path().join(SPEC)), spec);
+}
+
+#[test]
+fn only_selects_by_tag_and_rejects_a_selector_that_matches_nothing() {
+    let ws = small_workspace();
+    let out = run(
+        ws.path(),
+        &[
+            "regen",
+            "--from",
+            &selection_source(),
+            "--only",
+            "tag:Sessions",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let after = yaml(ws.path(), SPEC);
+    assert_eq!(
+        keys(&after["paths"]),
+        ["/things/{id}", "/v1/sessions", "/v1/sessions/{id}"]
+    );
+    // Sessions_create has its own security: its scheme comes along, and it is not overwritten.
+    assert_eq!(
+        keys(&after["components"]["securitySchemes"]),
+        ["ApiKey", "BrowserbaseAuth", "LegacyToken"]
+    );
+    assert_eq!(
+        keys(&after["components"]["requestBodies"]),
+        ["SessionCreate"]
+    );
+    assert_eq!(
+        after["paths"]["/v1/sessions"]["post"]["security"][0]
+            .as_mapping()
+            .map(|m| m.len()),
+        Some(1)
+    );
+    assert!(
+        after["paths"]["/v1/sessions"]["post"]["security"][0]
+            .get("LegacyToken")
+            .is_some()
+    );
+
+    let spec = read(&ws.path().join(SPEC));
+    let out = run(
+        ws.path(),
+        &[
+            "regen",
+            "--from",
+            &selection_source(),
+            "--only",
+            "tag:Sessions",
+            "--only",
+            "/v1/nothing",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {}: --only /v1/nothing matched no operation of the source\n",
+            selection_source()
+        )
+    );
+    assert_eq!(read(&ws.path().join(SPEC)), spec);
 }
 
 #[test]

@@ -16,6 +16,13 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        // `additionalProperties: true` means what an absent one means, in typify too.
+        name: "additional-properties-true-is-absent",
+        verdict: "non-breaking",
+        exit_code: 0,
+        spec: &[],
+    },
+    Case {
         name: "operation-added",
         verdict: "non-breaking",
         exit_code: 0,

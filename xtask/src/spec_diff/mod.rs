@@ -129,7 +129,11 @@ fn schemas(old: &Doc, new: &Doc, out: &mut Vec<SpecChange>) {
         let scope = format!("schema {name}");
         match (os.get(name), ns.get(name)) {
             (None, Some(_)) => out.push(scope_change(&scope, None, "schema-added", Verdict::NonBreaking,
-                format!("component schema added: new Rust type `types::{name}` (or a name derived from it)"))),
+                if crate::codegen::OPEN_ENUMS.contains(&name.as_str()) {
+                    format!("component schema added: generated as the open enum `open::{name}` (bb-api/src/open.rs)")
+                } else {
+                    format!("component schema added: new Rust type `types::{name}` (or a name derived from it)")
+                })),
             (Some(_), None) => out.push(scope_change(&scope, None, "schema-removed", Verdict::Breaking,
                 format!("component schema removed: the Rust type `types::{name}` disappears"))),
             (Some(_), Some(_)) if !used.contains(name.as_str()) => {

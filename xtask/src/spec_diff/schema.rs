@@ -227,10 +227,7 @@ impl<'a> SchemaWalk<'a> {
     }
 
     fn compare_additional(&mut self, at: &str, old: &Map<String, Value>, new: &Map<String, Value>) {
-        let (o, n) = (
-            old.get("additionalProperties"),
-            new.get("additionalProperties"),
-        );
+        let (o, n) = (additional_properties(old), additional_properties(new));
         match (o, n) {
             (Some(o @ Value::Object(_)), Some(n @ Value::Object(_))) => self.compare(&child(at, "*"), o, n),
             _ if o != n => self.report(at, "additional-properties-changed", Review, Review, format!(
@@ -263,6 +260,16 @@ impl<'a> SchemaWalk<'a> {
 }
 
 /// Names anyOf/oneOf members: by their `$ref` name when every member is a `$ref`, else by index.
+/// `additionalProperties`, with `true` read as absent: both allow any extra property and typify
+/// generates the same type for them. (`{}` means the same in JSON Schema, but typify collects
+/// the extra properties into an `extra` map field then, so it stays a change.)
+fn additional_properties(schema: &Map<String, Value>) -> Option<&Value> {
+    match schema.get("additionalProperties") {
+        Some(Value::Bool(true)) => None,
+        other => other,
+    }
+}
+
 fn labels(members: &[Value]) -> Vec<String> {
     let names: Vec<Option<&str>> = members
         .iter()
