@@ -66,6 +66,7 @@ mod timeout;
 mod transport;
 mod validate;
 mod wait;
+pub mod webhooks;
 
 pub use client::{
     API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, TimeoutConfig, USER_AGENT,
