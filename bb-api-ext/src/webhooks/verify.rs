@@ -25,9 +25,10 @@ pub const HEADER_SIGNATURE: &str = "webhook-signature";
 /// minutes, as in the Standard Webhooks reference libraries (Browserbase publishes no number).
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
-/// The largest body accepted by default: 1 MiB. Events are small JSON envelopes (an invocation's
-/// `params` are capped at 64 KiB by the API, results are not in the envelope as far as known), so
-/// this leaves ample room while bounding the memory and hashing an unauthenticated sender can cost.
+/// The largest body accepted by default: 1 MiB. An event is a small envelope; if its `data` carries
+/// the invocation (UNCONFIRMED), that adds `params` (capped at 64 KiB by the API) and the Function's
+/// results. 1 MiB leaves room for both while bounding the memory and hashing an unauthenticated
+/// sender can cost; raise it if your Functions return larger results.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Verifies webhook deliveries (Standard Webhooks, as Browserbase sends them) and reads the event.
