@@ -78,6 +78,7 @@ mod transport;
 mod validate;
 mod versions;
 mod wait;
+pub mod webhooks;
 
 pub use bb_api::open::{
     FunctionBuildCauseCode, FunctionBuildStatus, InvocationCauseCode, InvocationStatus,
