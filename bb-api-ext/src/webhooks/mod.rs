@@ -45,15 +45,22 @@
 //! worker) and says how to reach it from Browserbase through a tunnel during development.
 
 mod dedup;
+mod endpoints;
 mod error;
 mod event;
+mod hub;
 mod secret;
 mod signature;
 mod verify;
 
 pub use dedup::{InMemorySeenEvents, SeenEvents};
+pub use endpoints::{
+    CreatedWebhook, MAX_ENDPOINT_CHARS, RotateSecret, UpdateWebhook, WebhookList, Webhooks,
+};
 pub use error::VerifyError;
 pub use event::{Event, EventType};
+pub use hub::{DEFAULT_EVENT_FALLBACK, WebhookHub};
+pub(crate) use hub::Subscription;
 pub use secret::{SECRET_PREFIX, SecretError, WebhookSecret};
 pub use signature::sign;
 pub use verify::{
