@@ -36,17 +36,17 @@ pub const DEFAULT_EVENT_FALLBACK: Duration = Duration::from_secs(30);
 /// # let _ = done; Ok(()) }
 /// ```
 ///
-/// Memory is bounded: a wait's slot goes when the wait ends or is dropped. A terminal event for a
-/// resource nobody waits on yet (it can arrive before the wait starts) is kept for a while, up to
-/// a number of events ([`with_limits`](Self::with_limits)); other events nobody waits on are
-/// dropped. Repeated deliveries of an event are harmless.
+/// Memory is bounded: a wait's slot goes when the wait ends or is dropped. Terminal events are
+/// also kept for a while, up to a number of events ([`with_limits`](Self::with_limits)), for
+/// waits that start later (a terminal event can arrive before its wait starts); other events
+/// nobody waits on are dropped. Repeated deliveries of an event are harmless.
 #[derive(Clone)]
 pub struct WebhookHub {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    max_unclaimed: usize,
+    max_recent: usize,
     retention: Duration,
     state: Mutex<State>,
 }
@@ -55,9 +55,9 @@ struct Inner {
 struct State {
     /// Resources some wait is waiting on.
     watched: HashMap<Uuid, Watched>,
-    /// Terminal events nobody waited on when they arrived, newest kept.
-    unclaimed: HashMap<Uuid, Unclaimed>,
-    /// `unclaimed` in arrival order, for eviction by age and count; an entry whose time no longer
+    /// The latest terminal event of each resource, for waits that start later.
+    recent: HashMap<Uuid, Recent>,
+    /// `recent` in arrival order, for eviction by age and count; an entry whose time no longer
     /// matches the map's is stale and skipped.
     order: VecDeque<(Uuid, Instant)>,
 }
@@ -67,7 +67,7 @@ struct Watched {
     waits: usize,
 }
 
-struct Unclaimed {
+struct Recent {
     event: Arc<Event>,
     at: Instant,
 }
@@ -76,8 +76,8 @@ impl fmt::Debug for WebhookHub {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebhookHub")
             .field("waiting", &self.waiting())
-            .field("unclaimed", &self.unclaimed())
-            .field("max_unclaimed", &self.inner.max_unclaimed)
+            .field("recent", &self.recent())
+            .field("max_recent", &self.inner.max_recent)
             .field("retention", &self.inner.retention)
             .finish()
     }
@@ -90,23 +90,23 @@ impl Default for WebhookHub {
 }
 
 impl WebhookHub {
-    /// The most terminal events kept for resources nobody waits on yet, by default.
-    pub const DEFAULT_MAX_UNCLAIMED: usize = 4096;
+    /// The most terminal events kept for waits that start later, by default.
+    pub const DEFAULT_MAX_RECENT: usize = 4096;
     /// How long such an event is kept, by default: long enough to cover the moment between an
     /// invoke's answer and the start of its wait, with room for a slow start.
     pub const DEFAULT_RETENTION: Duration = Duration::from_secs(120);
 
     /// A hub with the default limits. [`crate::Client::webhook_events`] gives the client's own.
     pub fn new() -> Self {
-        Self::with_limits(Self::DEFAULT_MAX_UNCLAIMED, Self::DEFAULT_RETENTION)
+        Self::with_limits(Self::DEFAULT_MAX_RECENT, Self::DEFAULT_RETENTION)
     }
 
-    /// A hub keeping at most `max_unclaimed` terminal events nobody waits on yet (the oldest go
-    /// first), each for at most `retention`.
-    pub fn with_limits(max_unclaimed: usize, retention: Duration) -> Self {
+    /// A hub keeping at most `max_recent` terminal events for waits that start later (the oldest
+    /// go first), each for at most `retention`.
+    pub fn with_limits(max_recent: usize, retention: Duration) -> Self {
         Self {
             inner: Arc::new(Inner {
-                max_unclaimed,
+                max_recent,
                 retention,
                 state: Mutex::new(State::default()),
             }),
@@ -122,40 +122,41 @@ impl WebhookHub {
         };
         let terminal = event.event_type.is_terminal();
         let now = Instant::now();
+        let event = Arc::new(event.clone());
         let mut state = self.inner.lock();
         self.inner.expire(&mut state, now);
-        if let Some(watched) = state.watched.get(&id) {
-            // No ordering: a late `running` must not hide a `completed` not yet read.
-            let keep_current = !terminal
-                && watched
-                    .events
-                    .borrow()
-                    .as_ref()
-                    .is_some_and(|e| e.event_type.is_terminal());
-            if !keep_current {
-                watched.events.send_replace(Some(Arc::new(event.clone())));
-            }
-            return true;
-        }
-        if terminal && self.inner.max_unclaimed > 0 {
-            state.unclaimed.insert(
+        if terminal && self.inner.max_recent > 0 {
+            state.recent.insert(
                 id,
-                Unclaimed {
-                    event: Arc::new(event.clone()),
+                Recent {
+                    event: Arc::clone(&event),
                     at: now,
                 },
             );
             state.order.push_back((id, now));
-            while state.unclaimed.len() > self.inner.max_unclaimed {
+            while state.recent.len() > self.inner.max_recent {
                 let Some((old, at)) = state.order.pop_front() else {
                     break;
                 };
-                if state.unclaimed.get(&old).is_some_and(|u| u.at == at) {
-                    state.unclaimed.remove(&old);
+                if state.recent.get(&old).is_some_and(|r| r.at == at) {
+                    state.recent.remove(&old);
                 }
             }
         }
-        false
+        let Some(watched) = state.watched.get(&id) else {
+            return false;
+        };
+        // No ordering: a late `running` must not hide a `completed` not yet read.
+        let keep_current = !terminal
+            && watched
+                .events
+                .borrow()
+                .as_ref()
+                .is_some_and(|e| e.event_type.is_terminal());
+        if !keep_current {
+            watched.events.send_replace(Some(event));
+        }
+        true
     }
 
     /// How many resources some wait is waiting on.
@@ -163,19 +164,19 @@ impl WebhookHub {
         self.inner.lock().watched.len()
     }
 
-    /// How many terminal events are kept for resources nobody waits on yet.
-    pub fn unclaimed(&self) -> usize {
+    /// How many terminal events are kept for waits that start later.
+    pub fn recent(&self) -> usize {
         let mut state = self.inner.lock();
         self.inner.expire(&mut state, Instant::now());
-        state.unclaimed.len()
+        state.recent.len()
     }
 
-    /// Starts watching `id`; the subscription sees an unclaimed terminal event that came first.
+    /// Starts watching `id`; the subscription sees a kept terminal event that came first.
     pub(crate) fn subscribe(&self, id: Uuid) -> Subscription {
         let now = Instant::now();
         let mut state = self.inner.lock();
         self.inner.expire(&mut state, now);
-        let early = state.unclaimed.get(&id).map(|u| Arc::clone(&u.event));
+        let early = state.recent.get(&id).map(|r| Arc::clone(&r.event));
         let watched = state.watched.entry(id).or_insert_with(|| Watched {
             events: watch::Sender::new(early),
             waits: 0,
@@ -201,15 +202,15 @@ impl Inner {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Drops unclaimed events older than the retention.
+    /// Drops kept events older than the retention.
     fn expire(&self, state: &mut State, now: Instant) {
         while let Some(&(id, at)) = state.order.front() {
             if now.saturating_duration_since(at) < self.retention {
                 break;
             }
             state.order.pop_front();
-            if state.unclaimed.get(&id).is_some_and(|u| u.at == at) {
-                state.unclaimed.remove(&id);
+            if state.recent.get(&id).is_some_and(|r| r.at == at) {
+                state.recent.remove(&id);
             }
         }
     }
@@ -292,7 +293,9 @@ mod tests {
         assert!(sub.take().is_none());
         drop(sub);
         assert_eq!(hub.waiting(), 0);
-        assert_eq!(hub.unclaimed(), 0);
+        // The terminal event stays for a wait that starts later.
+        assert_eq!(hub.recent(), 1);
+        assert_eq!(n(hub.subscribe(id).take()), Some(2));
     }
 
     #[tokio::test]
@@ -317,24 +320,24 @@ mod tests {
         let ids: Vec<Uuid> = (0..3).map(|_| Uuid::new_v4()).collect();
         // Not terminal: nobody waits, nothing kept.
         assert!(!hub.deliver(&event(0, ids[0], EventType::FunctionsInvocationsRunning)));
-        assert_eq!(hub.unclaimed(), 0);
+        assert_eq!(hub.recent(), 0);
         for (i, id) in ids.iter().enumerate() {
             hub.deliver(&event(i as u32, *id, EventType::FunctionsInvocationsCompleted));
         }
         // The oldest went to keep two.
-        assert_eq!(hub.unclaimed(), 2);
+        assert_eq!(hub.recent(), 2);
         assert!(hub.subscribe(ids[0]).take().is_none());
         assert_eq!(n(hub.subscribe(ids[1]).take()), Some(1));
         // A repeat of a kept event does not count twice.
         hub.deliver(&event(2, ids[2], EventType::FunctionsInvocationsCompleted));
-        assert_eq!(hub.unclaimed(), 2);
+        assert_eq!(hub.recent(), 2);
         tokio::time::advance(Duration::from_secs(61)).await;
-        assert_eq!(hub.unclaimed(), 0);
+        assert_eq!(hub.recent(), 0);
         assert!(hub.subscribe(ids[2]).take().is_none());
         assert_eq!(hub.waiting(), 0);
         // Zero keeps none.
         let none = WebhookHub::with_limits(0, Duration::from_secs(60));
         none.deliver(&event(0, ids[0], EventType::FunctionsInvocationsCompleted));
-        assert_eq!(none.unclaimed(), 0);
+        assert_eq!(none.recent(), 0);
     }
 }

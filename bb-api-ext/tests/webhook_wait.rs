@@ -1,0 +1,383 @@
+//! The whole webhook flow on 127.0.0.1: a webhook registered with the fake, the `webhook_receiver`
+//! example receiving its signed deliveries (verified with `Verifier`) and handing them to the
+//! client's hub, and event-driven waits that end on the terminal event with no polling request;
+//! a lost delivery caught by the polling fallback; duplicates; the hub's bounded memory.
+
+#[allow(
+    dead_code,
+    reason = "the example's main and argument parsing are not used here"
+)]
+#[path = "../examples/webhook_receiver.rs"]
+mod receiver;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bb_api_ext::testing::{FakeBrowserbase, FakeConfig, FunctionScript};
+use bb_api_ext::webhooks::{Event, EventType, Verifier, WebhookHub};
+use bb_api_ext::{Client, Error, InvocationCauseCode, InvocationStatus, PollSchedule};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+/// Bounds every wait in this file (real time).
+const PATIENCE: Duration = Duration::from_secs(20);
+
+const INVOCATION_TYPES: [EventType; 4] = [
+    EventType::FunctionsInvocationsPending,
+    EventType::FunctionsInvocationsRunning,
+    EventType::FunctionsInvocationsCompleted,
+    EventType::FunctionsInvocationsFailed,
+];
+
+/// A fake with a registered webhook whose endpoint is the example receiver, which feeds the
+/// client's hub with every first-time event that `forward` accepts.
+struct Flow {
+    fake: FakeBrowserbase,
+    client: Client,
+    hub: WebhookHub,
+    /// Every event the receiver accepted (verified, first time), in arrival order.
+    received: Arc<Mutex<Vec<Event>>>,
+    receiver: JoinHandle<()>,
+}
+
+impl Drop for Flow {
+    fn drop(&mut self) {
+        self.receiver.abort();
+    }
+}
+
+impl Flow {
+    async fn start(config: FakeConfig, forward: impl Fn(&Event) -> bool + Send + 'static) -> Self {
+        let fake = FakeBrowserbase::start_with(config)
+            .await
+            .unwrap_or_else(|e| panic!("fake: {e}"));
+        let client = fake.client();
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap_or_else(|e| panic!("bind: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("addr: {e}"));
+        let created = client
+            .webhooks()
+            .create(format!("http://{addr}/browserbase"), INVOCATION_TYPES)
+            .await
+            .unwrap_or_else(|e| panic!("register the receiver: {e}"));
+        let verifier = Verifier::new(created.secret);
+        let hub = client.webhook_events();
+        let received: Arc<Mutex<Vec<Event>>> = Arc::default();
+        let (sink, to_hub) = (Arc::clone(&received), hub.clone());
+        let receiver = tokio::spawn(receiver::serve(
+            listener,
+            verifier,
+            receiver::Options::default(),
+            move |event| {
+                if forward(&event) {
+                    to_hub.deliver(&event);
+                }
+                if let Ok(mut events) = sink.lock() {
+                    events.push(event);
+                }
+            },
+        ));
+        Self {
+            fake,
+            client,
+            hub,
+            received,
+            receiver,
+        }
+    }
+
+    fn received(&self) -> Vec<Event> {
+        self.received.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+
+    /// The event types received for `id`, sorted.
+    fn types_for(&self, id: Uuid) -> Vec<String> {
+        let mut types: Vec<String> = self
+            .received()
+            .iter()
+            .filter(|e| e.resource_uuid() == Some(id))
+            .map(|e| e.event_type.to_string())
+            .collect();
+        types.sort();
+        types
+    }
+
+    /// Polls (bounded) until `done` holds.
+    async fn until(&self, what: &str, done: impl Fn(&Self) -> bool) {
+        let started = tokio::time::Instant::now();
+        while !done(self) {
+            assert!(started.elapsed() < PATIENCE, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    fn invocation_gets(&self) -> usize {
+        self.fake
+            .requests_to("GET", "/v1/functions/invocations/")
+            .len()
+    }
+}
+
+#[tokio::test]
+async fn invoke_receive_and_wait_without_a_single_poll() {
+    let flow = Flow::start(FakeConfig::empty(), |_| true).await;
+    let scrape = flow.fake.add_function(
+        FunctionScript::new("scrape-title")
+            .with_run_time(Duration::from_millis(300))
+            .with_results(json!({"title": "Example Domain"})),
+    );
+    let broken = flow.fake.add_function(
+        FunctionScript::new("broken")
+            .with_queue_time(Duration::from_millis(100))
+            .with_failure(InvocationCauseCode::WorkloadError, "selector not found"),
+    );
+    let functions = flow.client.functions();
+    let invocations = flow.client.invocations();
+    let a = functions.invoke(scrape.function_id).send().await.expect("invoked");
+    let b = functions.invoke(scrape.function_id).send().await.expect("invoked");
+    let c = functions.invoke(broken.function_id).send().await.expect("invoked");
+    let requests_after_invokes = flow.fake.requests().len();
+    assert_eq!(a.status, InvocationStatus::Pending);
+
+    // A wait on an invocation in hand, one by id, one that fails: all at once, all by events.
+    let max = PATIENCE;
+    let (ra, rb, rc) = tokio::join!(
+        invocations.wait_for(a.clone()).via(&flow.hub).max_wait(max),
+        invocations.wait(b.id).via(&flow.hub).max_wait(max),
+        invocations.wait(c.id.to_string()).via(&flow.hub).max_wait(max),
+    );
+    let ra = ra.expect("completed");
+    assert_eq!(ra.id, a.id);
+    assert_eq!(ra.status, InvocationStatus::Completed);
+    assert_eq!(ra.results, Some(json!({"title": "Example Domain"})));
+    assert_eq!(rb.expect("completed").id, b.id);
+    let Err(Error::InvocationFailed(failed)) = rc else {
+        panic!("expected InvocationFailed, got {rc:?}");
+    };
+    assert_eq!(failed.id, c.id);
+    let cause = failed.cause.as_ref().expect("a cause");
+    assert_eq!(cause.code, Some(InvocationCauseCode::WorkloadError));
+    assert_eq!(cause.message.as_deref(), Some("selector not found"));
+
+    // Not one request to the API after the invokes: the waits learned everything from events.
+    assert_eq!(flow.invocation_gets(), 0, "{:#?}", flow.fake.requests());
+    assert_eq!(flow.fake.requests().len(), requests_after_invokes);
+    assert_eq!(flow.hub.waiting(), 0, "every wait left the hub");
+
+    // Every transition reached the receiver, signed and verified, acknowledged at once.
+    flow.until("every event", |f| f.received().len() == 9).await;
+    let lifecycle = |last: &str| {
+        let mut t = vec![
+            "functions.invocations.pending".to_owned(),
+            "functions.invocations.running".to_owned(),
+            format!("functions.invocations.{last}"),
+        ];
+        t.sort();
+        t
+    };
+    assert_eq!(flow.types_for(a.id), lifecycle("completed"));
+    assert_eq!(flow.types_for(b.id), lifecycle("completed"));
+    assert_eq!(flow.types_for(c.id), lifecycle("failed"));
+    // The fake logs an attempt once it has read the answer, just after the receiver took it.
+    flow.until("every delivery logged", |f| f.fake.deliveries().len() == 9).await;
+    let deliveries = flow.fake.deliveries();
+    assert!(deliveries.iter().all(|d| d.status == Some(200) && d.attempt == 1), "{deliveries:#?}");
+    for event in flow.received() {
+        let attempt = deliveries.iter().find(|d| d.event_id.to_string() == event.id);
+        assert!(attempt.is_some(), "{} was not delivered by the fake", event.id);
+        // The payload is the invocation as a get returns it.
+        assert_eq!(event.data["id"], json!(event.resource_id));
+    }
+
+    // A wait that starts after its terminal event arrived ends at once, still without a poll.
+    let late = invocations.wait(a.id).via(&flow.hub).max_wait(max).await.expect("kept event");
+    assert_eq!(late.status, InvocationStatus::Completed);
+    assert_eq!(flow.invocation_gets(), 0);
+}
+
+/// The hub never hears of one invocation's end (the receiver lost it): the wait's polling
+/// fallback finds it, once, after the fallback interval.
+#[tokio::test(start_paused = true)]
+async fn a_lost_delivery_is_caught_by_the_polling_fallback() {
+    let lost = Arc::new(Mutex::new(None::<Uuid>));
+    let lost_id = Arc::clone(&lost);
+    let flow = Flow::start(FakeConfig::empty(), move |event| {
+        let lost = lost_id.lock().ok().and_then(|l| *l);
+        !(event.event_type.is_terminal() && event.resource_uuid() == lost)
+    })
+    .await;
+    let f = flow.fake.add_function(
+        FunctionScript::new("slow")
+            .with_run_time(Duration::from_secs(5))
+            .with_results(json!({"ok": true})),
+    );
+    let inv = flow.client.functions().invoke(f.function_id).send().await.expect("invoked");
+    if let Ok(mut l) = lost.lock() {
+        *l = Some(inv.id);
+    }
+    let started = tokio::time::Instant::now();
+    let done = flow
+        .client
+        .invocations()
+        .wait_for(inv.clone())
+        .via(&flow.hub)
+        .await
+        .expect("the fallback poll finds it");
+    assert_eq!(done.status, InvocationStatus::Completed);
+    assert_eq!(done.results, Some(json!({"ok": true})));
+    // One poll, at the fallback's interval: not at the 5 s the run took.
+    assert_eq!(flow.invocation_gets(), 1);
+    let waited = started.elapsed();
+    assert!(
+        waited >= bb_api_ext::webhooks::DEFAULT_EVENT_FALLBACK,
+        "{waited:?}"
+    );
+    assert!(waited < Duration::from_secs(31), "{waited:?}");
+    // The completed event did reach the receiver: only the hand-off was lost.
+    assert!(flow.types_for(inv.id).contains(&"functions.invocations.completed".to_owned()));
+    assert_eq!(flow.hub.waiting(), 0);
+}
+
+/// A terminal event whose `data` is not the invocation makes the wait get it, once.
+#[tokio::test]
+async fn a_terminal_event_without_the_invocation_gets_it_once() {
+    let flow = Flow::start(FakeConfig::empty(), |_| false).await;
+    // Ends at once, so the get agrees with the event.
+    let f = flow.fake.add_function(FunctionScript::new("quick"));
+    let inv = flow.client.functions().invoke(f.function_id).send().await.expect("invoked");
+    let hub = flow.hub.clone();
+    let id = inv.id;
+    let feeder = tokio::spawn(async move {
+        // The receiver forwards nothing; hand the hub a terminal event with an opaque payload
+        // once the wait is waiting.
+        while hub.waiting() == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        hub.deliver(&Event::new(
+            "evt_opaque",
+            EventType::FunctionsInvocationsCompleted,
+            id.to_string(),
+            json!({"status": "COMPLETED"}),
+        ))
+    });
+    let done = tokio::time::timeout(PATIENCE, flow.client.invocations().wait_for(inv).via(&flow.hub))
+        .await
+        .expect("bounded")
+        .expect("completed");
+    assert_eq!(done.status, InvocationStatus::Completed);
+    assert!(feeder.await.unwrap_or(false), "the wait was waiting");
+    assert_eq!(flow.invocation_gets(), 1);
+}
+
+/// Every event is delivered twice: the receiver acknowledges both and processes one, the waits
+/// end once, and repeats handed to the hub after the waits ended are kept only boundedly.
+#[tokio::test]
+async fn duplicate_deliveries_change_nothing() {
+    let flow = Flow::start(FakeConfig::empty().with_duplicate_deliveries(true), |_| true).await;
+    let f = flow.fake.add_function(
+        FunctionScript::new("dup")
+            .with_run_time(Duration::from_millis(100))
+            .with_results(json!({"n": 1})),
+    );
+    let mut waits = Vec::new();
+    for _ in 0..5 {
+        let inv = flow.client.functions().invoke(f.function_id).send().await.expect("invoked");
+        waits.push(
+            flow.client
+                .invocations()
+                .wait_for(inv)
+                .via(&flow.hub)
+                .max_wait(PATIENCE)
+                .into_future(),
+        );
+    }
+    for done in futures_util::future::join_all(waits).await {
+        assert_eq!(done.expect("completed").results, Some(json!({"n": 1})));
+    }
+    assert_eq!(flow.invocation_gets(), 0);
+    // 5 invocations × 3 events, each POSTed twice and acknowledged twice, processed once.
+    flow.until("every duplicate", |f| f.fake.deliveries().len() == 30).await;
+    flow.until("every event", |f| f.received().len() == 15).await;
+    let deliveries = flow.fake.deliveries();
+    assert!(deliveries.iter().all(|d| d.status == Some(200)), "{deliveries:#?}");
+    for event in flow.received() {
+        let copies: Vec<u32> = deliveries
+            .iter()
+            .filter(|d| d.event_id.to_string() == event.id)
+            .map(|d| d.attempt)
+            .collect();
+        assert_eq!(copies, [1, 2], "{}", event.id);
+    }
+    // A receiver without deduplication would hand the hub every copy: harmless, and bounded.
+    assert_eq!(flow.hub.recent(), 5, "one terminal event per invocation");
+    for event in flow.received().iter().chain(flow.received().iter()) {
+        assert!(!flow.hub.deliver(event), "no wait is waiting any more");
+    }
+    assert_eq!(flow.hub.waiting(), 0);
+    assert_eq!(flow.hub.recent(), 5, "one terminal event per invocation");
+}
+
+/// A wait that gives up has the polling wait's error, with the invocation as its events last
+/// showed it; a dropped wait leaves the hub.
+#[tokio::test]
+async fn a_wait_via_events_times_out_like_a_polling_one_and_leaves_the_hub() {
+    let flow = Flow::start(FakeConfig::empty(), |_| true).await;
+    let f = flow
+        .fake
+        .add_function(FunctionScript::new("long").with_run_time(Duration::from_secs(600)));
+    let inv = flow.client.functions().invoke(f.function_id).send().await.expect("invoked");
+    flow.until("the running event", |f| f.types_for(inv.id).len() == 2).await;
+    let err = flow
+        .client
+        .invocations()
+        .wait(inv.id)
+        .via(&flow.hub)
+        // No fallback poll within the deadline.
+        .poll_schedule(PollSchedule::every(Duration::from_secs(60)))
+        .max_wait(Duration::from_millis(300))
+        .await
+        .expect_err("times out");
+    let Error::WaitTimeout { id, waited, last } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(*id, inv.id);
+    assert!(*waited >= Duration::from_millis(300), "{waited:?}");
+    // The running event came before the wait began and was not kept (only terminal ones are).
+    assert!(last.is_none(), "{last:?}");
+    assert_eq!(flow.invocation_gets(), 0);
+
+    // Now with the running event arriving during the wait: it is what was last seen.
+    let queued = flow.fake.add_function(
+        FunctionScript::new("queued")
+            .with_queue_time(Duration::from_millis(100))
+            .with_run_time(Duration::from_secs(600)),
+    );
+    let inv = flow.client.functions().invoke(queued.function_id).send().await.expect("invoked");
+    let err = flow
+        .client
+        .invocations()
+        .wait_for(inv.clone())
+        .via(&flow.hub)
+        .max_wait(Duration::from_millis(500))
+        .await
+        .expect_err("times out");
+    let Error::WaitTimeout { last: Some(last), .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(last.status, InvocationStatus::Running);
+    assert!(
+        err.to_string().starts_with(&format!("invocation {} still RUNNING after waiting", inv.id)),
+        "{err}"
+    );
+
+    // Dropped before it ends: its place in the hub goes with it.
+    let wait = flow.client.invocations().wait(inv.id).via(&flow.hub).into_future();
+    assert!(tokio::time::timeout(Duration::from_millis(50), wait).await.is_err());
+    assert_eq!(flow.hub.waiting(), 0);
+    assert_eq!(flow.invocation_gets(), 0);
+}
