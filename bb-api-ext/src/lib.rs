@@ -46,8 +46,14 @@
 //! - **Tolerant reading**: statuses, cause codes and fields newer than this client decode.
 //! - **Bounded**: connect, attempt and overall timeouts ([`TimeoutConfig`]); response bodies are read
 //!   up to a limit; error bodies are kept as a short snippet.
-//! - **Secrets stay secret**: the API key and proxy passwords never appear in `Debug`, errors or
-//!   logs.
+//! - **Secrets stay secret**: the API key, proxy passwords and webhook signing secrets never
+//!   appear in `Debug`, errors or logs.
+//!
+//! # Webhooks
+//!
+//! [`Client::webhooks`] registers and manages endpoints; [`webhooks::Verifier`] checks deliveries;
+//! a wait made [`Wait::via`] the client's [`webhooks::WebhookHub`] ends on the invocation's
+//! webhook event instead of polling. See [`webhooks`].
 //!
 //! Requests are traced with [`tracing`] spans named `bb_api.request` (operation, attempt, status,
 //! latency, request id).

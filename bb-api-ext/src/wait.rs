@@ -220,7 +220,10 @@ impl<T: Pollable> Wait<T> {
                         last = Some(now);
                     }
                     Read::EndedUnread => {
-                        tracing::debug!(id = id_str, "terminal event without the resource; getting it");
+                        tracing::debug!(
+                            id = id_str,
+                            "terminal event without the resource; getting it"
+                        );
                         next_poll = Instant::now();
                     }
                     Read::Nothing => {}

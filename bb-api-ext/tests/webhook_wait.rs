@@ -138,9 +138,21 @@ async fn invoke_receive_and_wait_without_a_single_poll() {
     );
     let functions = flow.client.functions();
     let invocations = flow.client.invocations();
-    let a = functions.invoke(scrape.function_id).send().await.expect("invoked");
-    let b = functions.invoke(scrape.function_id).send().await.expect("invoked");
-    let c = functions.invoke(broken.function_id).send().await.expect("invoked");
+    let a = functions
+        .invoke(scrape.function_id)
+        .send()
+        .await
+        .expect("invoked");
+    let b = functions
+        .invoke(scrape.function_id)
+        .send()
+        .await
+        .expect("invoked");
+    let c = functions
+        .invoke(broken.function_id)
+        .send()
+        .await
+        .expect("invoked");
     let requests_after_invokes = flow.fake.requests().len();
     assert_eq!(a.status, InvocationStatus::Pending);
 
@@ -149,7 +161,10 @@ async fn invoke_receive_and_wait_without_a_single_poll() {
     let (ra, rb, rc) = tokio::join!(
         invocations.wait_for(a.clone()).via(&flow.hub).max_wait(max),
         invocations.wait(b.id).via(&flow.hub).max_wait(max),
-        invocations.wait(c.id.to_string()).via(&flow.hub).max_wait(max),
+        invocations
+            .wait(c.id.to_string())
+            .via(&flow.hub)
+            .max_wait(max),
     );
     let ra = ra.expect("completed");
     assert_eq!(ra.id, a.id);
@@ -184,18 +199,35 @@ async fn invoke_receive_and_wait_without_a_single_poll() {
     assert_eq!(flow.types_for(b.id), lifecycle("completed"));
     assert_eq!(flow.types_for(c.id), lifecycle("failed"));
     // The fake logs an attempt once it has read the answer, just after the receiver took it.
-    flow.until("every delivery logged", |f| f.fake.deliveries().len() == 9).await;
+    flow.until("every delivery logged", |f| f.fake.deliveries().len() == 9)
+        .await;
     let deliveries = flow.fake.deliveries();
-    assert!(deliveries.iter().all(|d| d.status == Some(200) && d.attempt == 1), "{deliveries:#?}");
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| d.status == Some(200) && d.attempt == 1),
+        "{deliveries:#?}"
+    );
     for event in flow.received() {
-        let attempt = deliveries.iter().find(|d| d.event_id.to_string() == event.id);
-        assert!(attempt.is_some(), "{} was not delivered by the fake", event.id);
+        let attempt = deliveries
+            .iter()
+            .find(|d| d.event_id.to_string() == event.id);
+        assert!(
+            attempt.is_some(),
+            "{} was not delivered by the fake",
+            event.id
+        );
         // The payload is the invocation as a get returns it.
         assert_eq!(event.data["id"], json!(event.resource_id));
     }
 
     // A wait that starts after its terminal event arrived ends at once, still without a poll.
-    let late = invocations.wait(a.id).via(&flow.hub).max_wait(max).await.expect("kept event");
+    let late = invocations
+        .wait(a.id)
+        .via(&flow.hub)
+        .max_wait(max)
+        .await
+        .expect("kept event");
     assert_eq!(late.status, InvocationStatus::Completed);
     assert_eq!(flow.invocation_gets(), 0);
 }
@@ -216,7 +248,13 @@ async fn a_lost_delivery_is_caught_by_the_polling_fallback() {
             .with_run_time(Duration::from_secs(5))
             .with_results(json!({"ok": true})),
     );
-    let inv = flow.client.functions().invoke(f.function_id).send().await.expect("invoked");
+    let inv = flow
+        .client
+        .functions()
+        .invoke(f.function_id)
+        .send()
+        .await
+        .expect("invoked");
     if let Ok(mut l) = lost.lock() {
         *l = Some(inv.id);
     }
@@ -239,7 +277,10 @@ async fn a_lost_delivery_is_caught_by_the_polling_fallback() {
     );
     assert!(waited < Duration::from_secs(31), "{waited:?}");
     // The completed event did reach the receiver: only the hand-off was lost.
-    assert!(flow.types_for(inv.id).contains(&"functions.invocations.completed".to_owned()));
+    assert!(
+        flow.types_for(inv.id)
+            .contains(&"functions.invocations.completed".to_owned())
+    );
     assert_eq!(flow.hub.waiting(), 0);
 }
 
@@ -249,7 +290,13 @@ async fn a_terminal_event_without_the_invocation_gets_it_once() {
     let flow = Flow::start(FakeConfig::empty(), |_| false).await;
     // Ends at once, so the get agrees with the event.
     let f = flow.fake.add_function(FunctionScript::new("quick"));
-    let inv = flow.client.functions().invoke(f.function_id).send().await.expect("invoked");
+    let inv = flow
+        .client
+        .functions()
+        .invoke(f.function_id)
+        .send()
+        .await
+        .expect("invoked");
     let hub = flow.hub.clone();
     let id = inv.id;
     let feeder = tokio::spawn(async move {
@@ -265,10 +312,13 @@ async fn a_terminal_event_without_the_invocation_gets_it_once() {
             json!({"status": "COMPLETED"}),
         ))
     });
-    let done = tokio::time::timeout(PATIENCE, flow.client.invocations().wait_for(inv).via(&flow.hub))
-        .await
-        .expect("bounded")
-        .expect("completed");
+    let done = tokio::time::timeout(
+        PATIENCE,
+        flow.client.invocations().wait_for(inv).via(&flow.hub),
+    )
+    .await
+    .expect("bounded")
+    .expect("completed");
     assert_eq!(done.status, InvocationStatus::Completed);
     assert!(feeder.await.unwrap_or(false), "the wait was waiting");
     assert_eq!(flow.invocation_gets(), 1);
@@ -278,7 +328,10 @@ async fn a_terminal_event_without_the_invocation_gets_it_once() {
 /// end once, and repeats handed to the hub after the waits ended are kept only boundedly.
 #[tokio::test]
 async fn duplicate_deliveries_change_nothing() {
-    let flow = Flow::start(FakeConfig::empty().with_duplicate_deliveries(true), |_| true).await;
+    let flow = Flow::start(FakeConfig::empty().with_duplicate_deliveries(true), |_| {
+        true
+    })
+    .await;
     let f = flow.fake.add_function(
         FunctionScript::new("dup")
             .with_run_time(Duration::from_millis(100))
@@ -286,7 +339,13 @@ async fn duplicate_deliveries_change_nothing() {
     );
     let mut waits = Vec::new();
     for _ in 0..5 {
-        let inv = flow.client.functions().invoke(f.function_id).send().await.expect("invoked");
+        let inv = flow
+            .client
+            .functions()
+            .invoke(f.function_id)
+            .send()
+            .await
+            .expect("invoked");
         waits.push(
             flow.client
                 .invocations()
@@ -301,10 +360,15 @@ async fn duplicate_deliveries_change_nothing() {
     }
     assert_eq!(flow.invocation_gets(), 0);
     // 5 invocations × 3 events, each POSTed twice and acknowledged twice, processed once.
-    flow.until("every duplicate", |f| f.fake.deliveries().len() == 30).await;
-    flow.until("every event", |f| f.received().len() == 15).await;
+    flow.until("every duplicate", |f| f.fake.deliveries().len() == 30)
+        .await;
+    flow.until("every event", |f| f.received().len() == 15)
+        .await;
     let deliveries = flow.fake.deliveries();
-    assert!(deliveries.iter().all(|d| d.status == Some(200)), "{deliveries:#?}");
+    assert!(
+        deliveries.iter().all(|d| d.status == Some(200)),
+        "{deliveries:#?}"
+    );
     for event in flow.received() {
         let copies: Vec<u32> = deliveries
             .iter()
@@ -330,8 +394,15 @@ async fn a_wait_via_events_times_out_like_a_polling_one_and_leaves_the_hub() {
     let f = flow
         .fake
         .add_function(FunctionScript::new("long").with_run_time(Duration::from_secs(600)));
-    let inv = flow.client.functions().invoke(f.function_id).send().await.expect("invoked");
-    flow.until("the running event", |f| f.types_for(inv.id).len() == 2).await;
+    let inv = flow
+        .client
+        .functions()
+        .invoke(f.function_id)
+        .send()
+        .await
+        .expect("invoked");
+    flow.until("the running event", |f| f.types_for(inv.id).len() == 2)
+        .await;
     let err = flow
         .client
         .invocations()
@@ -357,7 +428,13 @@ async fn a_wait_via_events_times_out_like_a_polling_one_and_leaves_the_hub() {
             .with_queue_time(Duration::from_millis(100))
             .with_run_time(Duration::from_secs(600)),
     );
-    let inv = flow.client.functions().invoke(queued.function_id).send().await.expect("invoked");
+    let inv = flow
+        .client
+        .functions()
+        .invoke(queued.function_id)
+        .send()
+        .await
+        .expect("invoked");
     let err = flow
         .client
         .invocations()
@@ -366,18 +443,33 @@ async fn a_wait_via_events_times_out_like_a_polling_one_and_leaves_the_hub() {
         .max_wait(Duration::from_millis(500))
         .await
         .expect_err("times out");
-    let Error::WaitTimeout { last: Some(last), .. } = &err else {
+    let Error::WaitTimeout {
+        last: Some(last), ..
+    } = &err
+    else {
         panic!("{err:?}");
     };
     assert_eq!(last.status, InvocationStatus::Running);
     assert!(
-        err.to_string().starts_with(&format!("invocation {} still RUNNING after waiting", inv.id)),
+        err.to_string().starts_with(&format!(
+            "invocation {} still RUNNING after waiting",
+            inv.id
+        )),
         "{err}"
     );
 
     // Dropped before it ends: its place in the hub goes with it.
-    let wait = flow.client.invocations().wait(inv.id).via(&flow.hub).into_future();
-    assert!(tokio::time::timeout(Duration::from_millis(50), wait).await.is_err());
+    let wait = flow
+        .client
+        .invocations()
+        .wait(inv.id)
+        .via(&flow.hub)
+        .into_future();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), wait)
+            .await
+            .is_err()
+    );
     assert_eq!(flow.hub.waiting(), 0);
     assert_eq!(flow.invocation_gets(), 0);
 }

@@ -371,7 +371,11 @@ async fn webhook_signing_secrets_stay_out_of_debug_errors_and_logs() {
         Script::json(201, &created),
         Script::json(201, &broken),
         Script::json(201, &json!({"id": 5, "secret": 12345})),
-        Script::respond(201, &[("content-type", "application/json")], format!(r#"{{"secret":"{WHSEC}"#)),
+        Script::respond(
+            201,
+            &[("content-type", "application/json")],
+            format!(r#"{{"secret":"{WHSEC}"#),
+        ),
         Script::respond(201, &[("content-type", "text/plain")], WHSEC),
         Script::json(200, &json!({"secret": WHSEC})),
         Script::json(200, &json!({"secret": format!("{WHSEC}!")})),
@@ -380,7 +384,12 @@ async fn webhook_signing_secrets_stay_out_of_debug_errors_and_logs() {
     let server = FaultServer::start(scripts).await;
     let client = client_custom(&server.base_url(), fast_retry(0), generous_timeouts());
     let hooks = client.webhooks();
-    let create = || hooks.create("https://hooks.example.com/h", [EventType::FunctionsInvocationsCompleted]);
+    let create = || {
+        hooks.create(
+            "https://hooks.example.com/h",
+            [EventType::FunctionsInvocationsCompleted],
+        )
+    };
 
     let mut shown = Vec::new();
     let made = create().await.expect("created");
@@ -412,7 +421,8 @@ async fn webhook_signing_secrets_stay_out_of_debug_errors_and_logs() {
         };
         assert!(d.body.is_empty(), "{e:?}");
         assert!(
-            d.reason.ends_with("the body is not shown because it carries a signing secret"),
+            d.reason
+                .ends_with("the body is not shown because it carries a signing secret"),
             "{e}"
         );
         shown.push(error_text(e));

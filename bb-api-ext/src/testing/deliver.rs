@@ -96,7 +96,10 @@ pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
     {
         Ok(http) => http,
         Err(e) => {
-            tracing::warn!(error = &e as &dyn std::error::Error, "the fake cannot deliver webhooks");
+            tracing::warn!(
+                error = &e as &dyn std::error::Error,
+                "the fake cannot deliver webhooks"
+            );
             return;
         }
     };

@@ -720,7 +720,13 @@ impl State {
         self.live
             .iter()
             .filter_map(|id| self.invocations.get(id))
-            .map(|inv| if now < inv.started { inv.started } else { inv.ends })
+            .map(|inv| {
+                if now < inv.started {
+                    inv.started
+                } else {
+                    inv.ends
+                }
+            })
             .min()
             .map(|at| (at - now).to_std().unwrap_or(Duration::ZERO))
     }

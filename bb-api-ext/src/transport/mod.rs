@@ -145,7 +145,12 @@ impl Transport {
         let withheld = "; the body is not shown because it carries a signing secret";
         if let Some(reason) = not_json(&success) {
             success.body = Bytes::new();
-            return Err(success.into_error(call.op, format!("{reason}{withheld}"), false, &secrets));
+            return Err(success.into_error(
+                call.op,
+                format!("{reason}{withheld}"),
+                false,
+                &secrets,
+            ));
         }
         match decode(&success.body) {
             Ok(value) => Ok(value),
@@ -436,7 +441,8 @@ fn decode<T: DeserializeOwned>(
 /// Why a successful body is not JSON, going by its `content-type` (none is taken as JSON).
 fn not_json(success: &Success) -> Option<String> {
     let ct = success.content_type.as_ref()?;
-    (!ct.to_str().is_ok_and(is_json)).then(|| format!("expected a JSON body, got content-type {ct:?}"))
+    (!ct.to_str().is_ok_and(is_json))
+        .then(|| format!("expected a JSON body, got content-type {ct:?}"))
 }
 
 /// The thing a call is about, for error messages: its first path argument (the id), and the

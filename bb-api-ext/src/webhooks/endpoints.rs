@@ -297,7 +297,7 @@ impl RotateSecret {
                 if retry_after.is_none()
                     || error.body.as_str().to_ascii_lowercase().contains("secret") =>
             {
-                Err(Error::TooManyWebhookSecrets { id, error })
+                Err(Error::TooManyWebhookSecrets(error))
             }
             other => other,
         }
@@ -369,11 +369,13 @@ fn check_endpoint(v: &mut Validator, endpoint: &str, loopback_http_ok: bool) {
         ));
         return;
     }
-    let parsed = url::Url::parse(endpoint).ok().filter(|u| {
-        u.host_str().is_some_and(|h| !h.is_empty()) && endpoint.trim() == endpoint
-    });
+    let parsed = url::Url::parse(endpoint)
+        .ok()
+        .filter(|u| u.host_str().is_some_and(|h| !h.is_empty()) && endpoint.trim() == endpoint);
     let Some(url) = parsed else {
-        v.fail("must be an https:// URL with a host, such as https://hooks.example.com/browserbase");
+        v.fail(
+            "must be an https:// URL with a host, such as https://hooks.example.com/browserbase",
+        );
         return;
     };
     let spec_pattern = endpoint
@@ -546,12 +548,20 @@ mod tests {
             ["endpoint: must be at most 2048 characters (got 2068)"]
         );
         let host = "endpoint: must be an https:// URL with a host, such as https://hooks.example.com/browserbase";
-        for bad in ["", "hooks.example.com", "https://", " https://x.com", "mailto:a@example.com"] {
+        for bad in [
+            "",
+            "hooks.example.com",
+            "https://",
+            " https://x.com",
+            "mailto:a@example.com",
+        ] {
             assert_eq!(violations(bad, false), [host], "{bad:?}");
         }
         assert_eq!(
             violations("http://hooks.example.com", true),
-            ["endpoint: must be an https:// URL (got scheme \"http\"), such as https://hooks.example.com/browserbase"]
+            [
+                "endpoint: must be an https:// URL (got scheme \"http\"), such as https://hooks.example.com/browserbase"
+            ]
         );
         let exact = "endpoint: must start with exactly https:// followed by the host (lowercase, no extra slash), such as https://hooks.example.com/browserbase";
         for bad in ["HTTPS://hooks.example.com", "https:///hooks.example.com"] {
@@ -563,7 +573,11 @@ mod tests {
             "http://localhost:9/hook",
             "http://[::1]:9",
         ] {
-            assert_eq!(violations(loopback, true), Vec::<String>::new(), "{loopback}");
+            assert_eq!(
+                violations(loopback, true),
+                Vec::<String>::new(),
+                "{loopback}"
+            );
             let refused = violations(loopback, false);
             assert_eq!(refused.len(), 1, "{loopback}");
             assert!(
@@ -605,7 +619,10 @@ mod tests {
             Err("2 invalid fields; eventTypes[1]: must not be empty; eventTypes[2]: repeats \"functions.invocations.completed\" (each type once)".into())
         );
         // A type newer than this crate is sent as it is: the API decides.
-        assert_eq!(check(&[done, EventType::from("functions.sessions.ended")]), Ok(()));
+        assert_eq!(
+            check(&[done, EventType::from("functions.sessions.ended")]),
+            Ok(())
+        );
     }
 
     #[test]
@@ -618,8 +635,14 @@ mod tests {
             create_body("https://h.example.com/x", &types),
             r#"{"endpoint":"https://h.example.com/x","eventTypes":["functions.invocations.completed","functions.invocations.failed"]}"#
         );
-        assert_eq!(update_body(None, Some(&types[..1])), r#"{"eventTypes":["functions.invocations.completed"]}"#);
-        assert_eq!(update_body(Some("https://h.example.com"), None), r#"{"endpoint":"https://h.example.com"}"#);
+        assert_eq!(
+            update_body(None, Some(&types[..1])),
+            r#"{"eventTypes":["functions.invocations.completed"]}"#
+        );
+        assert_eq!(
+            update_body(Some("https://h.example.com"), None),
+            r#"{"endpoint":"https://h.example.com"}"#
+        );
         assert_eq!(rotate_body(None), "{}");
         assert_eq!(rotate_body(Some(true)), r#"{"revokeImmediately":true}"#);
         assert_eq!(rotate_body(Some(false)), r#"{"revokeImmediately":false}"#);
@@ -635,7 +658,8 @@ mod tests {
             EventType::FunctionsInvocationsFailed,
         ];
         let ours = create_body("https://h.example.com/x", &types);
-        let spec: WebhooksCreateBody = serde_json::from_slice(&ours).expect("spec type decodes ours");
+        let spec: WebhooksCreateBody =
+            serde_json::from_slice(&ours).expect("spec type decodes ours");
         assert_eq!(spec.event_types, types);
         assert_eq!(serde_json::to_vec(&spec).ok().map(Bytes::from), Some(ours));
 
@@ -645,13 +669,15 @@ mod tests {
             (Some("https://h.example.com"), Some(&types[..1])),
         ] {
             let ours = update_body(endpoint, event_types);
-            let spec: WebhooksUpdateBody = serde_json::from_slice(&ours).expect("spec type decodes ours");
+            let spec: WebhooksUpdateBody =
+                serde_json::from_slice(&ours).expect("spec type decodes ours");
             assert_eq!(spec.endpoint.as_deref().map(|e| e.as_str()), endpoint);
             assert_eq!(serde_json::to_vec(&spec).ok().map(Bytes::from), Some(ours));
         }
         for revoke in [None, Some(true), Some(false)] {
             let ours = rotate_body(revoke);
-            let spec: WebhooksRotateSecretBody = serde_json::from_slice(&ours).expect("spec type decodes ours");
+            let spec: WebhooksRotateSecretBody =
+                serde_json::from_slice(&ours).expect("spec type decodes ours");
             assert_eq!(spec.revoke_immediately, revoke);
             assert_eq!(serde_json::to_vec(&spec).ok().map(Bytes::from), Some(ours));
         }
@@ -669,12 +695,30 @@ mod tests {
         assert!(!format!("{created:?}").contains("MfKQ9r8"));
 
         let bad = [
-            (format!(r#"{{{WEBHOOK}}}"#), "webhook 0b7c6d5e-4f3a-4b2c-9d1e-8f7a6b5c4d3e was created, but its `secret` is missing: get a new one with client.webhooks().rotate_secret(id)"),
-            (format!(r#"{{{WEBHOOK},"secret":"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}"#), "webhook 0b7c6d5e-4f3a-4b2c-9d1e-8f7a6b5c4d3e was created, but its `secret` is not a `whsec_…` signing secret: get a new one with client.webhooks().rotate_secret(id)"),
-            (format!(r#"{{"secret":"{secret}","id":7}}"#), "the created webhook does not decode: invalid type: integer `7`, expected a string"),
-            (format!(r#""{secret}""#), "expected a JSON object, got a string"),
-            (format!(r#"{{"secret":"{secret}""#), "invalid JSON (ends early at line 1 column 50)"),
-            (format!(r#"{{"secret":{secret}}}"#), "invalid JSON (syntax error at line 1 column 11)"),
+            (
+                format!(r#"{{{WEBHOOK}}}"#),
+                "webhook 0b7c6d5e-4f3a-4b2c-9d1e-8f7a6b5c4d3e was created, but its `secret` is missing: get a new one with client.webhooks().rotate_secret(id)",
+            ),
+            (
+                format!(r#"{{{WEBHOOK},"secret":"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}"#),
+                "webhook 0b7c6d5e-4f3a-4b2c-9d1e-8f7a6b5c4d3e was created, but its `secret` is not a `whsec_…` signing secret: get a new one with client.webhooks().rotate_secret(id)",
+            ),
+            (
+                format!(r#"{{"secret":"{secret}","id":7}}"#),
+                "the created webhook does not decode: invalid type: integer `7`, expected a string",
+            ),
+            (
+                format!(r#""{secret}""#),
+                "expected a JSON object, got a string",
+            ),
+            (
+                format!(r#"{{"secret":"{secret}""#),
+                "invalid JSON (ends early at line 1 column 50)",
+            ),
+            (
+                format!(r#"{{"secret":{secret}}}"#),
+                "invalid JSON (syntax error at line 1 column 11)",
+            ),
         ];
         for (body, want) in bad {
             let got = decode_created(body.as_bytes()).err().unwrap_or_default();
@@ -689,7 +733,9 @@ mod tests {
         assert_eq!(got.ok().as_deref(), Some("whsec_AAEC"));
         assert_eq!(
             decode_rotated(br#"{"secret":5}"#).err().as_deref(),
-            Some("the secret was rotated, but the new `secret` is not a string: rotate again to get one")
+            Some(
+                "the secret was rotated, but the new `secret` is not a string: rotate again to get one"
+            )
         );
     }
 }

@@ -288,8 +288,17 @@ mod tests {
         assert!(hub.deliver(&event(2, id, EventType::FunctionsInvocationsCompleted)));
         assert_eq!(n(sub.take()), Some(2));
         // Other resources and ids that are not UUIDs are not this wait's.
-        assert!(!hub.deliver(&event(4, Uuid::new_v4(), EventType::FunctionsInvocationsRunning)));
-        assert!(!hub.deliver(&Event::new("e", EventType::FunctionsInvocationsCompleted, "r1", json!(null))));
+        assert!(!hub.deliver(&event(
+            4,
+            Uuid::new_v4(),
+            EventType::FunctionsInvocationsRunning
+        )));
+        assert!(!hub.deliver(&Event::new(
+            "e",
+            EventType::FunctionsInvocationsCompleted,
+            "r1",
+            json!(null)
+        )));
         assert!(sub.take().is_none());
         drop(sub);
         assert_eq!(hub.waiting(), 0);
@@ -322,7 +331,11 @@ mod tests {
         assert!(!hub.deliver(&event(0, ids[0], EventType::FunctionsInvocationsRunning)));
         assert_eq!(hub.recent(), 0);
         for (i, id) in ids.iter().enumerate() {
-            hub.deliver(&event(i as u32, *id, EventType::FunctionsInvocationsCompleted));
+            hub.deliver(&event(
+                i as u32,
+                *id,
+                EventType::FunctionsInvocationsCompleted,
+            ));
         }
         // The oldest went to keep two.
         assert_eq!(hub.recent(), 2);
