@@ -174,8 +174,10 @@ impl<T: Pollable> Wait<T> {
     /// Waits for the resource's webhook events instead of polling: the wait ends when its
     /// terminal event reaches `hub` (your receiver calls [`WebhookHub::deliver`]), and polls only
     /// as a fallback for lost deliveries, every [`DEFAULT_EVENT_FALLBACK`] unless
-    /// [`poll_schedule`](Self::poll_schedule) says otherwise. No first poll: a resource that
-    /// ended before the wait started is caught by its event kept in the hub, or by the fallback.
+    /// [`poll_schedule`](Self::poll_schedule) says otherwise (the default's first poll comes 0 to
+    /// 15 s later, differently for each id, so that waits started together do not poll
+    /// together). No first poll: a resource that ended before the wait started is caught by its
+    /// event kept in the hub, or by the fallback.
     ///
     /// The result and errors are the polling wait's. When the terminal event's `data` decodes
     /// as the resource, that is the result; otherwise the resource is fetched once.
@@ -195,6 +197,12 @@ impl<T: Pollable> Wait<T> {
         let started = Instant::now();
         let deadline = started + self.max_wait;
         let mut events = self.events.as_ref().map(|hub| hub.subscribe(id));
+        // Waits started together (a fan-out) would all fall back in the same instant: the
+        // default fallback's first poll is spread over half an interval, by the id's random bits.
+        let spread = match (self.poll, &events) {
+            (None, Some(_)) => DEFAULT_EVENT_FALLBACK.mul_f64(spread_fraction(id) / 2.0),
+            _ => Duration::ZERO,
+        };
         let poll = self.poll.unwrap_or(match events {
             Some(_) => PollSchedule::every(DEFAULT_EVENT_FALLBACK),
             None => self.ctx.transport.poll,
@@ -208,7 +216,7 @@ impl<T: Pollable> Wait<T> {
         // Polling starts at once unless the resource is in hand; with events, the first poll is
         // the fallback's.
         let mut next_poll = if last.is_some() || events.is_some() {
-            started + next_delay()
+            started + next_delay() + spread
         } else {
             started
         };
@@ -270,6 +278,13 @@ impl<T: Pollable> Wait<T> {
     }
 }
 
+/// A number in `[0, 1)` from the random bits of a v4 UUID (the same for the same id): its last
+/// 53 bits, below the version and variant bits.
+fn spread_fraction(id: Uuid) -> f64 {
+    const BITS: u32 = 53;
+    (id.as_u128() as u64 & ((1 << BITS) - 1)) as f64 / (1u64 << BITS) as f64
+}
+
 /// What an event says about the resource a wait is on.
 enum Read<T> {
     /// Its `data` is the resource (by id).
@@ -313,5 +328,26 @@ impl<T: Pollable> IntoFuture for Wait<T> {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.run())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_fractions_are_stable_per_id_and_cover_the_unit_interval() {
+        assert_eq!(spread_fraction(Uuid::nil()), 0.0);
+        assert!(spread_fraction(Uuid::max()) < 1.0);
+        let id = Uuid::new_v4();
+        assert_eq!(spread_fraction(id), spread_fraction(id));
+        let mut tenths = [0u32; 10];
+        for _ in 0..1000 {
+            let f = spread_fraction(Uuid::new_v4());
+            assert!((0.0..1.0).contains(&f), "{f}");
+            tenths[(f * 10.0) as usize] += 1;
+        }
+        // About 100 each; below 40 would take a broken spread (odds under 1e-9 otherwise).
+        assert!(tenths.iter().all(|n| *n >= 40), "{tenths:?}");
     }
 }

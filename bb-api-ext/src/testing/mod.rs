@@ -371,6 +371,13 @@ impl FakeBrowserbase {
             .collect()
     }
 
+    /// How many requests it has received since it started (outside fixed mode), including those
+    /// [`Self::requests`] no longer lists and those [`Self::clear_requests`] forgot: for counting
+    /// the requests of a large run.
+    pub fn requests_received(&self) -> u64 {
+        self.shared.recorder.total()
+    }
+
     /// Every webhook delivery attempt so far (the last 10,000), oldest first.
     pub fn deliveries(&self) -> Vec<DeliveryAttempt> {
         self.shared.delivery_log.all()

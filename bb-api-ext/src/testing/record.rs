@@ -62,10 +62,14 @@ impl RecordedRequest {
 #[derive(Default)]
 pub(crate) struct Recorder {
     list: Mutex<VecDeque<RecordedRequest>>,
+    /// Every request pushed, including those the bounded list has dropped.
+    total: std::sync::atomic::AtomicU64,
 }
 
 impl Recorder {
     pub(crate) fn push(&self, request: RecordedRequest) {
+        self.total
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         if list.len() >= MAX_RECORDED {
             list.pop_front();
@@ -76,6 +80,10 @@ impl Recorder {
     pub(crate) fn all(&self) -> Vec<RecordedRequest> {
         let list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         list.iter().cloned().collect()
+    }
+
+    pub(crate) fn total(&self) -> u64 {
+        self.total.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn clear(&self) {
