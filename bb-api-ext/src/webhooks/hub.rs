@@ -56,20 +56,14 @@ struct State {
     /// Resources some wait is waiting on.
     watched: HashMap<Uuid, Watched>,
     /// The latest terminal event of each resource, for waits that start later.
-    recent: HashMap<Uuid, Recent>,
-    /// `recent` in arrival order, for eviction by age and count; an entry whose time no longer
-    /// matches the map's is stale and skipped.
+    recent: HashMap<Uuid, Arc<Event>>,
+    /// The keys of `recent` in arrival order (one entry each), for eviction by age and count.
     order: VecDeque<(Uuid, Instant)>,
 }
 
 struct Watched {
     events: watch::Sender<Option<Arc<Event>>>,
     waits: usize,
-}
-
-struct Recent {
-    event: Arc<Event>,
-    at: Instant,
 }
 
 impl fmt::Debug for WebhookHub {
@@ -122,24 +116,24 @@ impl WebhookHub {
         };
         let terminal = event.event_type.is_terminal();
         let now = Instant::now();
-        let event = Arc::new(event.clone());
         let mut state = self.inner.lock();
         self.inner.expire(&mut state, now);
+        if !terminal && !state.watched.contains_key(&id) {
+            return false;
+        }
+        let event = Arc::new(event.clone());
         if terminal && self.inner.max_recent > 0 {
-            state.recent.insert(
-                id,
-                Recent {
-                    event: Arc::clone(&event),
-                    at: now,
-                },
-            );
-            state.order.push_back((id, now));
-            while state.recent.len() > self.inner.max_recent {
-                let Some((old, at)) = state.order.pop_front() else {
-                    break;
-                };
-                if state.recent.get(&old).is_some_and(|r| r.at == at) {
-                    state.recent.remove(&old);
+            if let Some(kept) = state.recent.get_mut(&id) {
+                // A repeat, or another terminal event: keep its place (and age) in the order, so
+                // `order` holds exactly one entry per kept event.
+                *kept = Arc::clone(&event);
+            } else {
+                state.recent.insert(id, Arc::clone(&event));
+                state.order.push_back((id, now));
+                if state.recent.len() > self.inner.max_recent
+                    && let Some((oldest, _)) = state.order.pop_front()
+                {
+                    state.recent.remove(&oldest);
                 }
             }
         }
@@ -176,7 +170,7 @@ impl WebhookHub {
         let now = Instant::now();
         let mut state = self.inner.lock();
         self.inner.expire(&mut state, now);
-        let early = state.recent.get(&id).map(|r| Arc::clone(&r.event));
+        let early = state.recent.get(&id).cloned();
         let watched = state.watched.entry(id).or_insert_with(|| Watched {
             events: watch::Sender::new(early),
             waits: 0,
@@ -209,9 +203,7 @@ impl Inner {
                 break;
             }
             state.order.pop_front();
-            if state.recent.get(&id).is_some_and(|r| r.at == at) {
-                state.recent.remove(&id);
-            }
+            state.recent.remove(&id);
         }
     }
 }
@@ -342,8 +334,15 @@ mod tests {
         assert!(hub.subscribe(ids[0]).take().is_none());
         assert_eq!(n(hub.subscribe(ids[1]).take()), Some(1));
         // A repeat of a kept event does not count twice.
-        hub.deliver(&event(2, ids[2], EventType::FunctionsInvocationsCompleted));
+        for _ in 0..100 {
+            hub.deliver(&event(2, ids[2], EventType::FunctionsInvocationsCompleted));
+        }
         assert_eq!(hub.recent(), 2);
+        assert_eq!(
+            hub.inner.lock().order.len(),
+            2,
+            "one order entry per kept event"
+        );
         tokio::time::advance(Duration::from_secs(61)).await;
         assert_eq!(hub.recent(), 0);
         assert!(hub.subscribe(ids[2]).take().is_none());
