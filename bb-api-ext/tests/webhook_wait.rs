@@ -474,3 +474,219 @@ async fn a_wait_via_events_times_out_like_a_polling_one_and_leaves_the_hub() {
     assert_eq!(flow.hub.waiting(), 0);
     assert_eq!(flow.invocation_gets(), 0);
 }
+
+/// A receiver that answers each delivery with the next status of a script (then 200), and keeps
+/// what it got: headers and raw body.
+struct ScriptedReceiver {
+    url: String,
+    got: Arc<Mutex<Vec<(hyper::HeaderMap, bytes::Bytes)>>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for ScriptedReceiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl ScriptedReceiver {
+    async fn start(statuses: Vec<u16>) -> Self {
+        use http_body_util::{BodyExt, Full};
+        use hyper_util::rt::TokioIo;
+
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap_or_else(|e| panic!("bind: {e}"));
+        let url = format!(
+            "http://{}/hook",
+            listener
+                .local_addr()
+                .unwrap_or_else(|e| panic!("addr: {e}"))
+        );
+        let got: Arc<Mutex<Vec<(hyper::HeaderMap, bytes::Bytes)>>> = Arc::default();
+        let script = Arc::new(Mutex::new(std::collections::VecDeque::from(statuses)));
+        let sink = Arc::clone(&got);
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (sink, script) = (Arc::clone(&sink), Arc::clone(&script));
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(
+                        move |req: hyper::Request<hyper::body::Incoming>| {
+                            let (sink, script) = (Arc::clone(&sink), Arc::clone(&script));
+                            async move {
+                                let (parts, body) = req.into_parts();
+                                let body = body
+                                    .collect()
+                                    .await
+                                    .map(|b| b.to_bytes())
+                                    .unwrap_or_default();
+                                if let Ok(mut got) = sink.lock() {
+                                    got.push((parts.headers, body));
+                                }
+                                let status = script
+                                    .lock()
+                                    .ok()
+                                    .and_then(|mut s| s.pop_front())
+                                    .unwrap_or(200);
+                                let mut response =
+                                    hyper::Response::new(Full::new(bytes::Bytes::new()));
+                                *response.status_mut() = hyper::StatusCode::from_u16(status)
+                                    .unwrap_or(hyper::StatusCode::OK);
+                                Ok::<_, std::convert::Infallible>(response)
+                            }
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Self { url, got, task }
+    }
+
+    fn got(&self) -> Vec<(hyper::HeaderMap, bytes::Bytes)> {
+        self.got.lock().map(|g| g.clone()).unwrap_or_default()
+    }
+}
+
+/// Until `done` holds of the fake's delivery log (bounded).
+async fn until_deliveries(
+    fake: &FakeBrowserbase,
+    done: impl Fn(&[bb_api_ext::testing::DeliveryAttempt]) -> bool,
+) {
+    let started = tokio::time::Instant::now();
+    while !done(&fake.deliveries()) {
+        assert!(
+            started.elapsed() < PATIENCE,
+            "timed out: {:#?}",
+            fake.deliveries()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Unacknowledged deliveries are retried with the same event id, signed afresh, and given up
+/// after four attempts; after a rotation each delivery carries a signature by each secret still
+/// valid.
+#[tokio::test]
+async fn deliveries_are_retried_then_given_up_and_signed_by_every_valid_secret() {
+    let fake = FakeBrowserbase::start()
+        .await
+        .unwrap_or_else(|e| panic!("fake: {e}"));
+    let f = fake.add_function(FunctionScript::new("quick").with_results(json!({"ok": 1})));
+    let client = fake.client();
+    // First event: 500, then 200. Second: never acknowledged.
+    let receiver = ScriptedReceiver::start(vec![500, 200, 500, 503, 500, 500]).await;
+    let created = client
+        .webhooks()
+        .create(&receiver.url, [EventType::FunctionsInvocationsCompleted])
+        .await
+        .expect("registered");
+    let old = Verifier::new(created.secret.clone());
+
+    let first = client
+        .functions()
+        .invoke(f.function_id)
+        .send()
+        .await
+        .expect("invoked");
+    until_deliveries(&fake, |d| d.len() == 2).await;
+    let second = client
+        .functions()
+        .invoke(f.function_id)
+        .send()
+        .await
+        .expect("invoked");
+    // Four attempts (50 ms, 250 ms, 1 s apart), then nothing more.
+    until_deliveries(&fake, |d| d.len() == 6).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let deliveries = fake.deliveries();
+    let summary: Vec<(Uuid, u32, Option<u16>)> = deliveries
+        .iter()
+        .map(|d| (d.resource_id, d.attempt, d.status))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (first.id, 1, Some(500)),
+            (first.id, 2, Some(200)),
+            (second.id, 1, Some(500)),
+            (second.id, 2, Some(503)),
+            (second.id, 3, Some(500)),
+            (second.id, 4, Some(500)),
+        ]
+    );
+    // Every attempt of an event has its id; each verifies with the secret `create` returned.
+    let got = receiver.got();
+    assert_eq!(got.len(), 6);
+    for ((headers, body), attempt) in got.iter().zip(&deliveries) {
+        assert_eq!(
+            headers.get("webhook-id").and_then(|v| v.to_str().ok()),
+            Some(attempt.event_id.to_string().as_str())
+        );
+        assert_eq!(
+            headers.get("content-type").map(|v| v.as_bytes()),
+            Some(&b"application/json"[..])
+        );
+        let event = old
+            .verify(headers, body)
+            .expect("signed with the webhook's secret");
+        assert_eq!(event.id, attempt.event_id.to_string());
+        assert_eq!(event.event_type, EventType::FunctionsInvocationsCompleted);
+        assert_eq!(event.data["status"], json!("COMPLETED"));
+        assert_eq!(event.data["results"], json!({"ok": 1}));
+    }
+
+    // After a rotation, both the old and the new secret verify (the grace window).
+    let new = Verifier::new(
+        client
+            .webhooks()
+            .rotate_secret(&created.webhook.id)
+            .await
+            .expect("rotated"),
+    );
+    client
+        .functions()
+        .invoke(f.function_id)
+        .send()
+        .await
+        .expect("invoked");
+    until_deliveries(&fake, |d| d.len() == 7).await;
+    let (headers, body) = receiver.got().pop().expect("a delivery");
+    let signatures = headers
+        .get("webhook-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        signatures
+            .split(' ')
+            .filter(|s| s.starts_with("v1,"))
+            .count(),
+        2,
+        "{signatures}"
+    );
+    assert!(old.verify(&headers, &body).is_ok());
+    assert!(new.verify(&headers, &body).is_ok());
+    // Revoked: only the new secret signs.
+    let newest = Verifier::new(
+        client
+            .webhooks()
+            .rotate_secret(&created.webhook.id)
+            .revoke_immediately(true)
+            .await
+            .expect("rotated"),
+    );
+    client
+        .functions()
+        .invoke(f.function_id)
+        .send()
+        .await
+        .expect("invoked");
+    until_deliveries(&fake, |d| d.len() == 8).await;
+    let (headers, body) = receiver.got().pop().expect("a delivery");
+    assert!(newest.verify(&headers, &body).is_ok());
+    assert!(new.verify(&headers, &body).is_err());
+    assert!(old.verify(&headers, &body).is_err());
+}
