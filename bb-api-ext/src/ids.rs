@@ -5,7 +5,7 @@ use std::fmt;
 use uuid::Uuid;
 
 use crate::error::Error;
-use crate::proxy::quoted;
+use crate::validate::quoted;
 use crate::validate::Validator;
 
 /// An id as given: a [`Uuid`], or text checked when the request is validated (nothing is sent if

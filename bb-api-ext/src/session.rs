@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::proxy::{Proxies, Proxy, quoted};
+use crate::proxy::{Proxies, Proxy};
+use crate::validate::quoted;
 use crate::timeout::{SecondsVisitor, SessionTimeout, check_seconds};
 use crate::validate::{ValidationErrors, Validator};
 
