@@ -9,8 +9,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::proxy::{Proxies, Proxy};
-use crate::validate::quoted;
 use crate::timeout::{SecondsVisitor, SessionTimeout, check_seconds};
+use crate::validate::quoted;
 use crate::validate::{ValidationErrors, Validator};
 
 /// Validated session settings, ready to send. Build with [`SessionCreateParams::builder`] or
