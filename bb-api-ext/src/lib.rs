@@ -54,6 +54,11 @@
 
 #![warn(missing_docs)]
 
+/// The README's Rust blocks, compiled and run as doc tests so its examples stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 mod builds;
 mod client;
 mod config;
