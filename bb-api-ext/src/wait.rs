@@ -10,6 +10,7 @@ use std::time::Duration;
 use bb_api::types::{FunctionBuild, Invocation};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::config::PollSchedule;
@@ -153,6 +154,11 @@ impl<T: Pollable> Wait<T> {
 
     async fn run(self) -> Result<T, Error> {
         let id = self.id.parse("id")?;
+        let span = tracing::debug_span!("bb_api.wait", operation = self.get.id, id = %id);
+        self.poll_until_end(id).instrument(span).await
+    }
+
+    async fn poll_until_end(self, id: Uuid) -> Result<T, Error> {
         let started = Instant::now();
         let deadline = started + self.max_wait;
         let mut buf = Uuid::encode_buffer();
