@@ -12,6 +12,7 @@ use std::time::Duration;
 use bb_api::types::{FunctionBuild, Invocation};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::config::PollSchedule;
@@ -194,6 +195,11 @@ impl<T: Pollable> Wait<T> {
 
     async fn run(self) -> Result<T, Error> {
         let id = self.id.parse("id")?;
+        let span = tracing::debug_span!("bb_api.wait", operation = self.get.id, id = %id);
+        self.wait_until_end(id).instrument(span).await
+    }
+
+    async fn wait_until_end(self, id: Uuid) -> Result<T, Error> {
         let started = Instant::now();
         let deadline = started + self.max_wait;
         let mut events = self.events.as_ref().map(|hub| hub.subscribe(id));

@@ -16,13 +16,13 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::ids::{IdInput, id_text};
 use crate::paginate::{self, CursorPage, ListRequest, ListStream};
-use crate::proxy::quoted;
 use crate::transport::Call;
 use crate::transport::operation::{
     WEBHOOKS_CREATE, WEBHOOKS_DELETE, WEBHOOKS_GET, WEBHOOKS_LIST, WEBHOOKS_ROTATE_SECRET,
     WEBHOOKS_UPDATE,
 };
 use crate::validate::Validator;
+use crate::validate::quoted;
 
 /// The longest endpoint URL the API accepts, in characters.
 pub const MAX_ENDPOINT_CHARS: usize = 2048;
@@ -123,13 +123,7 @@ impl Webhooks {
     /// # Errors
     /// A validation error for an id that is not a UUID (nothing sent); [`Error::NotFound`].
     pub async fn get(&self, id: impl Into<IdInput>) -> Result<Webhook, Error> {
-        let id = id.into().parse("id")?;
-        let mut buf = Uuid::encode_buffer();
-        let args = [id_text(&id, &mut buf)];
-        self.ctx
-            .transport
-            .call(Call::new(&WEBHOOKS_GET, &args))
-            .await
+        self.ctx.get_by_id(&WEBHOOKS_GET, id.into()).await
     }
 
     /// Changes a webhook's endpoint, its event types, or both; set at least one, then `.await`.
