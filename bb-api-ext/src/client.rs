@@ -12,9 +12,11 @@ use crate::config::{PollSchedule, RetryConfig, TimeoutConfig};
 use crate::context::Context;
 use crate::error::{ConfigError, Error};
 use crate::functions::Functions;
+use crate::ids::FunctionRef;
 use crate::invocations::Invocations;
 use crate::secret::ApiKey;
 use crate::transport::Transport;
+use crate::typed::TypedFunction;
 use crate::versions::Versions;
 use crate::webhooks::{WebhookHub, Webhooks};
 
@@ -75,6 +77,25 @@ impl Client {
         Functions {
             ctx: self.ctx.clone(),
         }
+    }
+
+    /// A Function given by id or name, typed by its params `P` and its results `O`: its invoke
+    /// takes a `P` and its `send_and_wait` returns an `O`. See [`TypedFunction`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: bb_api_ext::Client) -> Result<(), bb_api_ext::Error> {
+    /// #[derive(serde::Serialize)]
+    /// struct Params { url: String }
+    /// #[derive(serde::Deserialize)]
+    /// struct Title { title: String }
+    ///
+    /// let scrape = client.function::<Params, Title>("scrape-title");
+    /// let out = scrape.invoke(Params { url: "https://example.com".into() }).send_and_wait().await?;
+    /// println!("{}", out.title);
+    /// # Ok(()) }
+    /// ```
+    pub fn function<P, O>(&self, function: impl Into<FunctionRef>) -> TypedFunction<P, O> {
+        TypedFunction::new(self.ctx.clone(), function.into())
     }
 
     /// Function versions: get one, list its invocations.
@@ -154,6 +175,10 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     allow_insecure_http: bool,
     max_response_bytes: Option<usize>,
+    #[cfg(feature = "params-check")]
+    check_params: bool,
+    #[cfg(feature = "params-check")]
+    params_schema_ttl: Option<Duration>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -233,6 +258,24 @@ impl ClientBuilder {
         self
     }
 
+    /// Checks the params of every invoke against the Function's published schema before sending it
+    /// (default: off); a call can still say otherwise. See [`crate::Invoke::check_params`].
+    #[cfg(feature = "params-check")]
+    pub fn check_params(mut self, check: bool) -> Self {
+        self.check_params = check;
+        self
+    }
+
+    /// How long a Function's params schema, once fetched for the check, is used before it is
+    /// fetched again (default 5 minutes): a newly published version is checked against at most this
+    /// long after it was published. Zero fetches it for every invoke. At most 256 Functions' schemas
+    /// are kept per client; past that the oldest is dropped.
+    #[cfg(feature = "params-check")]
+    pub fn params_schema_ttl(mut self, ttl: Duration) -> Self {
+        self.params_schema_ttl = Some(ttl);
+        self
+    }
+
     /// Uses this `reqwest::Client` (its pool, proxy and TLS settings) instead of building one. Its
     /// own connect timeout applies; the attempt and overall timeouts still apply per request.
     /// Build it with `redirect(reqwest::redirect::Policy::none())`: reqwest's default policy would
@@ -276,23 +319,31 @@ impl ClientBuilder {
                 (http, None)
             }
         };
-        Ok(Client {
-            ctx: Arc::new(Context::new(Transport {
-                http,
-                api_key,
-                api_key_header,
-                user_agent,
-                base_url,
-                base,
-                timeouts: self.timeouts,
-                retry: self.retry,
-                poll: self.poll,
-                max_response_bytes: self
-                    .max_response_bytes
-                    .unwrap_or(Self::DEFAULT_MAX_RESPONSE_BYTES),
-                gate: crate::transport::RateGate::new(),
-            })),
-        })
+        #[cfg_attr(not(feature = "params-check"), allow(unused_mut))]
+        let mut ctx = Context::new(Transport {
+            http,
+            api_key,
+            api_key_header,
+            user_agent,
+            base_url,
+            base,
+            timeouts: self.timeouts,
+            retry: self.retry,
+            poll: self.poll,
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(Self::DEFAULT_MAX_RESPONSE_BYTES),
+            gate: crate::transport::RateGate::new(),
+        });
+        #[cfg(feature = "params-check")]
+        {
+            ctx.check_params = self.check_params;
+            ctx.schemas = crate::params_check::SchemaCache::new(
+                self.params_schema_ttl
+                    .unwrap_or(crate::params_check::DEFAULT_SCHEMA_TTL),
+            );
+        }
+        Ok(Client { ctx: Arc::new(ctx) })
     }
 }
 

@@ -1,6 +1,6 @@
 //! What a client and every handle made from it share: the transport, the cache of Function
-//! names and the webhook event hub. Handles hold an `Arc` of it, so they outlive the `Client`
-//! value they came from.
+//! names, the webhook event hub and (feature `params-check`) the cache of params schemas. Handles
+//! hold an `Arc` of it, so they outlive the `Client` value they came from.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -20,6 +20,12 @@ pub(crate) struct Context {
     pub(crate) names: Mutex<HashMap<String, Uuid>>,
     /// The hub [`crate::Client::webhook_events`] returns.
     pub(crate) events: WebhookHub,
+    /// Whether invokes check their params unless the call says otherwise.
+    #[cfg(feature = "params-check")]
+    pub(crate) check_params: bool,
+    /// Params schemas by Function id, for the check.
+    #[cfg(feature = "params-check")]
+    pub(crate) schemas: crate::params_check::SchemaCache,
 }
 
 impl Context {
@@ -28,6 +34,10 @@ impl Context {
             transport,
             names: Mutex::new(HashMap::new()),
             events: WebhookHub::new(),
+            #[cfg(feature = "params-check")]
+            check_params: false,
+            #[cfg(feature = "params-check")]
+            schemas: crate::params_check::SchemaCache::new(crate::params_check::DEFAULT_SCHEMA_TTL),
         }
     }
 

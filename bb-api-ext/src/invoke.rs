@@ -52,6 +52,8 @@ pub struct Invoke {
     session: Option<SessionCreateParamsBuilder>,
     max_wait: Option<Duration>,
     poll: Option<PollSchedule>,
+    #[cfg(feature = "params-check")]
+    check_params: Option<bool>,
 }
 
 impl fmt::Debug for Invoke {
@@ -76,6 +78,8 @@ impl Invoke {
             session: None,
             max_wait: None,
             poll: None,
+            #[cfg(feature = "params-check")]
+            check_params: None,
         }
     }
 
@@ -111,34 +115,95 @@ impl Invoke {
         self
     }
 
-    /// Validates everything in one pass and serializes the request body once. Sends nothing.
+    /// Checks the params against the schema the Function publishes (`userParamsSchema`) before
+    /// sending, on top of the rules checked offline (default: the client's
+    /// [`crate::ClientBuilder::check_params`], off unless set). Feature `params-check`.
+    ///
+    /// The schema is the one of the version that will run: the Function's newest, by `createdAt`
+    /// (see [`crate::FunctionVersions::latest`]). It is fetched (listing the versions) when the
+    /// Function is first sent with the check on, then reused for
+    /// [`crate::ClientBuilder::params_schema_ttl`] (5 minutes by default), so a newly published
+    /// version is checked against within that time. Concurrent sends share one fetch.
+    ///
+    /// Every violation is an [`Error::Validation`] with a path under `params`
+    /// (`params.url: required property missing`), and nothing is invoked. The offline rules
+    /// (session settings, the params' size) are checked first, before any request. A Function
+    /// with no schema, or one the validator cannot compile, is not checked and not blocked: that
+    /// is logged once (a `tracing` warning) and the invoke proceeds. If the versions cannot be
+    /// listed, that error is returned and nothing is invoked. What the schema check covers is
+    /// described at [`crate::ParamsSchema`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: bb_api_ext::Client) -> Result<(), bb_api_ext::Error> {
+    /// let err = client
+    ///     .functions()
+    ///     .invoke("scrape-title")
+    ///     .params(serde_json::json!({"ulr": "https://example.com"}))
+    ///     .check_params(true)
+    ///     .send()
+    ///     .await
+    ///     .unwrap_err();
+    /// // invalid request, nothing was sent: 2 invalid fields;
+    /// // params.ulr: is not a parameter of this schema (did you mean url?);
+    /// // params.url: required property missing
+    /// println!("{err}");
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "params-check")]
+    pub fn check_params(mut self, check: bool) -> Self {
+        self.check_params = Some(check);
+        self
+    }
+
+    /// Validates everything in one pass and serializes the request body once. Sends nothing (the
+    /// params check against the Function's schema, if on, runs when the prepared invoke is sent).
     pub fn prepare(&self) -> Result<PreparedInvoke, Error> {
-        prepare(
+        let prepared = prepare(
             self.ctx.clone(),
             self.function.clone(),
             self.params.as_ref(),
             self.session.clone(),
             self.max_wait,
             self.poll,
-        )
+        )?;
+        Ok(self.with_check(prepared))
     }
 
     /// [`Self::prepare`] without copying the session settings or the client handle.
     fn into_prepared(self) -> Result<PreparedInvoke, Error> {
-        prepare(
+        #[cfg(feature = "params-check")]
+        let check = self.check_params;
+        let prepared = prepare(
             self.ctx,
             self.function,
             self.params.as_ref(),
             self.session,
             self.max_wait,
             self.poll,
-        )
+        )?;
+        #[cfg(feature = "params-check")]
+        let prepared = PreparedInvoke {
+            check_params: check.unwrap_or(prepared.ctx.check_params),
+            ..prepared
+        };
+        Ok(prepared)
+    }
+
+    #[cfg_attr(not(feature = "params-check"), allow(clippy::unused_self))]
+    fn with_check(&self, prepared: PreparedInvoke) -> PreparedInvoke {
+        #[cfg(feature = "params-check")]
+        let prepared = PreparedInvoke {
+            check_params: self.check_params.unwrap_or(prepared.ctx.check_params),
+            ..prepared
+        };
+        prepared
     }
 
     /// Validates, then sends the invocation; returns it as accepted (usually `PENDING`).
     ///
     /// # Errors
-    /// [`Error::Validation`] listing every broken rule (nothing sent); a Function name that does
+    /// [`Error::Validation`] listing every broken rule (nothing sent), with the check on
+    /// ([`Self::check_params`]) the Function's params schema's too; a Function name that does
     /// not resolve; the request's errors. An error that may come after the request was sent
     /// ([`Error::Timeout`] other than connect, [`Error::Transport`] with `request_sent`) means the
     /// invocation may have started.
@@ -196,6 +261,10 @@ fn prepare(
         session,
         max_wait,
         poll,
+        #[cfg(feature = "params-check")]
+        params_len: params.map(<[u8]>::len),
+        #[cfg(feature = "params-check")]
+        check_params: false,
     })
 }
 
@@ -211,6 +280,9 @@ fn check_params(v: &mut Validator, params: &Result<Vec<u8>, String>) {
     }
 }
 
+/// What the body starts with when it has params.
+const PARAMS_PREFIX: &[u8] = b"{\"params\":";
+
 /// `{"params":…,"sessionCreateParams":…}` with absent parts left out; params are copied, not
 /// re-serialized.
 fn encode_body(
@@ -218,10 +290,11 @@ fn encode_body(
     session: Option<&SessionCreateParams>,
 ) -> Result<Bytes, Error> {
     let mut body = Vec::with_capacity(params.map_or(0, <[u8]>::len) + 256);
-    body.push(b'{');
     if let Some(p) = params {
-        body.extend_from_slice(b"\"params\":");
+        body.extend_from_slice(PARAMS_PREFIX);
         body.extend_from_slice(p);
+    } else {
+        body.push(b'{');
     }
     if let Some(s) = session {
         if params.is_some() {
@@ -249,6 +322,11 @@ pub struct PreparedInvoke {
     session: Option<SessionCreateParams>,
     max_wait: Option<Duration>,
     poll: PollSchedule,
+    /// The length of the params in `body`, which follow [`PARAMS_PREFIX`].
+    #[cfg(feature = "params-check")]
+    params_len: Option<usize>,
+    #[cfg(feature = "params-check")]
+    check_params: bool,
 }
 
 impl fmt::Debug for PreparedInvoke {
@@ -311,6 +389,13 @@ impl PreparedInvoke {
     /// As [`Invoke::send`].
     pub async fn send(&self) -> Result<Invocation, Error> {
         let id = resolve(&self.ctx, &self.function).await?;
+        #[cfg(feature = "params-check")]
+        if self.check_params {
+            let params = self
+                .params_len
+                .and_then(|n| self.body.get(PARAMS_PREFIX.len()..PARAMS_PREFIX.len() + n));
+            crate::params_check::check(&self.ctx, id, params).await?;
+        }
         let mut buf = Uuid::encode_buffer();
         let args = [id_text(&id, &mut buf)];
         let mut call = Call::new(&FUNCTIONS_INVOKE, &args);

@@ -84,6 +84,10 @@ mod invocation;
 mod invocations;
 mod invoke;
 mod paginate;
+#[cfg(feature = "params-check")]
+mod params_check;
+#[cfg(feature = "params-check")]
+mod params_schema;
 mod proxy;
 mod secret;
 mod secrets;
@@ -92,6 +96,7 @@ mod session;
 pub mod testing;
 mod timeout;
 mod transport;
+mod typed;
 mod validate;
 mod versions;
 mod wait;
@@ -116,6 +121,8 @@ pub use invocation::InvocationExt;
 pub use invocations::Invocations;
 pub use invoke::{Invoke, MAX_PARAMS_BYTES, PreparedInvoke};
 pub use paginate::{CursorPage, ListStream, Page};
+#[cfg(feature = "params-check")]
+pub use params_schema::{InvalidSchema, ParamsSchema};
 pub use proxy::{BrowserbaseProxy, ExternalProxy, Geolocation, NoneProxy, Proxies, Proxy};
 pub use secret::{ApiKey, ProxyPassword};
 pub use secrets::{FunctionSecrets, SecretList};
@@ -124,6 +131,7 @@ pub use session::{
     SessionCreateParamsBuilder,
 };
 pub use timeout::{InvalidValue, SessionTimeout};
+pub use typed::{TypedFunction, TypedInvoke};
 pub use validate::{ValidationErrors, Violation};
 pub use versions::{VersionInvocations, Versions};
 pub use wait::Wait;

@@ -128,6 +128,19 @@ impl Validator {
         });
     }
 
+    /// Records a violation at the current path followed by `suffix`, a path already written out
+    /// (`.url`, `[2].name`): for rules found by another engine that reports whole paths.
+    #[cfg_attr(not(feature = "params-check"), allow(dead_code))]
+    pub(crate) fn fail_at(&mut self, suffix: &str, rule: impl Into<String>) {
+        let mut path = String::with_capacity(self.path.len() + suffix.len());
+        path.push_str(&self.path);
+        path.push_str(suffix);
+        self.violations.push(Violation {
+            path,
+            rule: rule.into(),
+        });
+    }
+
     /// Records a violation at the current path if `value` is empty or only white space.
     pub(crate) fn non_empty(&mut self, value: &str) {
         if value.trim().is_empty() {
