@@ -73,6 +73,8 @@ struct ReadmeDoctests;
 
 mod builds;
 mod client;
+#[cfg(feature = "schemars")]
+mod compat;
 mod config;
 mod context;
 mod error;
@@ -112,6 +114,8 @@ pub use bb_api::types::{
 };
 pub use builds::{BuildList, Builds, DEFAULT_BUILD_WAIT};
 pub use client::{API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT};
+#[cfg(feature = "schemars")]
+pub use compat::{Compatibility, Finding, Severity};
 pub use config::{InvokeRetry, PollSchedule, RetryConfig, TimeoutConfig};
 pub use error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, FanOutItem, Progress};

@@ -10,7 +10,7 @@ use jsonschema::{JsonType, ValidationError};
 use serde_json::Value;
 
 use crate::proxy::quoted;
-use crate::validate::{ValidationErrors, Validator};
+use crate::validate::{ValidationErrors, Validator, push_key};
 
 /// A Function's params schema, compiled once, that checks params in one pass and reports every
 /// violation with its path under `params` (feature `params-check`).
@@ -206,18 +206,7 @@ fn path_of(at: &Location, child: Option<&str>) -> (Vec<Key>, String) {
 
 fn push_name(name: &str, keys: &mut Vec<Key>, text: &mut String) {
     keys.push(Key::Name(name.to_owned()));
-    let plain = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
-    if plain {
-        text.push('.');
-        text.push_str(name);
-    } else {
-        text.push('[');
-        text.push_str(&serde_json::to_string(name).unwrap_or_else(|_| format!("{name:?}")));
-        text.push(']');
-    }
+    push_key(text, name);
 }
 
 fn unknown_property(name: &str, allowed: &[String]) -> String {

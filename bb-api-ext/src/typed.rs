@@ -103,6 +103,42 @@ impl<P: Serialize, O: DeserializeOwned> TypedFunction<P, O> {
     }
 }
 
+#[cfg(feature = "schemars")]
+impl<P: schemars::JsonSchema, O> TypedFunction<P, O> {
+    /// Compares what `P` serializes with the params schema of the Function's newest version, for
+    /// a service's own test suite (feature `schemars`); see [`crate::Compatibility`] for what is
+    /// compared and what is not. A Function that publishes no schema accepts any params: the
+    /// result is compatible, with a note saying so.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: bb_api_ext::Client) -> Result<(), bb_api_ext::Error> {
+    /// #[derive(serde::Serialize, schemars::JsonSchema)]
+    /// struct Params { url: String }
+    ///
+    /// let report = client.function::<Params, serde_json::Value>("scrape-title").compatibility().await?;
+    /// assert!(report.is_compatible(), "{report}");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// A name that does not resolve; the errors of listing the versions.
+    pub async fn compatibility(&self) -> Result<crate::Compatibility, Error> {
+        let latest = crate::Functions {
+            ctx: self.ctx.clone(),
+        }
+        .versions(self.function.clone())
+        .latest()
+        .await?;
+        let schema = latest
+            .map(|v| v.user_params_schema)
+            .filter(|s| !s.is_empty());
+        Ok(match schema {
+            Some(schema) => crate::Compatibility::check::<P>(&Value::Object(schema)),
+            None => crate::Compatibility::without_schema(),
+        })
+    }
+}
+
 /// The results of `invocation` as an `O`; none decode as `null`.
 fn decode<O: DeserializeOwned>(invocation: &Invocation) -> Result<O, Error> {
     let results = invocation.results.as_ref().unwrap_or(&Value::Null);

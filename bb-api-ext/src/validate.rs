@@ -169,6 +169,24 @@ pub(crate) fn quoted(value: &str) -> String {
     }
 }
 
+/// Appends a property `name` to a path in this crate's style: `.name` for a plain name (letters,
+/// digits, `_`, `-`, `$`), else `["name"]` with JSON escapes.
+#[cfg(any(feature = "params-check", feature = "schemars"))]
+pub(crate) fn push_key(path: &mut String, name: &str) {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
+    if plain {
+        path.push('.');
+        path.push_str(name);
+    } else {
+        path.push('[');
+        path.push_str(&serde_json::to_string(name).unwrap_or_else(|_| format!("{name:?}")));
+        path.push(']');
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,7 +56,9 @@ async fn params_go_out_as_serialized_and_results_come_back_typed() {
     let invoke = fake.requests_to("POST", "/v1/functions/");
     assert_eq!(
         invoke[0].body_json(),
-        Some(json!({"params": {"url": "https://example.com"}, "sessionCreateParams": {"timeout": 120}}))
+        Some(
+            json!({"params": {"url": "https://example.com"}, "sessionCreateParams": {"timeout": 120}})
+        )
     );
 
     // A reference works as well as a value, and `send` gives the invocation as accepted.
@@ -100,7 +102,10 @@ async fn results_that_are_not_the_type_keep_the_raw_json() {
     else {
         panic!("{err:?}");
     };
-    assert_eq!(results, &json!({"title": "Example Domain", "echo": {"a": 1}}));
+    assert_eq!(
+        results,
+        &json!({"title": "Example Domain", "echo": {"a": 1}})
+    );
     assert_eq!(source.to_string(), "missing field `count`");
     assert!(
         err.to_string()
@@ -138,7 +143,13 @@ async fn no_results_decode_as_null() {
         .await
         .expect_err("a struct needs results");
     assert!(
-        matches!(&err, Error::Results { results: Value::Null, .. }),
+        matches!(
+            &err,
+            Error::Results {
+                results: Value::Null,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -146,12 +157,14 @@ async fn no_results_decode_as_null() {
 #[tokio::test]
 async fn typed_params_are_checked_like_any_params() {
     let fake = FakeBrowserbase::start().await.expect("fake starts");
-    fake.add_function(FunctionScript::new("scrape").with_user_params_schema(json!({
-        "type": "object",
-        "properties": {"url": {"type": "string"}},
-        "required": ["url"],
-        "additionalProperties": false
-    })));
+    fake.add_function(
+        FunctionScript::new("scrape").with_user_params_schema(json!({
+            "type": "object",
+            "properties": {"url": {"type": "string"}},
+            "required": ["url"],
+            "additionalProperties": false
+        })),
+    );
     let err = fake
         .client()
         .function::<ScrapeParams, Value>("scrape")
