@@ -90,6 +90,8 @@ mod paginate;
 mod params_check;
 #[cfg(feature = "params-check")]
 mod params_schema;
+#[cfg(feature = "schemars")]
+mod preset_schema;
 mod proxy;
 mod secret;
 mod secrets;

@@ -103,6 +103,7 @@ impl Proxy {
 
 /// A Browserbase-managed proxy route. Build with [`Proxy::browserbase`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(
     rename_all = "camelCase",
     deny_unknown_fields,
@@ -131,6 +132,7 @@ impl BrowserbaseProxy {
 
 /// A route through your own proxy. Build with [`Proxy::external`].
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(
     rename_all = "camelCase",
     deny_unknown_fields,
@@ -141,6 +143,7 @@ pub struct ExternalProxy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     password: Option<ProxyPassword>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     domain_pattern: Option<String>,
@@ -198,6 +201,7 @@ fn without_userinfo(server: &str) -> std::borrow::Cow<'_, str> {
 
 /// A direct route. Build with [`Proxy::none`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(
     rename_all = "camelCase",
     deny_unknown_fields,
@@ -240,14 +244,17 @@ impl From<NoneProxy> for Proxy {
 /// alpha-2 code and the state a US state, DC or territory code (and only with country `US`).
 /// Lower case is accepted and sent upper case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(
     rename_all = "camelCase",
     deny_unknown_fields,
     expecting = "a geolocation: a map with `country` and, optionally, `state` and `city`"
 )]
 pub struct Geolocation {
+    #[cfg_attr(feature = "schemars", schemars(length(min = 2, max = 2)))]
     country: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(length(min = 2, max = 2)))]
     state: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     city: Option<String>,

@@ -45,6 +45,7 @@ use crate::validate::{ValidationErrors, Validator};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(try_from = "SessionCreateParamsBuilder")]
 pub struct SessionCreateParams(SessionCreateParamsBuilder);
 
@@ -93,6 +94,7 @@ impl TryFrom<SessionCreateParamsBuilder> for SessionCreateParams {
 /// Session settings as given, not yet validated. Deserializes from the API's camelCase JSON
 /// (unknown fields are an error, so a typo is not silently ignored).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(
     rename_all = "camelCase",
     deny_unknown_fields,
@@ -108,6 +110,10 @@ pub struct SessionCreateParamsBuilder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     proxy_settings: Option<ProxySettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<serde_json::Map<String, Value>>")
+    )]
     user_metadata: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     timeout: Option<TimeoutInput>,
@@ -119,7 +125,7 @@ pub struct SessionCreateParamsBuilder {
 /// A timeout as given: checked when the request is validated.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
-enum TimeoutInput {
+pub(crate) enum TimeoutInput {
     Valid(SessionTimeout),
     Json(serde_json::Number),
     #[serde(serialize_with = "serialize_duration")]
@@ -280,6 +286,7 @@ impl From<SessionCreateParams> for SessionCreateParamsBuilder {
 /// # let _ = settings;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(
     rename_all = "camelCase",
     deny_unknown_fields,
@@ -486,6 +493,7 @@ pub(crate) fn is_domain_name(s: &str) -> bool {
 
 /// A persisted browser context.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(
     rename_all = "camelCase",
     deny_unknown_fields,
@@ -499,19 +507,23 @@ struct BrowserContext {
 
 /// A viewport; either side may be left to the Function's setting.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(
     deny_unknown_fields,
     expecting = "a viewport: a map with `width` and `height`"
 )]
 struct Viewport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(range(min = 1)))]
     width: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(range(min = 1)))]
     height: Option<i64>,
 }
 
 /// The operating system stealth mode presents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Os {
     /// Windows.
@@ -528,6 +540,7 @@ pub enum Os {
 
 /// The browser's resource size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BrowserSize {
     /// The platform default.
@@ -540,6 +553,7 @@ pub enum BrowserSize {
 
 /// A pre-installed browser extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum Extension {
     /// 1Password.
     #[serde(rename = "onepassword")]
@@ -551,6 +565,7 @@ pub enum Extension {
 
 /// Supplementary proxy settings: the TLS CA certificates (by id) the proxies may present.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(
     rename_all = "camelCase",
     deny_unknown_fields,

@@ -1,7 +1,7 @@
 //! `cargo xtask check` (run by `.ci/run`): the spec validates, progenitor generates from it, the
 //! spec carries the local edits of `openapi/local-edits.yaml`, and the checked-in public API
 //! listings `bb-api/public-api.txt` (generated code) and `bb-api-ext/public-api.txt` (sources)
-//! are up to date.
+//! are up to date, and so is the preset schema `openapi/session-preset.schema.json`.
 
 use similar::TextDiff;
 
@@ -61,6 +61,9 @@ pub fn run(ws: &Workspace) -> Result<bool, String> {
             );
             ok = false;
         }
+    }
+    if !crate::preset_schema::check(ws)? {
+        ok = false;
     }
     Ok(ok)
 }

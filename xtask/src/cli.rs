@@ -31,6 +31,8 @@ commands:
         Clean, no-op and touched rebuild times of bb-api and bb-api-ext (run by hand).
   generate
         Print the generated client and httpmock helpers.
+  preset-schema
+        Write openapi/session-preset.schema.json, the JSON Schema of session preset files.
 
 options for every command:
   --root DIR   the workspace to work on (default: the one xtask was built in)
@@ -78,6 +80,7 @@ pub enum Command {
         touch: Option<String>,
     },
     Generate,
+    PresetSchema,
     Help,
 }
 
@@ -176,6 +179,7 @@ pub fn parse(args: &[String]) -> Result<Cli, String> {
         "api-listing" => no_args(Command::ApiListing { write })?,
         "build-time" => no_args(Command::BuildTime { json, touch })?,
         "generate" => no_args(Command::Generate)?,
+        "preset-schema" => no_args(Command::PresetSchema)?,
         "help" => Command::Help,
         other => return Err(format!("unknown command {other:?}")),
     };

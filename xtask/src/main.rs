@@ -16,6 +16,7 @@ mod docs_page;
 mod ext_listing;
 mod local_edits;
 mod merge;
+mod preset_schema;
 mod regen;
 mod report;
 mod rust_text;
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
         Command::ApiListing { write } => ext_listing::run(&ws, *write),
         Command::BuildTime { json, touch } => build_time::run(ws.root(), *json, touch.as_deref()),
         Command::Generate => generate(&ws),
+        Command::PresetSchema => preset_schema::run(&ws),
         Command::Help => {
             println!("{}", cli::USAGE);
             Ok(true)
