@@ -9,8 +9,7 @@ use jsonschema::paths::{Location, LocationSegment};
 use jsonschema::{JsonType, ValidationError};
 use serde_json::Value;
 
-use crate::proxy::quoted;
-use crate::validate::{ValidationErrors, Validator, push_key};
+use crate::validate::{ValidationErrors, Validator, push_key, quoted};
 
 /// A Function's params schema, compiled once, that checks params in one pass and reports every
 /// violation with its path under `params` (feature `params-check`).
