@@ -143,6 +143,16 @@ impl ParamsSchema {
                     out(keys, suffix, unknown_property(name, &allowed));
                 }
             }
+            ValidationErrorKind::AnyOf { context }
+            | ValidationErrorKind::OneOfNotValid { context }
+                if let Some(branch) = the_meant_one(context, at) =>
+            {
+                // One alternative is plainly the one meant (the others want another type, or
+                // another tag such as a proxy's `type`): its own violations say what is wrong.
+                for error in branch {
+                    self.describe(error, out);
+                }
+            }
             ValidationErrorKind::BacktrackLimitExceeded { .. }
             | ValidationErrorKind::RegexEngineFailure { .. } => {
                 // The schema's pattern could not be evaluated: that says nothing about the
@@ -209,24 +219,35 @@ fn push_name(name: &str, keys: &mut Vec<Key>, text: &mut String) {
 }
 
 fn unknown_property(name: &str, allowed: &[String]) -> String {
-    let close = allowed
-        .iter()
-        .map(|a| {
-            (
-                strsim::levenshtein(&name.to_lowercase(), &a.to_lowercase()),
-                a,
-            )
-        })
-        .filter(|(d, _)| *d <= (name.chars().count() / 3).max(2))
-        .min();
-    match (close, allowed.is_empty()) {
-        (Some((_, a)), _) => format!("is not a parameter of this schema (did you mean {a}?)"),
+    match (meant(name, allowed), allowed.is_empty()) {
+        (Some(a), _) => format!("is not a parameter of this schema (did you mean {a}?)"),
         (None, false) => format!(
             "is not a parameter of this schema (it has {})",
             allowed.join(", ")
         ),
         (None, true) => "is not a parameter of this schema".to_owned(),
     }
+}
+
+/// The allowed name `name` was most likely meant as: the closest in spelling (a small edit
+/// distance), else the only one that begins with it (`q` for `query`).
+fn meant<'a>(name: &str, allowed: &'a [String]) -> Option<&'a str> {
+    let name = name.to_lowercase();
+    let close = allowed
+        .iter()
+        .map(|a| (strsim::levenshtein(&name, &a.to_lowercase()), a))
+        .filter(|(d, _)| *d <= (name.chars().count() / 3).max(2))
+        .min()
+        .map(|(_, a)| a.as_str());
+    close.or_else(|| {
+        let mut starting = allowed
+            .iter()
+            .filter(|a| !name.is_empty() && a.to_lowercase().starts_with(&name));
+        match (starting.next(), starting.next()) {
+            (Some(only), None) => Some(only.as_str()),
+            _ => None,
+        }
+    })
 }
 
 /// The rule `kind` states, in words; `got` is the offending value.
@@ -324,6 +345,29 @@ fn any_of(context: &[Vec<ValidationError<'static>>], at: &Location, got: &Value)
     wanted.sort_by_key(|t| article(*t));
     wanted.dedup();
     format!("must be {} (got {})", types_text(&wanted), type_of(got))
+}
+
+/// The only alternative of an `anyOf`/`oneOf` at `at` not ruled out at once, if there is exactly
+/// one: the others failed on the type of the value itself, or on a `const`/`enum` of one of its
+/// properties (a tag).
+fn the_meant_one<'e>(
+    context: &'e [Vec<ValidationError<'static>>],
+    at: &Location,
+) -> Option<&'e [ValidationError<'static>]> {
+    let ruled_out = |branch: &[ValidationError<'static>]| {
+        branch.iter().any(|e| match e.kind() {
+            ValidationErrorKind::Type { .. } => e.instance_path() == at,
+            ValidationErrorKind::Constant { .. } | ValidationErrorKind::Enum { .. } => {
+                e.instance_path().segments().count() == at.segments().count() + 1
+            }
+            _ => false,
+        })
+    };
+    let mut left = context.iter().filter(|b| !ruled_out(b));
+    match (left.next(), left.next()) {
+        (Some(only), None) if !only.is_empty() => Some(only.as_slice()),
+        _ => None,
+    }
 }
 
 /// `"a", "b"` when every alternative is a `const`.
@@ -550,6 +594,47 @@ mod tests {
         assert_eq!(
             violations(&schema, json!({"items": []})),
             ["params.items: must have at least 1 item (got 0)"]
+        );
+    }
+
+    #[test]
+    fn a_union_reports_the_alternative_meant() {
+        let tagged = |tag: &str, field: &str| {
+            json!({
+                "type": "object",
+                "properties": {"kind": {"type": "string", "const": tag}, field: {"type": "string"}},
+                "required": ["kind", field],
+                "additionalProperties": false
+            })
+        };
+        // zod's discriminatedUnion, and a flag-or-list setting like `proxies`.
+        let schema = zod(
+            json!({
+                "target": {"oneOf": [tagged("url", "url"), tagged("search", "query")]},
+                "proxies": {"anyOf": [{"type": "boolean"}, {"type": "array", "items": {"type": "string"}}]}
+            }),
+            &[],
+        );
+        assert_eq!(
+            violations(
+                &schema,
+                json!({"target": {"kind": "search", "q": "rust"}, "proxies": [1]})
+            ),
+            [
+                "params.proxies[0]: must be a string (got number)",
+                "params.target.q: is not a parameter of this schema (did you mean query?)",
+                "params.target.query: required property missing",
+            ]
+        );
+        assert_eq!(
+            violations(
+                &schema,
+                json!({"target": {"kind": "file"}, "proxies": "yes"})
+            ),
+            [
+                "params.proxies: must be a boolean or an array (got string)",
+                "params.target: does not match any of the 2 allowed forms",
+            ]
         );
     }
 
