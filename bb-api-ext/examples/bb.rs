@@ -3,12 +3,15 @@
 //! ```sh
 //! cargo run --example bb -- functions list
 //! cargo run --example bb -- invoke scrape-title --params '{"url":"https://example.com"}'
+//! cargo run --example bb -- invoke scrape-title --params '{"ulr":"https://example.com"}' --check-params
 //! cargo run --example bb -- --json versions list scrape-title
 //! ```
 //!
 //! Without `BROWSERBASE_API_KEY` it runs against the fake Browserbase of `bb_api_ext::testing`
 //! (demo Functions, versions, builds with logs, a Function that fails) on 127.0.0.1; with the key
-//! it talks to `BROWSERBASE_BASE_URL` or the real API.
+//! it talks to `BROWSERBASE_BASE_URL` or the real API. `--check-params` checks the params against
+//! the schema the Function publishes before invoking (a typo is caught before a billed session
+//! starts, instead of failing in the Function).
 //!
 //! Output: human-readable by default; with `--json`, one JSON object per line for lists and one
 //! object otherwise. Exit status: 0 success, 1 API or invocation failure, 2 invalid input (nothing
@@ -27,7 +30,7 @@ use serde_json::Value;
 
 const USAGE: &str = "usage: bb [--json] <command>
   functions list | functions get ID_OR_NAME
-  invoke ID_OR_NAME [--params JSON] [--session JSON] [--no-wait] [--max-wait SECONDS]
+  invoke ID_OR_NAME [--params JSON] [--session JSON] [--check-params] [--no-wait] [--max-wait SECONDS]
   invocations get ID | invocations logs ID | invocations wait ID [--max-wait SECONDS]
   versions list FUNCTION | versions get ID | versions invocations VERSION [--status S]
   builds list [--status S] | builds get ID | builds logs ID | builds wait ID [--max-wait SECONDS]
@@ -159,6 +162,7 @@ async fn run(
     let params = json_arg(take_value(&mut args, "--params")?, "--params")?;
     let session = json_arg(take_value(&mut args, "--session")?, "--session")?;
     let no_wait = take_flag(&mut args, "--no-wait");
+    let check_params = take_flag(&mut args, "--check-params");
     let max_wait = max_wait(&mut args)?;
     if let Some(flag) = args.iter().find(|a| a.starts_with("--")) {
         return Err(Usage(format!("unknown option {flag}")));
@@ -178,7 +182,7 @@ async fn run(
             })
         }),
         ["invoke", f] => {
-            let mut invoke = client.functions().invoke(*f);
+            let mut invoke = client.functions().invoke(*f).check_params(check_params);
             if let Some(p) = params {
                 invoke = invoke.params(p);
             }

@@ -1,14 +1,15 @@
 //! The main job: invoke a Browserbase Function, wait for its result, print what was sent and got.
 //!
 //! ```text
-//! cargo run --example invoke -- [FUNCTION_ID] [--params JSON] [--session JSON] [--no-wait]
+//! cargo run --example invoke -- [FUNCTION_ID] [--params JSON] [--session JSON] [--check-params] [--no-wait]
 //! ```
 //!
 //! Without `BROWSERBASE_API_KEY` it starts the crate's fake Browserbase server
 //! (`bb_api_ext::testing`, with its demo data) on 127.0.0.1 and talks to that; with the key it talks
 //! to `BROWSERBASE_BASE_URL` or the real API. `--session` takes
-//! `sessionCreateParams` exactly as the API documents it (camelCase JSON). Invalid input prints every
-//! violation, sends nothing and exits with status 2.
+//! `sessionCreateParams` exactly as the API documents it (camelCase JSON). `--check-params` also
+//! checks the params against the schema the Function publishes, before invoking. Invalid input
+//! prints every violation, invokes nothing and exits with status 2.
 
 use std::process::ExitCode;
 
@@ -24,6 +25,7 @@ struct Args {
     params: Option<String>,
     session: Option<String>,
     wait: bool,
+    check_params: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -32,6 +34,7 @@ fn parse_args() -> Result<Args, String> {
         params: None,
         session: None,
         wait: true,
+        check_params: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -39,6 +42,7 @@ fn parse_args() -> Result<Args, String> {
             "--params" => args.params = Some(it.next().ok_or("--params needs a JSON value")?),
             "--session" => args.session = Some(it.next().ok_or("--session needs a JSON value")?),
             "--no-wait" => args.wait = false,
+            "--check-params" => args.check_params = true,
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             id if args.function_id.is_none() => args.function_id = Some(id.to_owned()),
@@ -48,7 +52,7 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-const USAGE: &str = "usage: cargo run --example invoke -- [FUNCTION_ID] [--params JSON] [--session JSON] [--no-wait]";
+const USAGE: &str = "usage: cargo run --example invoke -- [FUNCTION_ID] [--params JSON] [--session JSON] [--check-params] [--no-wait]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -106,7 +110,10 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     };
 
-    let mut invoke = client.functions().invoke(function_id);
+    let mut invoke = client
+        .functions()
+        .invoke(function_id)
+        .check_params(args.check_params);
     match args.params.as_deref().map(serde_json::from_str::<Value>) {
         Some(Ok(p)) => invoke = invoke.params(p),
         Some(Err(e)) => return usage_error(&format!("--params is not JSON: {e}")),
@@ -138,7 +145,13 @@ async fn main() -> ExitCode {
     println!("  {}", prepared.redacted_body());
 
     let result = if args.wait {
-        println!("\nInvoking and waiting for the result…");
+        if args.check_params {
+            println!(
+                "\nChecking the params against the Function's schema, then invoking and waiting…"
+            );
+        } else {
+            println!("\nInvoking and waiting for the result…");
+        }
         prepared.send_and_wait().await
     } else {
         prepared.send().await

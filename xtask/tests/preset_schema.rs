@@ -30,7 +30,12 @@ fn preset_schema_writes_the_checked_in_file() {
 #[test]
 fn check_fails_on_a_stale_preset_schema() {
     let ws = tempfile::tempdir().expect("tempdir");
-    for file in [SPEC, "openapi/local-edits.yaml", "bb-api/public-api.txt", "bb-api-ext/public-api.txt"] {
+    for file in [
+        SPEC,
+        "openapi/local-edits.yaml",
+        "bb-api/public-api.txt",
+        "bb-api-ext/public-api.txt",
+    ] {
         write(ws.path(), file, &read(&repo_root().join(file)));
     }
     let stale = read(&repo_root().join(PRESET)).replace("\"maximum\": 900", "\"maximum\": 600");
