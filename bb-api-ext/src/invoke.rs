@@ -131,7 +131,9 @@ impl Invoke {
     /// with no schema, or one the validator cannot compile, is not checked and not blocked: that
     /// is logged once (a `tracing` warning) and the invoke proceeds. If the versions cannot be
     /// listed, that error is returned and nothing is invoked. What the schema check covers is
-    /// described at [`crate::ParamsSchema`].
+    /// described at [`crate::ParamsSchema`]; note that names the schema does not have are
+    /// violations where it says `additionalProperties: false`, as zod's objects do: the Function's
+    /// runtime would drop them silently, which is how a typo in an optional parameter goes unseen.
     ///
     /// ```no_run
     /// # async fn demo(client: bb_api_ext::Client) -> Result<(), bb_api_ext::Error> {

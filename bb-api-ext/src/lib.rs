@@ -63,6 +63,25 @@
 //! Requests are traced with [tracing](https://docs.rs/tracing) spans named `bb_api.request`
 //! (operation, id, attempt, status, latency, request id); retries log a warning with the error;
 //! fan-out items run in `bb_api.fan_out` spans (index, Function id).
+//!
+//! # Params
+//!
+//! A Function publishes its params schema (zod's, as JSON Schema) on each version. With feature
+//! `params-check`, [`Invoke::check_params`] (or [`ClientBuilder::check_params`] for every invoke)
+//! checks the params against the newest version's schema before invoking: a typo is an
+//! [`Error::Validation`] (`params.url: required property missing`) instead of a billed session
+//! that fails with `WORKLOAD_ERROR`. [`Client::function`] gives a handle typed by its params and
+//! results ([`TypedFunction`]); with feature `schemars`, [`TypedFunction::compatibility`] tells a
+//! service's test suite whether its params type still fits the deployed Function.
+//!
+//! # Features
+//!
+//! | feature | what |
+//! |---|---|
+//! | `rustls` (default) / `native-tls` | TLS |
+//! | `params-check` | params checked against the Function's schema ([`ParamsSchema`]), with the `jsonschema` crate |
+//! | `schemars` | `JsonSchema` for the session settings, [`SessionCreateParams::preset_schema`], [`Compatibility`] |
+//! | `testing` | [`testing::FakeBrowserbase`], a fake server to test code that uses this crate |
 
 #![warn(missing_docs)]
 

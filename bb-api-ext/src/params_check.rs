@@ -55,9 +55,9 @@ impl SchemaCache {
 
     /// The slot for `function`: the cached one while fresh or still loading, else a new one.
     /// Concurrent checks of one Function share a slot, so a cold cache costs one fetch, not one
-    /// per invoke. Also returns the version the expired entry had, if it had no usable schema, so
-    /// that the same finding is not logged again.
-    fn slot(&self, function: Uuid) -> (Arc<OnceCell<Loaded>>, Option<Uuid>) {
+    /// per invoke. Also returns the version the expired entry had (`Some(None)`: none), if it had
+    /// no usable schema, so that the same finding is not logged again.
+    fn slot(&self, function: Uuid) -> (Arc<OnceCell<Loaded>>, Option<Option<Uuid>>) {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         let mut unusable = None;
         if let Some(slot) = slots.get(&function) {
@@ -65,11 +65,7 @@ impl SchemaCache {
                 None => return (slot.clone(), None),
                 Some(loaded) if loaded.fresh(self.ttl) => return (slot.clone(), None),
                 Some(loaded) => {
-                    unusable = loaded
-                        .schema
-                        .is_none()
-                        .then_some(loaded.version_id)
-                        .flatten();
+                    unusable = loaded.schema.is_none().then_some(loaded.version_id);
                 }
             }
         } else if slots.len() >= MAX_CACHED_SCHEMAS {
@@ -139,24 +135,31 @@ async fn schema_of(ctx: &Arc<Context>, function: Uuid) -> Result<Option<Arc<Para
     Ok(loaded.schema.clone())
 }
 
-async fn load(ctx: &Arc<Context>, function: Uuid, unusable: Option<Uuid>) -> Result<Loaded, Error> {
+async fn load(
+    ctx: &Arc<Context>,
+    function: Uuid,
+    unusable: Option<Option<Uuid>>,
+) -> Result<Loaded, Error> {
     let latest = Functions { ctx: ctx.clone() }
         .versions(function)
         .latest()
         .await?;
     let at = Instant::now();
+    // The same version found unusable last time: already logged.
+    let quiet = unusable == Some(latest.as_ref().map(|v| v.id));
     let Some(version) = latest else {
-        tracing::warn!(
-            function = %function,
-            "the Function has no version: its params are not checked"
-        );
+        if !quiet {
+            tracing::warn!(
+                function = %function,
+                "the Function has no version: its params are not checked"
+            );
+        }
         return Ok(Loaded {
             at,
             version_id: None,
             schema: None,
         });
     };
-    let quiet = unusable == Some(version.id);
     let schema = if version.user_params_schema.is_empty() {
         if !quiet {
             tracing::warn!(
