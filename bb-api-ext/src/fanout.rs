@@ -80,6 +80,8 @@ pub struct FanOut {
     max_wait: Option<Duration>,
     poll: Option<PollSchedule>,
     progress: Option<Arc<ProgressFn>>,
+    #[cfg(feature = "params-check")]
+    check_params: Option<bool>,
 }
 
 impl std::fmt::Debug for FanOut {
@@ -113,6 +115,8 @@ impl FanOut {
             max_wait: None,
             poll: None,
             progress: None,
+            #[cfg(feature = "params-check")]
+            check_params: None,
         }
     }
 
@@ -147,6 +151,16 @@ impl FanOut {
         self
     }
 
+    /// Checks each item's params against the Function's schema before invoking it (see
+    /// [`Invoke::check_params`]; default: the client's setting). The schema is fetched once for
+    /// the whole fan-out; an item whose params break it ends with its [`Error::Validation`] and
+    /// is not invoked, the others go ahead.
+    #[cfg(feature = "params-check")]
+    pub fn check_params(mut self, check: bool) -> Self {
+        self.check_params = Some(check);
+        self
+    }
+
     /// Called after every finished item with the counts so far.
     pub fn on_progress(mut self, progress: impl Fn(Progress) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(progress));
@@ -169,6 +183,8 @@ impl FanOut {
             wait: self.wait,
             max_wait: self.max_wait,
             poll: self.poll,
+            #[cfg(feature = "params-check")]
+            check_params: self.check_params,
         });
         let progress = self.progress;
         let items =
@@ -219,6 +235,8 @@ struct Shared {
     wait: bool,
     max_wait: Option<Duration>,
     poll: Option<PollSchedule>,
+    #[cfg(feature = "params-check")]
+    check_params: Option<bool>,
 }
 
 impl Shared {
@@ -233,6 +251,10 @@ impl Shared {
         }
         if let Some(p) = self.poll {
             invoke = invoke.poll_schedule(p);
+        }
+        #[cfg(feature = "params-check")]
+        if let Some(check) = self.check_params {
+            invoke = invoke.check_params(check);
         }
         let result = if self.wait {
             invoke.send_and_wait().await

@@ -361,3 +361,45 @@ async fn a_function_that_cannot_be_read_is_not_invoked() {
     assert!(matches!(err, Error::NotFound(_)), "{err:?}");
     assert!(invokes(&fake).is_empty());
 }
+
+#[tokio::test]
+async fn a_fan_out_checks_each_item_and_fetches_the_schema_once() {
+    let (fake, id) = fake_with_scrape().await;
+    let results = fake
+        .client()
+        .functions()
+        .invoke_many(
+            id,
+            [
+                json!({"url": "https://example.com/1"}),
+                json!({"ulr": "https://example.com/2"}),
+                json!({"url": "https://example.com/3", "selector": 3}),
+                json!({"url": "https://example.com/4"}),
+            ],
+        )
+        .concurrency(4)
+        .check_params(true)
+        .collect()
+        .await
+        .expect("the Function resolves");
+    let shown: Vec<Result<(), Vec<String>>> = results
+        .iter()
+        .map(|r| r.as_ref().map(|_| ()).map_err(shown))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            Ok(()),
+            Err(vec![
+                "params.ulr: is not a parameter of this schema (did you mean url?)".to_owned(),
+                "params.url: required property missing".to_owned(),
+            ]),
+            Err(vec![
+                "params.selector: must be a string (got number)".to_owned()
+            ]),
+            Ok(()),
+        ]
+    );
+    assert_eq!(version_lists(&fake, id), 1);
+    assert_eq!(invokes(&fake).len(), 2);
+}
