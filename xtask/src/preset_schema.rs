@@ -48,10 +48,14 @@ pub fn run(ws: &Workspace) -> Result<bool, String> {
     Ok(true)
 }
 
-/// For `check`: whether the file is up to date (prints what to do when it is not).
+/// For `check`: whether the file is up to date (prints what to do when it is not). A workspace
+/// without the file (a test's partial copy) passes, as it does for the bb-api-ext listing; this
+/// repository's tests read the file, so it cannot go missing unnoticed.
 pub fn check(ws: &Workspace) -> Result<bool, String> {
+    let Ok(actual) = std::fs::read_to_string(ws.root().join(PRESET_SCHEMA_PATH)) else {
+        return Ok(true);
+    };
     let expected = expected(ws)?;
-    let actual = std::fs::read_to_string(ws.root().join(PRESET_SCHEMA_PATH)).unwrap_or_default();
     if actual == expected {
         println!("{PRESET_SCHEMA_PATH} up to date");
         Ok(true)
