@@ -144,15 +144,19 @@ impl ParamsSchema {
                 }
             }
             ValidationErrorKind::AnyOf { context }
-            | ValidationErrorKind::OneOfNotValid { context }
-                if let Some(branch) = the_meant_one(context, at) =>
-            {
+            | ValidationErrorKind::OneOfNotValid { context } => match the_meant_one(context, at) {
                 // One alternative is plainly the one meant (the others want another type, or
                 // another tag such as a proxy's `type`): its own violations say what is wrong.
-                for error in branch {
-                    self.describe(error, out);
+                Some(branch) => {
+                    for error in branch {
+                        self.describe(error, out);
+                    }
                 }
-            }
+                None => {
+                    let (keys, suffix) = path_of(at, None);
+                    out(keys, suffix, rule(kind, at, error.instance()));
+                }
+            },
             ValidationErrorKind::BacktrackLimitExceeded { .. }
             | ValidationErrorKind::RegexEngineFailure { .. } => {
                 // The schema's pattern could not be evaluated: that says nothing about the
