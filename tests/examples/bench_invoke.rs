@@ -1,8 +1,8 @@
 //! A load generator for the invoke call: latency percentiles and throughput as one JSON line.
 //!
 //! ```text
-//! cargo run --release --example bench_invoke -- --mode seq|conc -n N -c C [--sdk LABEL] [--plain]
-//! cargo run --release --example bench_invoke -- --serve PORT [--serve-secs S]
+//! cargo run --release -p bb-api-tests --example bench_invoke -- --mode seq|conc -n N -c C [--sdk LABEL] [--plain]
+//! cargo run --release -p bb-api-tests --example bench_invoke -- --serve PORT [--serve-secs S]
 //! ```
 //!
 //! It talks to `BROWSERBASE_BASE_URL` with `BROWSERBASE_API_KEY`, and only to a loopback address:
@@ -19,9 +19,6 @@
 //! N). `--plain` makes the same calls with a plain hand-written `reqwest` client (the floor) instead of
 //! the ext client. Any failed call stops the run with an error: its figures would mean nothing.
 
-#[path = "support/plain.rs"]
-mod plain;
-
 use std::net::IpAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -30,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use bb_api_ext::testing::{FakeBrowserbase, FakeConfig};
 use bb_api_ext::{Client, SessionCreateParams};
-use plain::{FUNCTION_ID, Plain, TIMEOUT_SECS};
+use bb_api_tests::plain::{self, FUNCTION_ID, Plain, TIMEOUT_SECS};
 use serde::Serialize;
 use serde_json::Value;
 
