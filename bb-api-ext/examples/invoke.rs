@@ -159,7 +159,30 @@ async fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(e) => fail(&e),
+        Err(e) => {
+            let code = fail(&e);
+            if let Error::InvocationFailed(inv) = &e {
+                print_last_logs(&client, inv.id).await;
+            }
+            code
+        }
+    }
+}
+
+/// The last log lines of a failed invocation: usually where its Function said what went wrong.
+async fn print_last_logs(client: &Client, id: bb_api_ext::Uuid) {
+    match client.invocations().logs(id).await {
+        Ok(logs) => {
+            eprintln!("\nLast log lines of invocation {id}:");
+            let skip = logs.logs.len().saturating_sub(10);
+            for line in logs.logs.iter().skip(skip) {
+                let at = line
+                    .time()
+                    .map_or_else(|| "-".to_owned(), |t| t.format("%H:%M:%S%.3f").to_string());
+                eprintln!("  {at}  {}", line.message);
+            }
+        }
+        Err(e) => eprintln!("(could not read its logs: {e})"),
     }
 }
 

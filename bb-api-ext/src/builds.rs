@@ -5,14 +5,12 @@ use std::time::Duration;
 
 use bb_api::open::FunctionBuildStatus;
 use bb_api::types::{FunctionBuild, FunctionBuildsGetLogsResponse};
-use uuid::Uuid;
 
 use crate::context::Context;
 use crate::error::Error;
 use crate::functions::OffsetList;
-use crate::ids::{IdInput, id_text};
+use crate::ids::IdInput;
 use crate::paginate::ListRequest;
-use crate::transport::Call;
 use crate::transport::operation::{
     FUNCTION_BUILDS_GET, FUNCTION_BUILDS_GET_LOGS, FUNCTION_BUILDS_LIST,
 };
@@ -53,13 +51,7 @@ impl Builds {
     /// # Errors
     /// A validation error for an id that is not a UUID (nothing sent); [`Error::NotFound`].
     pub async fn get(&self, id: impl Into<IdInput>) -> Result<FunctionBuild, Error> {
-        let id = id.into().parse("id")?;
-        let mut buf = Uuid::encode_buffer();
-        let args = [id_text(&id, &mut buf)];
-        self.ctx
-            .transport
-            .call(Call::new(&FUNCTION_BUILDS_GET, &args))
-            .await
+        self.ctx.get_by_id(&FUNCTION_BUILDS_GET, id.into()).await
     }
 
     /// The log lines of a build.
@@ -70,11 +62,9 @@ impl Builds {
         &self,
         id: impl Into<IdInput>,
     ) -> Result<FunctionBuildsGetLogsResponse, Error> {
-        let id = id.into().parse("id")?;
-        let mut buf = Uuid::encode_buffer();
-        let args = [id_text(&id, &mut buf)];
-        let call = Call::new(&FUNCTION_BUILDS_GET_LOGS, &args);
-        self.ctx.transport.call(call).await
+        self.ctx
+            .get_by_id(&FUNCTION_BUILDS_GET_LOGS, id.into())
+            .await
     }
 
     /// Waits for a build to end (default deadline [`DEFAULT_BUILD_WAIT`]); `FAILED` is

@@ -4,9 +4,13 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use crate::transport::Transport;
+use crate::error::Error;
+use crate::ids::{IdInput, id_text};
+use crate::transport::operation::Operation;
+use crate::transport::{Call, Transport};
 
 pub(crate) struct Context {
     pub(crate) transport: Transport,
@@ -20,6 +24,19 @@ impl Context {
             transport,
             names: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Calls a read whose one path argument is an id (validated first: nothing is sent for an
+    /// id that is not a UUID).
+    pub(crate) async fn get_by_id<T: DeserializeOwned>(
+        &self,
+        op: &'static Operation,
+        id: IdInput,
+    ) -> Result<T, Error> {
+        let id = id.parse("id")?;
+        let mut buf = Uuid::encode_buffer();
+        let args = [id_text(&id, &mut buf)];
+        self.transport.call(Call::new(op, &args)).await
     }
 
     pub(crate) fn cached_name(&self, name: &str) -> Option<Uuid> {

@@ -5,8 +5,8 @@ use std::fmt;
 use uuid::Uuid;
 
 use crate::error::Error;
-use crate::proxy::quoted;
 use crate::validate::Validator;
+use crate::validate::quoted;
 
 /// An id as given: a [`Uuid`], or text checked when the request is validated (nothing is sent if
 /// it is not a UUID).

@@ -4,13 +4,11 @@ use std::sync::Arc;
 
 use bb_api::types::{Invocation, InvocationsGetLogsResponse};
 use chrono::Utc;
-use uuid::Uuid;
 
 use crate::context::Context;
 use crate::error::Error;
-use crate::ids::{IdInput, id_text};
+use crate::ids::IdInput;
 use crate::timeout::SessionTimeout;
-use crate::transport::Call;
 use crate::transport::operation::{INVOCATIONS_GET, INVOCATIONS_GET_LOGS};
 use crate::wait::{WAIT_MARGIN, Wait};
 
@@ -32,13 +30,7 @@ impl Invocations {
     /// # Errors
     /// A validation error for an id that is not a UUID (nothing sent); [`Error::NotFound`].
     pub async fn get(&self, id: impl Into<IdInput>) -> Result<Invocation, Error> {
-        let id = id.into().parse("id")?;
-        let mut buf = Uuid::encode_buffer();
-        let args = [id_text(&id, &mut buf)];
-        self.ctx
-            .transport
-            .call(Call::new(&INVOCATIONS_GET, &args))
-            .await
+        self.ctx.get_by_id(&INVOCATIONS_GET, id.into()).await
     }
 
     /// The log lines of an invocation: what its Function printed, the first place to look when it
@@ -55,13 +47,7 @@ impl Invocations {
     /// # Errors
     /// A validation error for an id that is not a UUID (nothing sent); [`Error::NotFound`].
     pub async fn logs(&self, id: impl Into<IdInput>) -> Result<InvocationsGetLogsResponse, Error> {
-        let id = id.into().parse("id")?;
-        let mut buf = Uuid::encode_buffer();
-        let args = [id_text(&id, &mut buf)];
-        self.ctx
-            .transport
-            .call(Call::new(&INVOCATIONS_GET_LOGS, &args))
-            .await
+        self.ctx.get_by_id(&INVOCATIONS_GET_LOGS, id.into()).await
     }
 
     /// Waits for an invocation to end; configure, then `.await`. The default deadline is the

@@ -78,6 +78,7 @@ mod transport;
 mod validate;
 mod versions;
 mod wait;
+pub mod webhooks;
 
 pub use bb_api::open::{
     FunctionBuildCauseCode, FunctionBuildStatus, InvocationCauseCode, InvocationStatus,
@@ -85,7 +86,7 @@ pub use bb_api::open::{
 pub use bb_api::types::{
     Function, FunctionBuild, FunctionBuildCause, FunctionBuildLog, FunctionBuildRequest,
     FunctionBuildsGetLogsResponse as BuildLogs, FunctionVersion, Invocation, InvocationCause,
-    InvocationLog, InvocationsGetLogsResponse as InvocationLogs,
+    InvocationLog, InvocationsGetLogsResponse as InvocationLogs, Secret,
 };
 pub use builds::{BuildList, Builds, DEFAULT_BUILD_WAIT};
 pub use client::{API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT};
@@ -100,7 +101,7 @@ pub use invoke::{Invoke, MAX_PARAMS_BYTES, PreparedInvoke};
 pub use paginate::{CursorPage, ListStream, Page};
 pub use proxy::{BrowserbaseProxy, ExternalProxy, Geolocation, NoneProxy, Proxies, Proxy};
 pub use secret::{ApiKey, ProxyPassword};
-pub use secrets::{FunctionSecrets, Secret, SecretList};
+pub use secrets::{FunctionSecrets, SecretList};
 pub use session::{
     BrowserSettings, BrowserSize, Extension, Os, ProxySettings, SessionCreateParams,
     SessionCreateParamsBuilder,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::geo;
 use crate::secret::ProxyPassword;
-use crate::validate::Validator;
+use crate::validate::{Validator, quoted};
 
 /// The `proxies` setting: `true`/`false` for the default Browserbase proxy, or a list of routes.
 ///
@@ -580,15 +580,6 @@ impl<'de> Visitor<'de> for ProxyVisitor {
             }),
             Kind::None => Proxy::None(NoneProxy { domain_pattern }),
         })
-    }
-}
-
-/// A short, quoted rendering of a user value for a rule message.
-pub(crate) fn quoted(value: &str) -> String {
-    const MAX: usize = 64;
-    match value.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{:?}…", &value[..cut]),
-        None => format!("{value:?}"),
     }
 }
 

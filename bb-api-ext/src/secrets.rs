@@ -3,16 +3,7 @@
 
 use std::sync::Arc;
 
-// TEMP until the secrets operations are in the spec.
-/// TEMP
-#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, PartialEq)]
-pub struct Secret {
-    /// TEMP
-    pub id: String,
-    /// TEMP
-    #[serde(rename = "secretKey")]
-    pub secret_key: String,
-}
+use bb_api::types::Secret;
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use uuid::Uuid;

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::proxy::{Proxies, Proxy, quoted};
+use crate::proxy::{Proxies, Proxy};
 use crate::timeout::{SecondsVisitor, SessionTimeout, check_seconds};
+use crate::validate::quoted;
 use crate::validate::{ValidationErrors, Validator};
 
 /// Validated session settings, ready to send. Build with [`SessionCreateParams::builder`] or

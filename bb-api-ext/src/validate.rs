@@ -147,6 +147,15 @@ impl Validator {
     }
 }
 
+/// A short, quoted rendering of a user value for a rule message.
+pub(crate) fn quoted(value: &str) -> String {
+    const MAX: usize = 64;
+    match value.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{:?}…", &value[..cut]),
+        None => format!("{value:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

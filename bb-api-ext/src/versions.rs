@@ -4,14 +4,12 @@ use std::sync::Arc;
 
 use bb_api::open::InvocationStatus;
 use bb_api::types::{FunctionVersion, Invocation};
-use uuid::Uuid;
 
 use crate::context::Context;
 use crate::error::Error;
 use crate::functions::OffsetList;
-use crate::ids::{IdInput, id_text};
+use crate::ids::IdInput;
 use crate::paginate::ListRequest;
-use crate::transport::Call;
 use crate::transport::operation::{FUNCTION_VERSIONS_GET, FUNCTION_VERSIONS_LIST_INVOCATIONS};
 
 /// Function versions; from [`crate::Client::versions`]. A version is what one publish of a
@@ -33,11 +31,7 @@ impl Versions {
     /// # Errors
     /// A validation error for an id that is not a UUID (nothing sent); [`Error::NotFound`].
     pub async fn get(&self, id: impl Into<IdInput>) -> Result<FunctionVersion, Error> {
-        let id = id.into().parse("id")?;
-        let mut buf = Uuid::encode_buffer();
-        let args = [id_text(&id, &mut buf)];
-        let call = Call::new(&FUNCTION_VERSIONS_GET, &args);
-        self.ctx.transport.call(call).await
+        self.ctx.get_by_id(&FUNCTION_VERSIONS_GET, id.into()).await
     }
 
     /// Lists the invocations of a version, newest first; filter with

@@ -171,6 +171,31 @@ impl InvocationStatus {
     }
 }
 
+impl WebhookEventType {
+    /// About a Function invocation: a known invocation type, or an unknown one under
+    /// `functions.invocations.`.
+    pub fn is_invocation(&self) -> bool {
+        self.as_str().starts_with("functions.invocations.")
+    }
+
+    /// About a Function build: a known build type, or an unknown one under `functions.builds.`.
+    pub fn is_build(&self) -> bool {
+        self.as_str().starts_with("functions.builds.")
+    }
+
+    /// The resource reached its end: `completed` or `failed`. An unknown type is not known to be
+    /// terminal. Events are not ordered: a terminal event can arrive before a `running` one.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            Self::FunctionsBuildsCompleted
+                | Self::FunctionsBuildsFailed
+                | Self::FunctionsInvocationsCompleted
+                | Self::FunctionsInvocationsFailed
+        )
+    }
+}
+
 impl FunctionBuildStatus {
     /// `COMPLETED` or `FAILED`. An unknown status is not known to be terminal.
     pub fn is_terminal(&self) -> bool {

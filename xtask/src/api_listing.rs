@@ -19,7 +19,9 @@ impl ApiItem {
     /// The kind: `struct`, `enum`, `field`, `variant`, `fn`, `impl`, `trait`, `use`, `type`,
     /// `const`, `static`.
     pub fn kind(&self) -> &str {
-        self.key.split(' ').next().unwrap_or_default()
+        let first = self.key.split(' ').next().unwrap_or_default();
+        // `impl<'de>` is an impl.
+        first.split('<').next().unwrap_or(first)
     }
 
     /// The path of the item without its kind, e.g. `types::Invocation::builder`.
@@ -35,6 +37,8 @@ impl ApiItem {
         let (group, rank) = match self.kind() {
             "field" | "variant" => (owner(), 1),
             "fn" => (owner(), 2),
+            // Associated consts and types (`const Owner::NAME`) go with their owner's methods.
+            "const" | "type" | "static" if path.contains("::") => (owner(), 2),
             "impl" => {
                 let ty = path.rsplit_once(" for ").map_or(path, |(_, t)| t);
                 let ty = ty.trim_start_matches('&').split('<').next().unwrap_or(ty);
@@ -227,7 +231,7 @@ fn is_pub(vis: &Visibility) -> bool {
 }
 
 /// The public fields of a tuple struct (private ones as `_`), e.g. `(String)`.
-fn pub_only_unnamed(fields: &syn::FieldsUnnamed) -> syn::FieldsUnnamed {
+pub(crate) fn pub_only_unnamed(fields: &syn::FieldsUnnamed) -> syn::FieldsUnnamed {
     let mut fields = fields.clone();
     for field in fields.unnamed.iter_mut() {
         field.attrs.clear();
@@ -253,7 +257,7 @@ const DERIVABLE: [&str; 9] = [
 
 /// `Default` for `::std::default::Default` (or `core::…`), so a hand-written impl and a derive of
 /// the same std trait list alike.
-fn derivable_name(path: &str) -> Option<&'static str> {
+pub(crate) fn derivable_name(path: &str) -> Option<&'static str> {
     let trimmed = path.trim_start_matches("::");
     if !(trimmed.starts_with("std::") || trimmed.starts_with("core::")) {
         return None;

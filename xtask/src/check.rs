@@ -1,10 +1,12 @@
-//! `cargo xtask check` (run by `.ci/run`): the spec validates, progenitor generates from it, and
-//! the checked-in public API listing `bb-api/public-api.txt` is up to date, and the spec carries
-//! the local edits of `openapi/local-edits.yaml`.
+//! `cargo xtask check` (run by `.ci/run`): the spec validates, progenitor generates from it, the
+//! spec carries the local edits of `openapi/local-edits.yaml`, and the checked-in public API
+//! listings `bb-api/public-api.txt` (generated code) and `bb-api-ext/public-api.txt` (sources)
+//! are up to date.
 
 use similar::TextDiff;
 
 use crate::api_listing;
+use crate::ext_listing::{self, EXT_LISTING_PATH, Status};
 use crate::local_edits::{self, LOCAL_EDITS_PATH};
 use crate::regen;
 use crate::source;
@@ -32,21 +34,33 @@ pub fn run(ws: &Workspace) -> Result<bool, String> {
     let listing = api_listing::listing(&valid.generated.client, &valid.generated.httpmock)?;
     let expected = api_listing::listing_text(&listing);
     let actual = std::fs::read_to_string(ws.public_api_path()).unwrap_or_default();
+    let mut ok = true;
     if actual == expected {
         println!(
             "spec valid, generation succeeds, {PUBLIC_API_PATH} up to date ({} items)",
             listing.len()
         );
-        return Ok(true);
+    } else {
+        let diff = TextDiff::from_lines(&actual, &expected)
+            .unified_diff()
+            .context_radius(2)
+            .header(
+                &format!("{PUBLIC_API_PATH} (checked in)"),
+                &format!("{PUBLIC_API_PATH} (generated from the spec)"),
+            )
+            .to_string();
+        println!("{PUBLIC_API_PATH} is out of date; run `cargo xtask regen` and review:\n{diff}");
+        ok = false;
     }
-    let diff = TextDiff::from_lines(&actual, &expected)
-        .unified_diff()
-        .context_radius(2)
-        .header(
-            &format!("{PUBLIC_API_PATH} (checked in)"),
-            &format!("{PUBLIC_API_PATH} (generated from the spec)"),
-        )
-        .to_string();
-    println!("{PUBLIC_API_PATH} is out of date; run `cargo xtask regen` and review:\n{diff}");
-    Ok(false)
+    match ext_listing::status(ws)? {
+        Status::Absent => {}
+        Status::UpToDate(count) => println!("{EXT_LISTING_PATH} up to date ({count} items)"),
+        Status::Stale(diff) => {
+            println!(
+                "{EXT_LISTING_PATH} is out of date; run `cargo xtask api-listing --write` and review:\n{diff}"
+            );
+            ok = false;
+        }
+    }
+    Ok(ok)
 }

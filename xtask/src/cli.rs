@@ -22,7 +22,11 @@ commands:
         Compare two specs (files, docs pages or git revisions REV:PATH; default: the committed
         spec against the working tree) and classify every change for clients of bb-api.
   check
-        CI: the spec validates, progenitor generates from it, bb-api/public-api.txt is up to date.
+        CI: the spec validates, progenitor generates from it, bb-api/public-api.txt and
+        bb-api-ext/public-api.txt are up to date.
+  api-listing [--write]
+        Print the public API of bb-api-ext (from its sources); --write stores it in
+        bb-api-ext/public-api.txt.
   build-time [--json] [--touch PATH]
         Clean, no-op and touched rebuild times of bb-api and bb-api-ext (run by hand).
   generate
@@ -66,6 +70,9 @@ pub enum Command {
         fail_on: Option<Verdict>,
     },
     Check,
+    ApiListing {
+        write: bool,
+    },
     BuildTime {
         json: bool,
         touch: Option<String>,
@@ -85,6 +92,7 @@ pub fn parse(args: &[String]) -> Result<Cli, String> {
     let mut json = false;
     let mut touch = None;
     let mut only = Vec::new();
+    let mut write = false;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -103,6 +111,7 @@ pub fn parse(args: &[String]) -> Result<Cli, String> {
             "--merge" => mode = MergeMode::Merge,
             "--replace" => mode = MergeMode::Replace,
             "--only" => only.push(Selector::parse(&value()?)?),
+            "--write" => write = true,
             "--format" => {
                 let v = value()?;
                 format = Format::parse(&v)
@@ -164,6 +173,7 @@ pub fn parse(args: &[String]) -> Result<Cli, String> {
             }
         }
         "check" => no_args(Command::Check)?,
+        "api-listing" => no_args(Command::ApiListing { write })?,
         "build-time" => no_args(Command::BuildTime { json, touch })?,
         "generate" => no_args(Command::Generate)?,
         "help" => Command::Help,
@@ -223,6 +233,13 @@ mod tests {
         );
         assert!(parse(&args("regen --from s.yaml --replace --only /x")).is_err());
         assert!(parse(&args("regen --from s.yaml --only x")).is_err());
+        assert_eq!(
+            parse(&args("api-listing --write")),
+            Ok(Cli {
+                root: None,
+                command: Command::ApiListing { write: true },
+            })
+        );
     }
 
     #[test]

@@ -9,8 +9,11 @@ mod build_time;
 mod check;
 mod cli;
 mod compare;
+mod crate_listing;
+mod crate_tree;
 mod diff_cmd;
 mod docs_page;
+mod ext_listing;
 mod local_edits;
 mod merge;
 mod regen;
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
             fail_on,
         } => diff_cmd::run(&ws, old.as_deref(), new.as_deref(), *format, *fail_on),
         Command::Check => check::run(&ws),
+        Command::ApiListing { write } => ext_listing::run(&ws, *write),
         Command::BuildTime { json, touch } => build_time::run(ws.root(), *json, touch.as_deref()),
         Command::Generate => generate(&ws),
         Command::Help => {
