@@ -329,7 +329,13 @@ impl FakeBrowserbase {
             .collect()
     }
 
-    /// Forgets the requests received so far.
+    /// How many requests matched `operation` so far, counting those no longer kept by
+    /// [`Self::requests`] (it keeps the last 10,000); none in fixed mode.
+    pub fn request_count(&self, operation: Operation) -> u64 {
+        self.shared.recorder.count(Some(operation))
+    }
+
+    /// Forgets the requests received so far, and their counts.
     pub fn clear_requests(&self) {
         self.shared.recorder.clear();
     }
