@@ -93,7 +93,10 @@ impl Recorder {
 
     pub(crate) fn clear(&self) {
         self.list.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        self.counts.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 
