@@ -35,6 +35,10 @@
 //! registered once per project: reuse the tunnel's reserved domain, or update the webhook's
 //! endpoint when the tunnel URL changes.
 //!
+//! To end waits on these events instead of polling, hand each accepted event to the client's
+//! hub in the worker (`client.webhook_events().deliver(&event)`) and wait with
+//! `client.invocations().wait(id).via(&hub)`; the `webhook_wait` example does exactly that.
+//!
 //! # Sending a test delivery by hand
 //!
 //! ```text

@@ -16,6 +16,7 @@ use crate::invocations::Invocations;
 use crate::secret::ApiKey;
 use crate::transport::Transport;
 use crate::versions::Versions;
+use crate::webhooks::{WebhookHub, Webhooks};
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.browserbase.com";
@@ -95,6 +96,18 @@ impl Client {
         Builds {
             ctx: self.ctx.clone(),
         }
+    }
+
+    /// Webhooks: register endpoints, list, get, update, delete, rotate their signing secret.
+    pub fn webhooks(&self) -> Webhooks {
+        Webhooks::new(self.ctx.clone())
+    }
+
+    /// The client's webhook event hub: hand it each verified event your receiver gets, and waits
+    /// made [`via`](crate::Wait::via) it end when their resource's terminal event arrives instead
+    /// of polling. Every call returns the same hub. See [`WebhookHub`].
+    pub fn webhook_events(&self) -> WebhookHub {
+        self.ctx.events.clone()
     }
 
     /// The base URL requests go to, without a trailing slash.
@@ -295,13 +308,7 @@ fn check_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Config
     match url.scheme() {
         "https" => {}
         "http" => {
-            let loopback = match url.host() {
-                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-                Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-                None => false,
-            };
-            if !loopback && !allow_insecure_http {
+            if !is_loopback(&url) && !allow_insecure_http {
                 return Err(ConfigError::InsecureBaseUrl(shown_url(raw)));
             }
         }
@@ -321,6 +328,16 @@ fn check_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Config
         return Err(invalid("it must not have a query or fragment"));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// Whether the URL's host is `localhost` or a loopback address.
+pub(crate) fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
 }
 
 /// The checked base URL as a [`reqwest::Url`] that request paths can be appended to.

@@ -1,5 +1,6 @@
-//! What a client and every handle made from it share: the transport and the cache of Function
-//! names. Handles hold an `Arc` of it, so they outlive the `Client` value they came from.
+//! What a client and every handle made from it share: the transport, the cache of Function
+//! names and the webhook event hub. Handles hold an `Arc` of it, so they outlive the `Client`
+//! value they came from.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,11 +12,14 @@ use crate::error::Error;
 use crate::ids::{IdInput, id_text};
 use crate::transport::operation::Operation;
 use crate::transport::{Call, Transport};
+use crate::webhooks::WebhookHub;
 
 pub(crate) struct Context {
     pub(crate) transport: Transport,
     /// Function names resolved to ids, once per client: a Function keeps its id when republished.
     pub(crate) names: Mutex<HashMap<String, Uuid>>,
+    /// The hub [`crate::Client::webhook_events`] returns.
+    pub(crate) events: WebhookHub,
 }
 
 impl Context {
@@ -23,6 +27,7 @@ impl Context {
         Self {
             transport,
             names: Mutex::new(HashMap::new()),
+            events: WebhookHub::new(),
         }
     }
 

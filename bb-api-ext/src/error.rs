@@ -132,6 +132,13 @@ pub enum Error {
         last: Option<Box<FunctionBuild>>,
     },
 
+    /// A webhook secret rotation was refused (429): too many of the webhook's previous secrets are
+    /// still inside their 24-hour grace window. Nothing changed; the current secret still signs.
+    #[error(
+        "too many previous signing secrets: {0}; wait for one to leave its 24-hour grace window, or rotate with revoke_immediately(true), which stops every previous secret verifying at once"
+    )]
+    TooManyWebhookSecrets(ApiError),
+
     /// An invocation's results are not the type asked for. `results` keeps them as sent.
     #[error("the results of invocation {invocation_id} do not decode as the requested type")]
     Results {
@@ -223,7 +230,7 @@ impl Error {
             Error::Unauthorized(e) | Error::Forbidden(e) | Error::NotFound(e) | Error::Api(e) => {
                 Some(e)
             }
-            Error::RateLimited { error, .. } => Some(error),
+            Error::RateLimited { error, .. } | Error::TooManyWebhookSecrets(error) => Some(error),
             _ => None,
         }
     }

@@ -4,9 +4,12 @@
 //! made tolerant by the generator settings: statuses and cause codes are open enums, `results`
 //! is any JSON, timestamps a pending invocation lacks are optional.
 
-use bb_api::types::Invocation;
+use std::future::Future;
+
+use bb_api::types::{Invocation, InvocationsGetLogsResponse};
 use serde::de::DeserializeOwned;
 
+use crate::client::Client;
 use crate::error::Error;
 
 /// Methods on [`Invocation`] that need this crate's error type.
@@ -29,9 +32,37 @@ pub trait InvocationExt {
     /// # Errors
     /// [`Error::Results`] keeping the results as sent, when they are not a `T`.
     fn results_as<T: DeserializeOwned>(&self) -> Result<Option<T>, Error>;
+
+    /// Its log lines: the first place to look when it failed with `WORKLOAD_ERROR`. The same as
+    /// `client.invocations().logs(invocation.id)`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: bb_api_ext::Client, invocation: bb_api_ext::Invocation) -> Result<(), bb_api_ext::Error> {
+    /// use bb_api_ext::InvocationExt;
+    ///
+    /// for line in invocation.logs(&client).await?.logs {
+    ///     println!("{}", line.message);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The request's errors.
+    fn logs(
+        &self,
+        client: &Client,
+    ) -> impl Future<Output = Result<InvocationsGetLogsResponse, Error>> + Send;
 }
 
 impl InvocationExt for Invocation {
+    fn logs(
+        &self,
+        client: &Client,
+    ) -> impl Future<Output = Result<InvocationsGetLogsResponse, Error>> + Send {
+        let (invocations, id) = (client.invocations(), self.id);
+        async move { invocations.logs(id).await }
+    }
+
     fn results_as<T: DeserializeOwned>(&self) -> Result<Option<T>, Error> {
         match &self.results {
             None | Some(serde_json::Value::Null) => Ok(None),

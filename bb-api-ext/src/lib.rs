@@ -43,16 +43,33 @@
 //!   so no default is filled in client-side.
 //! - **Safe retries**: reads retry on transient failures; an invoke retries only where the server
 //!   cannot have started it (see [`RetryConfig`] and [`InvokeRetry`]).
-//! - **Tolerant reading**: statuses, cause codes and fields newer than this client decode.
+//! - **Tolerant reading**: statuses, cause codes and event types newer than this client decode as
+//!   `Unknown(..)`; unknown fields are ignored; timestamps a pending resource lacks are optional.
 //! - **Bounded**: connect, attempt and overall timeouts ([`TimeoutConfig`]); response bodies are read
 //!   up to a limit; error bodies are kept as a short snippet.
-//! - **Secrets stay secret**: the API key and proxy passwords never appear in `Debug`, errors or
-//!   logs.
+//! - **Secrets stay secret**: the API key, proxy passwords and webhook signing secrets never
+//!   appear in `Debug`, errors or logs.
 //!
-//! Requests are traced with [`tracing`] spans named `bb_api.request` (operation, attempt, status,
-//! latency, request id).
+//! # What it covers
+//!
+//! [`Client::functions`] (list, get by id or name, invoke, invoke many, versions, secrets),
+//! [`Client::versions`], [`Client::invocations`] (get, logs, wait), [`Client::builds`] (list, get,
+//! logs, wait), [`Client::webhooks`] (register, list, get, update, delete, rotate the signing
+//! secret), [`webhooks`] (verify deliveries, typed events, dedup, and waits that end on webhook
+//! events instead of polling: [`Client::webhook_events`], [`Wait::via`]) and, with the `testing`
+//! feature, a fake Browserbase server to test your own code against (`testing`), which also
+//! delivers signed webhook events to receivers on loopback.
+//!
+//! Requests are traced with [tracing](https://docs.rs/tracing) spans named `bb_api.request`
+//! (operation, id, attempt, status, latency, request id); retries log a warning with the error;
+//! fan-out items run in `bb_api.fan_out` spans (index, Function id).
 
 #![warn(missing_docs)]
+
+/// The README's Rust blocks, compiled and run as doc tests so its examples stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
 
 mod builds;
 mod client;

@@ -8,7 +8,7 @@ use bb_api::mock::MockServerExt;
 use bb_api::types;
 use bb_api_ext::{Error, FunctionBuildStatus, InvocationStatus, StreamExt};
 use bb_api_tests::fixtures::{FUNCTION_ID, INVOCATION_ID, KEY, client, fast_polls};
-use httpmock::Method::{DELETE, GET, POST};
+use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -400,20 +400,18 @@ async fn a_build_wait_ends_with_build_failed_and_its_cause() {
 #[tokio::test]
 async fn secrets_list_follows_cursors_and_attach_detach_send_exactly_this() {
     let server = MockServer::start_async().await;
-    let p1 = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path(format!("/v1/functions/{FUNCTION_ID}/secrets"))
-                .query_param("limit", "1000")
-                .query_param_missing("cursor")
-                .header("x-bb-api-key", KEY);
-            then.status(200).json_body(json!({
-                "data": [{"id": SECRET_ID, "secretKey": "STRIPE_KEY"}],
-                "limit": 1000,
-                "nextCursor": "c2"
-            }));
-        })
-        .await;
+    let p1 = server.functions_list_secrets(|when, then| {
+        when.id(&uuid(FUNCTION_ID))
+            .limit(std::num::NonZeroU64::new(1000))
+            .into_inner()
+            .query_param_missing("cursor")
+            .header("x-bb-api-key", KEY);
+        then.ok(&typed(json!({
+            "data": [{"id": SECRET_ID, "secretKey": "STRIPE_KEY"}],
+            "limit": 1000,
+            "nextCursor": "c2"
+        })));
+    });
     let p2 = server
         .mock_async(|when, then| {
             when.method(GET)
@@ -426,22 +424,18 @@ async fn secrets_list_follows_cursors_and_attach_detach_send_exactly_this() {
             }));
         })
         .await;
-    let attach = server
-        .mock_async(|when, then| {
-            when.method(POST)
-                .path(format!("/v1/functions/{FUNCTION_ID}/secrets"))
-                .header("content-type", "application/json")
-                .body(format!(r#"{{"secretId":"{SECRET_ID}"}}"#));
-            then.status(204);
-        })
-        .await;
-    let detach = server
-        .mock_async(|when, then| {
-            when.method(DELETE)
-                .path(format!("/v1/functions/{FUNCTION_ID}/secrets/{SECRET_ID}"));
-            then.status(204);
-        })
-        .await;
+    // Attach and detach through the generated helpers: the body must be the spec's, exactly.
+    let attach = server.functions_attach_secret(|when, then| {
+        when.id(&uuid(FUNCTION_ID))
+            .body(&typed(json!({"secretId": SECRET_ID})))
+            .into_inner()
+            .header("content-type", "application/json");
+        then.no_content();
+    });
+    let detach = server.functions_detach_secret(|when, then| {
+        when.id(&uuid(FUNCTION_ID)).secret_id(&uuid(SECRET_ID));
+        then.no_content();
+    });
     let c = client(&server.base_url());
     let secrets = c.functions().secrets(FUNCTION_ID);
     let names: Vec<String> = secrets

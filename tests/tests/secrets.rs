@@ -332,3 +332,107 @@ fn a_password_in_a_proxy_url_is_not_shown_by_debug() {
     assert_clean("the validation error", &format!("{err} {err:?}"));
     assert_clean("Debug", &format!("{session:?} {invoke:?}"));
 }
+
+/// A webhook signing secret as the API returns it, and its distinctive middle.
+const WHSEC: &str = "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtd2hzZWM=";
+const WHSEC_KEY: &str = "c2VjcmV0LXNlY3JldC1zZWNyZXQtd2hzZWM";
+
+#[track_caller]
+fn assert_no_whsec(what: &str, text: &str) {
+    for secret in [WHSEC, WHSEC_KEY, "LXNlY3JldC1zZWNyZXQtd2hz"] {
+        assert!(
+            !text.contains(secret),
+            "{what} contains the webhook secret {secret:?}:\n{text}"
+        );
+    }
+}
+
+/// Webhook signing secrets come back from create and rotate, once: they never show in `Debug`,
+/// errors (a response that does not decode keeps no part of its body) or trace logs.
+#[tokio::test]
+async fn webhook_signing_secrets_stay_out_of_debug_errors_and_logs() {
+    use bb_api_ext::webhooks::{EventType, Verifier};
+
+    let (captured, _guard) = capture();
+    let webhook = json!({
+        "id": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
+        "projectId": "p",
+        "endpoint": "https://hooks.example.com/h",
+        "eventTypes": ["functions.invocations.completed"],
+        "createdAt": "2026-11-01T00:00:00Z",
+        "updatedAt": "2026-11-01T00:00:00Z"
+    });
+    let mut created = webhook.clone();
+    created["secret"] = json!(WHSEC);
+    // The secret next to a field that does not decode, as a number, and cut short.
+    let mut broken = created.clone();
+    broken["createdAt"] = json!(7);
+    let scripts = [
+        Script::json(201, &created),
+        Script::json(201, &broken),
+        Script::json(201, &json!({"id": 5, "secret": 12345})),
+        Script::respond(
+            201,
+            &[("content-type", "application/json")],
+            format!(r#"{{"secret":"{WHSEC}"#),
+        ),
+        Script::respond(201, &[("content-type", "text/plain")], WHSEC),
+        Script::json(200, &json!({"secret": WHSEC})),
+        Script::json(200, &json!({"secret": format!("{WHSEC}!")})),
+        Script::json(200, &json!(WHSEC)),
+    ];
+    let server = FaultServer::start(scripts).await;
+    let client = client_custom(&server.base_url(), fast_retry(0), generous_timeouts());
+    let hooks = client.webhooks();
+    let create = || {
+        hooks.create(
+            "https://hooks.example.com/h",
+            [EventType::FunctionsInvocationsCompleted],
+        )
+    };
+
+    let mut shown = Vec::new();
+    let made = create().await.expect("created");
+    assert_eq!(made.secret.expose_secret(), WHSEC);
+    shown.push(format!("{made:?}"));
+    shown.push(format!("{:?}", Verifier::new(made.secret.clone())));
+    let mut errors = Vec::new();
+    for _ in 0..4 {
+        errors.push(create().await.expect_err("does not decode"));
+    }
+    let rotated = hooks
+        .rotate_secret("7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d")
+        .await
+        .expect("rotated");
+    assert_eq!(rotated.expose_secret(), WHSEC);
+    shown.push(format!("{rotated:?}"));
+    for _ in 0..2 {
+        errors.push(
+            hooks
+                .rotate_secret("7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d")
+                .await
+                .expect_err("does not decode"),
+        );
+    }
+    assert_eq!(server.requests().len(), 8);
+    for e in &errors {
+        let Error::Decode(d) = e else {
+            panic!("{e:?}");
+        };
+        assert!(d.body.is_empty(), "{e:?}");
+        assert!(
+            d.reason
+                .ends_with("the body is not shown because it carries a signing secret"),
+            "{e}"
+        );
+        shown.push(error_text(e));
+    }
+    for text in &shown {
+        assert_no_whsec("output", text);
+        assert_clean("output", text);
+    }
+    let logs = captured.text();
+    assert!(logs.contains("Webhooks_create"), "{logs}");
+    assert!(logs.contains("TRACE"), "{logs}");
+    assert_no_whsec("the trace logs", &logs);
+}

@@ -5,7 +5,8 @@
 //! [`FunctionScript`] are invoked and move `PENDING` → `RUNNING` → `COMPLETED` or `FAILED` on the
 //! clock, with results, causes and logs. It can inject faults ([`Fault`]) and records every request
 //! ([`RecordedRequest`]) for assertions. [`FakeBrowserbase::demo`] starts it with the data set in
-//! [`demo`]; the crate's `invoke` example and benchmarks run against it.
+//! [`demo`]; the crate's `invoke` example and benchmarks run against it. It delivers signed
+//! webhook events to receivers on loopback (see [Webhook deliveries](#webhook-deliveries)).
 //!
 //! ```
 //! use bb_api_ext::testing::{FakeBrowserbase, FunctionScript};
@@ -44,11 +45,28 @@
 //! woken by I/O holds the clock), so `send_and_wait` returns as soon as its polls have slept past
 //! the script. With real time, `advance` skips ahead instead.
 //!
+//! # Webhook deliveries
+//!
+//! A webhook registered through the API (`client.webhooks().create(…)`) with a plain-http
+//! loopback endpoint (`http://127.0.0.1:PORT/…`, `http://localhost:PORT/…`; the fake accepts
+//! those, the real service does not) receives the events of the invocations the fake runs, as
+//! Browserbase sends them: `POST` of `{"id", "type", "resourceId", "data"}` with `data` the
+//! invocation as a get returns it, headers `webhook-id`, `webhook-timestamp` and
+//! `webhook-signature` (signed with [`crate::webhooks::sign`] by the current secret and any
+//! rotated-out one still in its grace window), one event per transition and subscribed type, in
+//! no guaranteed order. A delivery not answered 2xx is retried after 50 ms, 250 ms and 1 s, then
+//! dropped (lost); [`FakeConfig::with_duplicate_deliveries`] sends every event a second time.
+//! [`FakeBrowserbase::deliveries`] lists the attempts. Events for `https://` endpoints are never
+//! sent anywhere. Transitions are noticed on the fake's clock by a background task, so events
+//! arrive with no request to the fake; without a registered webhook that task sets no timer.
+//!
 //! # What it does not do
 //!
-//! Webhook deliveries are not sent yet; builds cannot be uploaded (`POST /v1/functions/builds`
-//! is not in the spec); `sessionCreateParams` are checked only for `timeout`.
+//! Build events are not emitted (a published build is complete at once); builds cannot be
+//! uploaded (`POST /v1/functions/builds` is not in the spec); `sessionCreateParams` are checked
+//! only for `timeout`.
 
+mod deliver;
 mod faults;
 mod params;
 mod record;
@@ -71,6 +89,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+pub use deliver::DeliveryAttempt;
 pub use faults::Fault;
 pub use record::{REDACTED, RecordedRequest};
 pub use routes::Operation;
@@ -96,6 +115,7 @@ pub struct FakeConfig {
     demo: bool,
     fixed: bool,
     max_page_size: Option<usize>,
+    duplicate_deliveries: bool,
 }
 
 impl Default for FakeConfig {
@@ -112,6 +132,7 @@ impl FakeConfig {
             demo: false,
             fixed: false,
             max_page_size: None,
+            duplicate_deliveries: false,
         }
     }
 
@@ -149,6 +170,18 @@ impl FakeConfig {
         self
     }
 
+    /// Sends every delivered webhook event twice (the second copy after the first was
+    /// acknowledged, with the same event id), as Browserbase may: for testing deduplication.
+    pub fn with_duplicate_deliveries(mut self, duplicate: bool) -> Self {
+        self.duplicate_deliveries = duplicate;
+        self
+    }
+
+    /// Whether delivered events are sent twice.
+    pub fn duplicate_deliveries(&self) -> bool {
+        self.duplicate_deliveries
+    }
+
     /// The port asked for (0: any).
     pub fn port(&self) -> u16 {
         self.port
@@ -173,6 +206,7 @@ pub struct FakeBrowserbase {
     shared: Arc<Shared>,
     stop: Option<watch::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    delivery: Option<JoinHandle<()>>,
 }
 
 impl fmt::Debug for FakeBrowserbase {
@@ -217,9 +251,15 @@ impl FakeBrowserbase {
             state: Mutex::new(state),
             faults: faults::Faults::default(),
             recorder: record::Recorder::default(),
+            // The benchmarks' fixed mode keeps no state, so it has nothing to deliver.
+            duplicate_deliveries: config.duplicate_deliveries,
+            wake: tokio::sync::Notify::new(),
+            delivery_log: deliver::DeliveryLog::default(),
             fixed,
         });
         let (stop, stopped) = watch::channel(());
+        let delivery = (shared.fixed.is_none())
+            .then(|| tokio::spawn(deliver::run(Arc::clone(&shared), stopped.clone())));
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
         Ok(Self {
             addr,
@@ -227,6 +267,7 @@ impl FakeBrowserbase {
             shared,
             stop: Some(stop),
             task: Some(task),
+            delivery,
         })
     }
 
@@ -296,6 +337,7 @@ impl FakeBrowserbase {
     /// Moves the fake's clock forward by `by`: invocations progress as if that time had passed.
     pub fn advance(&self, by: Duration) {
         self.shared.state().clock.advance(by);
+        self.shared.wake.notify_one();
     }
 
     /// Answers the next `times` requests, to any operation (or to none), with `fault`.
@@ -329,13 +371,25 @@ impl FakeBrowserbase {
             .collect()
     }
 
-    /// How many requests matched `operation` so far, counting those no longer kept by
-    /// [`Self::requests`] (it keeps the last 10,000); none in fixed mode.
+    /// How many requests to `operation` it has received since it started (outside fixed mode),
+    /// counted as [`Self::requests_received`] counts them all.
     pub fn request_count(&self, operation: Operation) -> u64 {
         self.shared.recorder.count(Some(operation))
     }
 
-    /// Forgets the requests received so far, and their counts.
+    /// How many requests it has received since it started (outside fixed mode), including those
+    /// [`Self::requests`] no longer lists and those [`Self::clear_requests`] forgot: for counting
+    /// the requests of a large run.
+    pub fn requests_received(&self) -> u64 {
+        self.shared.recorder.total()
+    }
+
+    /// Every webhook delivery attempt so far (the last 10,000), oldest first.
+    pub fn deliveries(&self) -> Vec<DeliveryAttempt> {
+        self.shared.delivery_log.all()
+    }
+
+    /// Forgets the requests received so far.
     pub fn clear_requests(&self) {
         self.shared.recorder.clear();
     }
@@ -345,6 +399,9 @@ impl FakeBrowserbase {
         self.stop.take();
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        if let Some(delivery) = self.delivery.take() {
+            let _ = delivery.await;
         }
     }
 }

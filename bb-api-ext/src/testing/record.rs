@@ -62,12 +62,16 @@ impl RecordedRequest {
 #[derive(Default)]
 pub(crate) struct Recorder {
     list: Mutex<VecDeque<RecordedRequest>>,
-    /// Requests per operation (`None`: unmatched), all of them, not only those kept.
+    /// Every request pushed, including those the bounded list has dropped.
+    total: std::sync::atomic::AtomicU64,
+    /// The same per operation (`None`: unmatched).
     counts: Mutex<HashMap<Option<Operation>, u64>>,
 }
 
 impl Recorder {
     pub(crate) fn push(&self, request: RecordedRequest) {
+        self.total
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         *self
             .counts
             .lock()
@@ -84,6 +88,10 @@ impl Recorder {
     pub(crate) fn all(&self) -> Vec<RecordedRequest> {
         let list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         list.iter().cloned().collect()
+    }
+
+    pub(crate) fn total(&self) -> u64 {
+        self.total.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn count(&self, operation: Option<Operation>) -> u64 {
@@ -116,7 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn counts_outlive_the_kept_requests_until_cleared() {
+    fn counts_outlive_the_kept_requests_and_a_clear() {
         let recorder = Recorder::default();
         for _ in 0..MAX_RECORDED + 5 {
             recorder.push(request(Some(Operation::InvocationsGet)));
@@ -129,8 +137,12 @@ mod tests {
         );
         assert_eq!(recorder.count(None), 1);
         assert_eq!(recorder.count(Some(Operation::FunctionsInvoke)), 0);
+        assert_eq!(recorder.total(), MAX_RECORDED as u64 + 6);
         recorder.clear();
-        assert_eq!(recorder.count(Some(Operation::InvocationsGet)), 0);
         assert!(recorder.all().is_empty());
+        assert_eq!(
+            recorder.count(Some(Operation::InvocationsGet)),
+            MAX_RECORDED as u64 + 5
+        );
     }
 }

@@ -35,6 +35,12 @@ pub(crate) struct Shared {
     pub(crate) recorder: Recorder,
     /// Pre-serialized answers of the fixed mode.
     pub(crate) fixed: Option<Fixed>,
+    /// Wakes the delivery task: something may have queued an event or moved the clock.
+    pub(crate) wake: tokio::sync::Notify,
+    /// Every delivery attempt, bounded.
+    pub(crate) delivery_log: super::deliver::DeliveryLog,
+    /// Whether each delivered event is sent a second time.
+    pub(crate) duplicate_deliveries: bool,
 }
 
 impl Shared {
@@ -200,7 +206,12 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     }
     let answer = {
         let mut state = shared.state();
-        routes::dispatch(&mut state, route, parts.uri.query(), &body)
+        let answer = routes::dispatch(&mut state, route, parts.uri.query(), &body);
+        if !state.webhooks.is_empty() {
+            // An invoke queued an event, or the request noticed a transition.
+            shared.wake.notify_one();
+        }
+        answer
     };
     Ok(reply(answer))
 }

@@ -346,10 +346,6 @@ impl WebhookRecord {
 
 /// A webhook event waiting to be delivered to one endpoint.
 #[derive(Debug, Clone)]
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "read by the delivery task, not written yet")
-)]
 pub(crate) struct WebhookEvent {
     /// The event id: the envelope's `id`, stable across retries of this delivery.
     pub(crate) id: Uuid,
@@ -361,10 +357,6 @@ pub(crate) struct WebhookEvent {
 
 impl WebhookEvent {
     /// The JSON envelope a delivery POSTs.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "used by the delivery task, not written yet")
-    )]
     pub(crate) fn envelope(&self) -> Value {
         json!({
             "id": self.id,
@@ -375,14 +367,10 @@ impl WebhookEvent {
     }
 }
 
-/// Webhook deliveries: THE HOOK where signed delivery will go. Not implemented yet.
-///
-/// Today the fake only works out which events each registered webhook would receive (its
-/// subscription, at the time the transition is noticed) and queues them here, oldest first. The
-/// delivery task still to be written drains [`Deliveries::take`], signs each
-/// [`WebhookEvent::envelope`] with the webhook's current secret (Standard Webhooks headers
-/// `webhook-id`, `webhook-timestamp`, `webhook-signature`) and POSTs it to the endpoint, only when
-/// that is an `http://127.0.0.1` / `http://localhost` URL.
+/// Webhook events waiting for delivery: which events each registered webhook receives (its
+/// subscription, at the time the transition is noticed), oldest first. The delivery task
+/// (`deliver.rs`) drains [`Deliveries::take`], signs each [`WebhookEvent::envelope`] with the
+/// webhook's secrets and POSTs it to the endpoint when that is plain http on loopback.
 #[derive(Default)]
 pub(crate) struct Deliveries {
     outbox: std::collections::VecDeque<WebhookEvent>,
@@ -397,10 +385,6 @@ impl Deliveries {
     }
 
     /// The queued events, oldest first, leaving the queue empty.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "the delivery task (not written yet) drains this")
-    )]
     pub(crate) fn take(&mut self) -> Vec<WebhookEvent> {
         self.outbox.drain(..).collect()
     }
@@ -724,6 +708,27 @@ impl State {
             status <= Status::Running
         });
         self.live = live;
+    }
+
+    /// How long until the next invocation transition (from the clock's now), when a webhook is
+    /// registered to be told of it; `None` otherwise, so a fake without webhooks sets no timer.
+    pub(crate) fn next_transition(&self) -> Option<Duration> {
+        if self.webhooks.is_empty() {
+            return None;
+        }
+        let now = self.clock.now();
+        self.live
+            .iter()
+            .filter_map(|id| self.invocations.get(id))
+            .map(|inv| {
+                if now < inv.started {
+                    inv.started
+                } else {
+                    inv.ends
+                }
+            })
+            .min()
+            .map(|at| (at - now).to_std().unwrap_or(Duration::ZERO))
     }
 
     fn emit_invocation(&mut self, inv: &InvocationRecord, status: Status, now: DateTime<Utc>) {

@@ -56,6 +56,9 @@ pub(crate) struct Call<'a> {
     pub(crate) secrets: &'a [&'a str],
     /// A caller's deadline that ends the call sooner than the overall timeout (a wait's).
     pub(crate) deadline: Option<Instant>,
+    /// Statuses that are this operation's answer rather than a passing condition: never retried
+    /// (a secret rotation's 429 means "too many previous secrets", which no retry fixes).
+    pub(crate) final_statuses: &'a [u16],
 }
 
 impl<'a> Call<'a> {
@@ -68,6 +71,7 @@ impl<'a> Call<'a> {
             body: None,
             secrets: &[],
             deadline: None,
+            final_statuses: &[],
         }
     }
 }
@@ -128,6 +132,35 @@ impl Transport {
         decode(call.op, success, &secrets)
     }
 
+    /// Calls an operation whose successful body carries a secret (a webhook signing secret), read
+    /// by `decode`. A body that does not decode is kept out of the error entirely: the error has
+    /// `decode`'s reason, which must not quote the body, and an empty snippet.
+    pub(crate) async fn call_secret_bearing<T>(
+        &self,
+        call: Call<'_>,
+        decode: impl FnOnce(&[u8]) -> Result<T, String>,
+    ) -> Result<T, Error> {
+        let mut success = self.send(&call).await?;
+        let secrets = self.secrets(&call);
+        let withheld = "; the body is not shown because it carries a signing secret";
+        if let Some(reason) = not_json(&success) {
+            success.body = Bytes::new();
+            return Err(success.into_error(
+                call.op,
+                format!("{reason}{withheld}"),
+                false,
+                &secrets,
+            ));
+        }
+        match decode(&success.body) {
+            Ok(value) => Ok(value),
+            Err(reason) => {
+                success.body = Bytes::new();
+                Err(success.into_error(call.op, format!("{reason}{withheld}"), false, &secrets))
+            }
+        }
+    }
+
     /// Calls an operation whose success has no body worth reading (204, or an empty 200/201).
     pub(crate) async fn call_no_content(&self, call: Call<'_>) -> Result<(), Error> {
         self.send(&call).await.map(drop)
@@ -175,7 +208,10 @@ impl Transport {
         let retrying = run
             .retry(retry::backoff(&self.retry))
             .sleep(tokio::time::sleep)
-            .when(|e| retry::is_retryable(&self.retry, op.idempotent, e))
+            .when(|e| {
+                !e.status().is_some_and(|s| call.final_statuses.contains(&s))
+                    && retry::is_retryable(&self.retry, op.idempotent, e)
+            })
             .adjust(|e, backoff| {
                 // `None` from the backoff: retries are used up.
                 let backoff = backoff?;
@@ -393,16 +429,20 @@ fn decode<T: DeserializeOwned>(
     success: Success,
     secrets: &[&str],
 ) -> Result<T, Error> {
-    if let Some(ct) = &success.content_type
-        && !ct.to_str().is_ok_and(is_json)
-    {
-        let reason = format!("expected a JSON body, got content-type {ct:?}");
+    if let Some(reason) = not_json(&success) {
         return Err(success.into_error(op, reason, false, secrets));
     }
     match serde_json::from_slice(&success.body) {
         Ok(value) => Ok(value),
         Err(e) => Err(success.into_error(op, format!("invalid JSON: {e}"), false, secrets)),
     }
+}
+
+/// Why a successful body is not JSON, going by its `content-type` (none is taken as JSON).
+fn not_json(success: &Success) -> Option<String> {
+    let ct = success.content_type.as_ref()?;
+    (!ct.to_str().is_ok_and(is_json))
+        .then(|| format!("expected a JSON body, got content-type {ct:?}"))
 }
 
 /// The thing a call is about, for error messages: its first path argument (the id), and the

@@ -1,4 +1,6 @@
-//! Receiving Browserbase webhook deliveries: verify the signature, read the event, drop repeats.
+//! Browserbase webhooks: register endpoints ([`Webhooks`], from [`crate::Client::webhooks`]),
+//! verify and read deliveries ([`Verifier`], [`Event`]), drop repeats ([`SeenEvents`]), and wait
+//! for invocations on their events instead of polling ([`WebhookHub`], [`crate::Wait::via`]).
 //!
 //! Browserbase POSTs a JSON event to your HTTPS endpoint when a Function build or invocation
 //! changes state, signed per [Standard Webhooks](https://www.standardwebhooks.com/): headers
@@ -43,17 +45,44 @@
 //!
 //! The `webhook_receiver` example is a complete receiver (size cap, verify, dedup, quick ack,
 //! worker) and says how to reach it from Browserbase through a tunnel during development.
+//!
+//! # Waiting on events
+//!
+//! Hand every verified event to the client's hub and wait [`via`](crate::Wait::via) it: the wait
+//! ends on the invocation's terminal event with no request, and polls only every
+//! [`DEFAULT_EVENT_FALLBACK`] in case a delivery is lost.
+//!
+//! ```no_run
+//! # async fn demo(client: bb_api_ext::Client, event: bb_api_ext::webhooks::Event, id: uuid::Uuid)
+//! # -> Result<(), bb_api_ext::Error> {
+//! let hub = client.webhook_events();
+//! hub.deliver(&event); // in the receiver, for each verified event
+//! let done = client.invocations().wait(id).via(&hub).await?; // elsewhere
+//! # let _ = done; Ok(()) }
+//! ```
+//!
+//! The `webhook_wait` example runs the whole flow on one machine against the `testing` fake,
+//! which delivers signed events to loopback receivers.
 
 mod dedup;
+mod endpoints;
 mod error;
 mod event;
+mod hub;
 mod secret;
 mod signature;
 mod verify;
 
+/// A registered webhook endpoint, as the API returns it (the spec's `Webhook`).
+pub use bb_api::types::Webhook;
 pub use dedup::{InMemorySeenEvents, SeenEvents};
+pub use endpoints::{
+    CreatedWebhook, MAX_ENDPOINT_CHARS, RotateSecret, UpdateWebhook, WebhookList, Webhooks,
+};
 pub use error::VerifyError;
 pub use event::{Event, EventType};
+pub(crate) use hub::Subscription;
+pub use hub::{DEFAULT_EVENT_FALLBACK, WebhookHub};
 pub use secret::{SECRET_PREFIX, SecretError, WebhookSecret};
 pub use signature::sign;
 pub use verify::{

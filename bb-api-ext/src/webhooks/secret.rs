@@ -45,6 +45,25 @@ impl WebhookSecret {
         Ok(Self(SecretSlice::from(key)))
     }
 
+    /// The secret as `whsec_…` text, for storing it where your receiver reads it (a secret manager,
+    /// `BROWSERBASE_WEBHOOK_SECRET`): the one way to see it, since the API shows a secret only
+    /// when it is created or rotated. The key is written back in canonical (padded) base64, so it
+    /// parses to the same key as the text it came from.
+    ///
+    /// ```
+    /// use bb_api_ext::webhooks::WebhookSecret;
+    ///
+    /// let secret: WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".parse()?;
+    /// assert_eq!(secret.expose_secret(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    /// # Ok::<(), bb_api_ext::webhooks::SecretError>(())
+    /// ```
+    pub fn expose_secret(&self) -> String {
+        format!(
+            "{SECRET_PREFIX}{}",
+            base64::engine::general_purpose::STANDARD.encode(self.0.expose_secret())
+        )
+    }
+
     /// The HMAC-SHA256 key.
     pub(crate) fn hmac_key(&self) -> hmac::Key {
         hmac::Key::new(hmac::HMAC_SHA256, self.0.expose_secret())

@@ -1,0 +1,233 @@
+//! Webhook deliveries: a background task that notices invocation transitions on the fake's clock
+//! and POSTs each queued event, signed like Browserbase signs it, to its webhook's endpoint when
+//! that is plain http on loopback, retrying a few times when the receiver does not answer 2xx.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+use super::server::Shared;
+use super::state::{State, WebhookEvent};
+use crate::webhooks::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, WebhookSecret, sign};
+
+/// The pauses before the second, third and fourth attempts at an unacknowledged delivery. The
+/// real service waits 5 s, 5 min, 30 min…; a test cannot, so these are short and few.
+pub(crate) const RETRY_DELAYS: [Duration; 3] = [
+    Duration::from_millis(50),
+    Duration::from_millis(250),
+    Duration::from_secs(1),
+];
+
+/// How long a receiver has to answer, as Browserbase allows.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Deliveries sent at the same time, at most.
+const MAX_IN_FLIGHT: usize = 64;
+
+/// The most attempts kept in the delivery log; older ones are dropped first.
+const MAX_LOG: usize = 10_000;
+
+/// One attempt at delivering a webhook event, as [`FakeBrowserbase::deliveries`] lists it.
+///
+/// [`FakeBrowserbase::deliveries`]: super::FakeBrowserbase::deliveries
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryAttempt {
+    /// The event id (envelope `id` and `webhook-id` header): the same on every attempt.
+    pub event_id: Uuid,
+    /// The webhook it was delivered for.
+    pub webhook_id: Uuid,
+    /// The event type, such as `functions.invocations.completed`.
+    pub event_type: String,
+    /// The invocation it is about.
+    pub resource_id: Uuid,
+    /// Where it was POSTed.
+    pub endpoint: String,
+    /// 1 for the first POST of this event, then 2, 3… (retries, and the repeat of
+    /// [`FakeConfig::with_duplicate_deliveries`](super::FakeConfig::with_duplicate_deliveries)).
+    pub attempt: u32,
+    /// The receiver's status; `None` when it did not answer (refused, reset, or over 15 s).
+    pub status: Option<u16>,
+}
+
+/// The attempts made so far, oldest first, bounded.
+#[derive(Default)]
+pub(crate) struct DeliveryLog {
+    attempts: Mutex<VecDeque<DeliveryAttempt>>,
+}
+
+impl DeliveryLog {
+    fn push(&self, attempt: DeliveryAttempt) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
+        if attempts.len() >= MAX_LOG {
+            attempts.pop_front();
+        }
+        attempts.push_back(attempt);
+    }
+
+    pub(crate) fn all(&self) -> Vec<DeliveryAttempt> {
+        let attempts = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
+        attempts.iter().cloned().collect()
+    }
+}
+
+/// An event ready to send: where, what, and the secrets to sign it with.
+struct Job {
+    event: WebhookEvent,
+    endpoint: reqwest::Url,
+    /// The current secret and those still in their grace window: one signature each.
+    secrets: Vec<WebhookSecret>,
+    body: Bytes,
+}
+
+/// Runs until `stop` changes or its sender is dropped; in-flight deliveries are then aborted.
+pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
+    #[cfg(feature = "rustls")]
+    bb_api::install_default_crypto_provider();
+    let http = match reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
+        Ok(http) => http,
+        Err(e) => {
+            tracing::warn!(
+                error = &e as &dyn std::error::Error,
+                "the fake cannot deliver webhooks"
+            );
+            return;
+        }
+    };
+    let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let mut in_flight = JoinSet::new();
+    loop {
+        let (jobs, next) = {
+            let mut state = shared.state();
+            state.notice_transitions();
+            (jobs(&mut state), state.next_transition())
+        };
+        for job in jobs {
+            let (http, shared, permits) = (http.clone(), Arc::clone(&shared), Arc::clone(&permits));
+            in_flight.spawn(async move {
+                // Closed only when the task ends, which aborts this one too.
+                if let Ok(_permit) = permits.acquire_owned().await {
+                    deliver(&http, &shared, &job).await;
+                }
+            });
+        }
+        let due = async {
+            match next {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = stop.changed() => break,
+            () = shared.wake.notified() => {}
+            () = due => {}
+            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+        }
+    }
+    in_flight.shutdown().await;
+}
+
+/// The queued events that can be delivered now: their webhook still exists and its endpoint is
+/// plain http on loopback (anything else could leave the machine, so the fake never sends it).
+fn jobs(state: &mut State) -> Vec<Job> {
+    let now = state.clock.now();
+    let events = state.deliveries.take();
+    events
+        .into_iter()
+        .filter_map(|event| {
+            let webhook = state.webhooks.iter().find(|w| w.id == event.webhook_id)?;
+            let endpoint = reqwest::Url::parse(&webhook.endpoint)
+                .ok()
+                .filter(|u| u.scheme() == "http" && crate::client::is_loopback(u))?;
+            let secrets = std::iter::once(webhook.secret.as_str())
+                .chain(
+                    webhook
+                        .previous
+                        .iter()
+                        .filter(|(_, until)| *until > now)
+                        .map(|(s, _)| s.as_str()),
+                )
+                .filter_map(|s| WebhookSecret::parse(s).ok())
+                .collect();
+            let body = Bytes::from(event.envelope().to_string());
+            Some(Job {
+                event,
+                endpoint,
+                secrets,
+                body,
+            })
+        })
+        .collect()
+}
+
+/// Delivers one event: retried until a 2xx or the retries run out; then sent once more when the
+/// fake is configured to duplicate deliveries.
+async fn deliver(http: &reqwest::Client, shared: &Shared, job: &Job) {
+    let copies = if shared.duplicate_deliveries { 2 } else { 1 };
+    let mut attempt = 0;
+    for _ in 0..copies {
+        let mut delays = RETRY_DELAYS.iter();
+        loop {
+            attempt += 1;
+            let status = post(http, job).await;
+            shared.delivery_log.push(DeliveryAttempt {
+                event_id: job.event.id,
+                webhook_id: job.event.webhook_id,
+                event_type: job.event.event_type.to_owned(),
+                resource_id: job.event.resource_id,
+                endpoint: job.endpoint.to_string(),
+                attempt,
+                status,
+            });
+            if status.is_some_and(|s| (200..300).contains(&s)) {
+                break;
+            }
+            match delays.next() {
+                Some(delay) => tokio::time::sleep(*delay).await,
+                // Given up: the event is lost, as a real one is after its last retry.
+                None => return,
+            }
+        }
+    }
+}
+
+/// One POST with the Standard Webhooks headers, signed now; the status, or `None` without one.
+async fn post(http: &reqwest::Client, job: &Job) -> Option<u16> {
+    let timestamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let id = job.event.id.to_string();
+    let signature = job
+        .secrets
+        .iter()
+        .map(|secret| sign(secret, &id, timestamp, &job.body))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let request = http
+        .post(job.endpoint.clone())
+        .header(HEADER_ID, &id)
+        .header(HEADER_TIMESTAMP, timestamp.to_string())
+        .header(HEADER_SIGNATURE, signature)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(job.body.clone());
+    let exchange = async {
+        let response = request.send().await.ok()?;
+        let status = response.status().as_u16();
+        // Read the (ignored) answer so the connection can be reused.
+        let _ = response.bytes().await;
+        Some(status)
+    };
+    tokio::time::timeout(ANSWER_TIMEOUT, exchange)
+        .await
+        .ok()
+        .flatten()
+}
