@@ -101,10 +101,6 @@ impl Recorder {
 
     pub(crate) fn clear(&self) {
         self.list.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        self.counts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
     }
 }
 
