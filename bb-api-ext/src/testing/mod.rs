@@ -371,6 +371,12 @@ impl FakeBrowserbase {
             .collect()
     }
 
+    /// How many requests to `operation` it has received since it started (outside fixed mode),
+    /// counted as [`Self::requests_received`] counts them all.
+    pub fn request_count(&self, operation: Operation) -> u64 {
+        self.shared.recorder.count(Some(operation))
+    }
+
     /// How many requests it has received since it started (outside fixed mode), including those
     /// [`Self::requests`] no longer lists and those [`Self::clear_requests`] forgot: for counting
     /// the requests of a large run.

@@ -1,6 +1,6 @@
 //! The requests the fake received, kept for assertions, with the API key redacted.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use bytes::Bytes;
@@ -64,12 +64,20 @@ pub(crate) struct Recorder {
     list: Mutex<VecDeque<RecordedRequest>>,
     /// Every request pushed, including those the bounded list has dropped.
     total: std::sync::atomic::AtomicU64,
+    /// The same per operation (`None`: unmatched).
+    counts: Mutex<HashMap<Option<Operation>, u64>>,
 }
 
 impl Recorder {
     pub(crate) fn push(&self, request: RecordedRequest) {
         self.total
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        *self
+            .counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(request.operation)
+            .or_default() += 1;
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         if list.len() >= MAX_RECORDED {
             list.pop_front();
@@ -86,7 +94,51 @@ impl Recorder {
         self.total.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    pub(crate) fn count(&self, operation: Option<Operation>) -> u64 {
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.get(&operation).copied().unwrap_or(0)
+    }
+
     pub(crate) fn clear(&self) {
         self.list.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(operation: Option<Operation>) -> RecordedRequest {
+        RecordedRequest {
+            method: "GET".into(),
+            path: "/v1/functions/invocations/x".into(),
+            query: None,
+            headers: Vec::new(),
+            body: Bytes::new(),
+            operation,
+        }
+    }
+
+    #[test]
+    fn counts_outlive_the_kept_requests_and_a_clear() {
+        let recorder = Recorder::default();
+        for _ in 0..MAX_RECORDED + 5 {
+            recorder.push(request(Some(Operation::InvocationsGet)));
+        }
+        recorder.push(request(None));
+        assert_eq!(recorder.all().len(), MAX_RECORDED);
+        assert_eq!(
+            recorder.count(Some(Operation::InvocationsGet)),
+            MAX_RECORDED as u64 + 5
+        );
+        assert_eq!(recorder.count(None), 1);
+        assert_eq!(recorder.count(Some(Operation::FunctionsInvoke)), 0);
+        assert_eq!(recorder.total(), MAX_RECORDED as u64 + 6);
+        recorder.clear();
+        assert!(recorder.all().is_empty());
+        assert_eq!(
+            recorder.count(Some(Operation::InvocationsGet)),
+            MAX_RECORDED as u64 + 5
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! What checking params against a Function's schema costs (feature `params-check`).
 //!
 //! ```text
-//! cargo bench -p bb-api-ext --bench params_check                   # everything
-//! cargo bench -p bb-api-ext --bench params_check -- params_schema  # no I/O only
+//! cargo bench -p bb-api-tests --bench params_check                   # everything
+//! cargo bench -p bb-api-tests --bench params_check -- params_schema  # no I/O only
 //! ```
 //!
 //! - `params_schema/*`: compile a schema as zod 4 writes it; check params against it (valid, and

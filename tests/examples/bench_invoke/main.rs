@@ -1,8 +1,9 @@
 //! A load generator for the invoke call: latency percentiles and throughput as one JSON line.
 //!
 //! ```text
-//! cargo run --release --example bench_invoke -- --mode seq|conc -n N -c C [--sdk LABEL] [--plain]
-//! cargo run --release --example bench_invoke -- --serve PORT [--serve-secs S]
+//! cargo run --release -p bb-api-tests --example bench_invoke -- --mode seq|conc -n N -c C [--sdk LABEL] [--plain]
+//! cargo run --release -p bb-api-tests --example bench_invoke -- --mode wait -n N [-c C] [--run-secs S]
+//! cargo run --release -p bb-api-tests --example bench_invoke -- --serve PORT [--serve-secs S] [--mode wait [--run-secs S]]
 //! ```
 //!
 //! It talks to `BROWSERBASE_BASE_URL` with `BROWSERBASE_API_KEY`, and only to a loopback address:
@@ -18,9 +19,19 @@
 //! latencies of all N calls; the median is the middle value (the mean of the two middle ones for even
 //! N). `--plain` makes the same calls with a plain hand-written `reqwest` client (the floor) instead of
 //! the ext client. Any failed call stops the run with an error: its figures would mean nothing.
-
-#[path = "support/plain.rs"]
-mod plain;
+//!
+//! `--mode wait` is the scale figure: N invocations waited on at once. Against the stateful fake
+//! with one Function that runs `--run-secs` (default 4), it invokes that Function N times (at most
+//! C invokes in flight, default 64; each item's wait starts as soon as its invoke is accepted) and
+//! waits for every invocation with the client's polling wait (`Invocations::wait_for`, the
+//! client's default poll schedule). It prints ONE line: `{"sdk","mode","fake","n","concurrency",
+//! "run_s","wall_s","completed","max_waiting","invokes_seen","gets_seen","polls_per_run",
+//! "gets_schedule","vm_hwm_mb","vm_rss_mb"}`: the invokes and GETs the fake saw, the GETs the
+//! schedule implies (N × the polls a run of `--run-secs` needs), the most waits in flight at once,
+//! and this process's peak and final resident memory (`VmHWM`, `VmRSS` of `/proc/self/status`).
+//! With `BROWSERBASE_BASE_URL` unset the fake runs in this process (the memory is both's); to
+//! measure the client alone, serve the fake with `--serve PORT --mode wait --run-secs S` in another
+//! process, which prints its own counts and memory when `--serve-secs` are up.
 
 use std::net::IpAddr;
 use std::process::ExitCode;
@@ -30,22 +41,30 @@ use std::time::{Duration, Instant};
 
 use bb_api_ext::testing::{FakeBrowserbase, FakeConfig};
 use bb_api_ext::{Client, SessionCreateParams};
-use plain::{FUNCTION_ID, Plain, TIMEOUT_SECS};
+use bb_api_tests::plain::{self, FUNCTION_ID, Plain, TIMEOUT_SECS};
 use serde::Serialize;
 use serde_json::Value;
 
+mod wait;
+
 const USAGE: &str = "usage: bench_invoke [--mode seq|conc] [-n N] [-c C] [--warmup W] [--sdk LABEL] [--plain] [--function ID]
-       bench_invoke --serve PORT [--serve-secs S]";
+       bench_invoke --mode wait [-n N] [-c C] [--run-secs S]
+       bench_invoke --serve PORT [--serve-secs S] [--mode wait [--run-secs S]]";
 
 const MAX_N: usize = 10_000_000;
 const MAX_CONCURRENCY: usize = 1024;
 const MAX_WARMUP: usize = 100_000;
 const MAX_SERVE_SECS: u64 = 7 * 24 * 3600;
+/// The longest run `--mode wait` scripts: well inside the session timeout it asks for.
+const MAX_RUN_SECS: f64 = 600.0;
+/// The invokes `--mode wait` keeps in flight unless `-c` says otherwise.
+const WAIT_CONCURRENCY: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Seq,
     Conc,
+    Wait,
 }
 
 impl Mode {
@@ -53,6 +72,7 @@ impl Mode {
         match self {
             Mode::Seq => "seq",
             Mode::Conc => "conc",
+            Mode::Wait => "wait",
         }
     }
 }
@@ -63,6 +83,7 @@ struct Args {
     n: usize,
     concurrency: usize,
     warmup: usize,
+    run_secs: f64,
     sdk: Option<String>,
     plain: bool,
     function_id: String,
@@ -74,8 +95,9 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         mode: Mode::Seq,
         n: 1000,
-        concurrency: 16,
+        concurrency: 0,
         warmup: 50,
+        run_secs: 4.0,
         sdk: None,
         plain: false,
         function_id: FUNCTION_ID.to_owned(),
@@ -88,6 +110,7 @@ fn parse_args() -> Result<Args, String> {
             .parse()
             .map_err(|_| format!("{flag}: not a number: {value:?}"))
     }
+    let mut concurrency = None;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -95,11 +118,15 @@ fn parse_args() -> Result<Args, String> {
                 args.mode = match it.next().as_deref() {
                     Some("seq") => Mode::Seq,
                     Some("conc") => Mode::Conc,
-                    other => return Err(format!("--mode must be seq or conc (got {other:?})")),
+                    Some("wait") => Mode::Wait,
+                    other => {
+                        return Err(format!("--mode must be seq, conc or wait (got {other:?})"));
+                    }
                 }
             }
             "-n" => args.n = number("-n", it.next())?,
-            "-c" => args.concurrency = number("-c", it.next())?,
+            "-c" => concurrency = Some(number("-c", it.next())?),
+            "--run-secs" => args.run_secs = number("--run-secs", it.next())?,
             "--warmup" => args.warmup = number("--warmup", it.next())?,
             "--sdk" => args.sdk = Some(it.next().ok_or("--sdk needs a label")?),
             "--plain" => args.plain = true,
@@ -113,8 +140,24 @@ fn parse_args() -> Result<Args, String> {
     if !(1..=MAX_N).contains(&args.n) {
         return Err(format!("-n must be in 1..={MAX_N}"));
     }
-    if !(1..=MAX_CONCURRENCY).contains(&args.concurrency) {
-        return Err(format!("-c must be in 1..={MAX_CONCURRENCY}"));
+    // Wait mode bounds only the invokes in flight; its waits are all concurrent anyway.
+    let max_concurrency = if args.mode == Mode::Wait {
+        MAX_N
+    } else {
+        MAX_CONCURRENCY
+    };
+    if let Some(c) = concurrency
+        && !(1..=max_concurrency).contains(&c)
+    {
+        return Err(format!("-c must be in 1..={max_concurrency}"));
+    }
+    if !(args.run_secs > 0.0 && args.run_secs <= MAX_RUN_SECS) {
+        return Err(format!(
+            "--run-secs must be above 0 and at most {MAX_RUN_SECS}"
+        ));
+    }
+    if args.mode == Mode::Wait && args.plain {
+        return Err("--plain has no wait mode: the floor makes single calls".into());
     }
     if args.warmup > MAX_WARMUP {
         return Err(format!("--warmup must be at most {MAX_WARMUP}"));
@@ -122,9 +165,11 @@ fn parse_args() -> Result<Args, String> {
     if !(1..=MAX_SERVE_SECS).contains(&args.serve_secs) {
         return Err(format!("--serve-secs must be in 1..={MAX_SERVE_SECS}"));
     }
-    if args.mode == Mode::Seq {
-        args.concurrency = 1;
-    }
+    args.concurrency = match args.mode {
+        Mode::Seq => 1,
+        Mode::Conc => concurrency.unwrap_or(16),
+        Mode::Wait => concurrency.unwrap_or(WAIT_CONCURRENCY),
+    };
     Ok(args)
 }
 
@@ -234,6 +279,43 @@ fn is_loopback(base_url: &str) -> bool {
         })
 }
 
+/// The wait mode against an in-process fake, or against `--serve PORT --mode wait` elsewhere.
+async fn wait_mode(args: &Args) -> ExitCode {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let target = match env(bb_api_ext::BASE_URL_ENV) {
+        None => wait::Target::InProcess,
+        Some(url) if !is_loopback(&url) => {
+            eprintln!(
+                "error: {} must be a loopback address (127.0.0.1, ::1, localhost): a load test must not invoke real Functions",
+                bb_api_ext::BASE_URL_ENV
+            );
+            return ExitCode::from(2);
+        }
+        Some(base_url) => wait::Target::Remote {
+            base_url,
+            api_key: FakeBrowserbase::API_KEY.to_owned(),
+        },
+    };
+    print_line(wait::run(target, args.n, args.concurrency, args.run_secs).await)
+}
+
+/// Prints a report as one JSON line, or the error.
+fn print_line(report: Result<impl Serialize, String>) -> ExitCode {
+    let line = report.and_then(|r| {
+        serde_json::to_string(&r).map_err(|e| format!("could not encode the report: {e}"))
+    });
+    match line {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 async fn serve(port: u16, secs: u64) -> ExitCode {
     match FakeBrowserbase::start_with(FakeConfig::fixed().with_port(port)).await {
         Ok(fake) => {
@@ -264,7 +346,13 @@ async fn main() -> ExitCode {
         }
     };
     if let Some(port) = args.serve {
+        if args.mode == Mode::Wait {
+            return print_line(wait::serve(port, args.serve_secs, args.run_secs).await);
+        }
         return serve(port, args.serve_secs).await;
+    }
+    if args.mode == Mode::Wait {
+        return wait_mode(&args).await;
     }
 
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());

@@ -1,7 +1,7 @@
 //! Criterion benchmarks for webhook verification: the cost per delivery, by body size.
 //!
 //! ```text
-//! cargo bench -p bb-api-ext --bench webhooks
+//! cargo bench -p bb-api-tests --bench webhooks
 //! ```
 //!
 //! - `verify_ok/*`: a valid delivery end to end (headers, timestamp, HMAC, JSON envelope).

@@ -1,8 +1,8 @@
 //! Criterion benchmarks for the ext client, with a plain `reqwest` call as the floor.
 //!
 //! ```text
-//! cargo bench -p bb-api-ext --bench invoke                 # everything
-//! cargo bench -p bb-api-ext --bench invoke -- roundtrip    # one group
+//! cargo bench -p bb-api-tests --bench invoke                 # everything
+//! cargo bench -p bb-api-tests --bench invoke -- roundtrip    # one group
 //! ```
 //!
 //! - `request/*`: build + validate + serialize an invocation request (no I/O).
@@ -22,9 +22,6 @@
 //! what remains is the HTTP exchange itself (both sides of it) plus the client layer under test,
 //! which makes the ratio as sensitive to that layer as an in-process floor can be.
 
-#[path = "../examples/support/plain.rs"]
-mod plain;
-
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -33,8 +30,8 @@ use bb_api_ext::{
     BrowserSettings, BrowserSize, Client, Extension, Geolocation, Invocation, Os, Proxy,
     ProxySettings, SessionCreateParams,
 };
+use bb_api_tests::plain::{self, FUNCTION_ID, Plain, TIMEOUT_SECS};
 use criterion::{Criterion, Throughput, criterion_group};
-use plain::{FUNCTION_ID, Plain, TIMEOUT_SECS};
 use serde_json::Value;
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;

@@ -5,11 +5,6 @@
 //! it with the ext client measures only the ext layer: validation, the retry wrapper and timeouts,
 //! the tracing span and the bounded body read.
 
-#![allow(
-    dead_code,
-    reason = "the benchmarks and the load generator use different parts"
-)]
-
 use bb_api_ext::Invocation;
 use bytes::Bytes;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
@@ -53,7 +48,6 @@ impl Plain {
     /// A plain `reqwest::Client` with the ext client's user agent and nothing else configured.
     pub fn new(base_url: &str, function_id: &str, api_key: &str) -> Result<Self, String> {
         // reqwest is built without a rustls provider of its own; the ext client installs this too.
-        #[cfg(feature = "rustls")]
         bb_api::install_default_crypto_provider();
         let http = reqwest::Client::builder()
             .user_agent(bb_api_ext::USER_AGENT)
