@@ -172,6 +172,7 @@ pub struct ClientBuilder {
     timeouts: TimeoutConfig,
     retry: RetryConfig,
     poll: PollSchedule,
+    max_polls_in_flight: Option<usize>,
     http: Option<reqwest::Client>,
     allow_insecure_http: bool,
     max_response_bytes: Option<usize>,
@@ -248,6 +249,15 @@ impl ClientBuilder {
     /// still set its own. Tests against a local server use a few milliseconds.
     pub fn poll_schedule(mut self, poll: PollSchedule) -> Self {
         self.poll = poll;
+        self
+    }
+
+    /// The most polls of this client's waits in flight at once (default 64; 0 is taken as 1).
+    /// Thousands of waits whose polls fall due together would otherwise each hold a connection;
+    /// a poll that finds them all taken waits its turn, within its wait's deadline. Raise it for
+    /// many waits against a slow server.
+    pub fn max_polls_in_flight(mut self, n: usize) -> Self {
+        self.max_polls_in_flight = Some(n);
         self
     }
 
@@ -334,6 +344,9 @@ impl ClientBuilder {
                 .max_response_bytes
                 .unwrap_or(Self::DEFAULT_MAX_RESPONSE_BYTES),
             gate: crate::transport::RateGate::new(),
+            max_polls_in_flight: self
+                .max_polls_in_flight
+                .unwrap_or(crate::wait::MAX_POLLS_IN_FLIGHT),
         });
         #[cfg(feature = "params-check")]
         {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::error::Error;
@@ -26,10 +27,13 @@ pub(crate) struct Context {
     /// Params schemas by Function id, for the check.
     #[cfg(feature = "params-check")]
     pub(crate) schemas: crate::params_check::SchemaCache,
+    /// Polls of waits in flight at once (`ClientBuilder::max_polls_in_flight`, default 64).
+    pub(crate) polls: Semaphore,
 }
 
 impl Context {
     pub(crate) fn new(transport: Transport) -> Self {
+        let transport_polls = transport.max_polls_in_flight.max(1);
         Self {
             transport,
             names: Mutex::new(HashMap::new()),
@@ -38,6 +42,7 @@ impl Context {
             check_params: false,
             #[cfg(feature = "params-check")]
             schemas: crate::params_check::SchemaCache::new(crate::params_check::DEFAULT_SCHEMA_TTL),
+            polls: Semaphore::new(transport_polls),
         }
     }
 

@@ -26,6 +26,13 @@ use crate::webhooks::{DEFAULT_EVENT_FALLBACK, Event, EventType, Subscription, We
 /// Added to the longest an invocation can run, to allow for queueing and clock skew.
 pub(crate) const WAIT_MARGIN: Duration = Duration::from_secs(60);
 
+/// The most polls one client has in flight; further polls wait their turn (within their
+/// deadline). Over HTTP/1.1 every request in flight holds a connection with its buffers on both
+/// ends, so thousands of concurrent waits whose polls fall due together would otherwise open
+/// thousands of connections (about 20 KB of client memory each) whenever the server answers
+/// slower than polls arrive.
+pub(crate) const MAX_POLLS_IN_FLIGHT: usize = 64;
+
 /// A resource that runs, then ends.
 pub trait Pollable: DeserializeOwned + Send + 'static {
     fn id(&self) -> Uuid;
@@ -110,6 +117,9 @@ impl Pollable for FunctionBuild {
 /// `COMPLETED` returns the resource; `FAILED` is [`Error::InvocationFailed`] or
 /// [`Error::BuildFailed`]; no end by the deadline is [`Error::WaitTimeout`] or
 /// [`Error::BuildWaitTimeout`], with the id and what was last seen, so the wait can be resumed.
+///
+/// Waits are cheap to run by the thousand: one client has at most 64 polls in flight, and a poll
+/// that finds them taken waits its turn (a late poll only sees the resource further along).
 #[must_use = "a wait does nothing until awaited"]
 pub struct Wait<T> {
     ctx: Arc<Context>,
@@ -246,7 +256,13 @@ impl<T: Pollable> Wait<T> {
             if Instant::now() >= next_poll {
                 let mut call = Call::new(self.get, &args);
                 call.deadline = Some(deadline);
-                match tokio::time::timeout_at(deadline, self.ctx.transport.call::<T>(call)).await {
+                let poll = async {
+                    let _turn = self.ctx.polls.acquire().await;
+                    // Boxed: a sleeping wait then holds a few hundred bytes, not the state of a
+                    // request (about 3 KB), which matters at thousands of waits.
+                    Box::pin(self.ctx.transport.call::<T>(call)).await
+                };
+                match tokio::time::timeout_at(deadline, poll).await {
                     Err(_) => {}
                     Ok(Ok(now)) => {
                         tracing::debug!(id = id_str, status = now.status(), "polled");

@@ -43,6 +43,8 @@ pub(crate) struct Transport {
     pub(crate) max_response_bytes: usize,
     /// The pause every call honours after a 429 with `Retry-After`.
     pub(crate) gate: gate::RateGate,
+    /// The most polls of waits in flight at once.
+    pub(crate) max_polls_in_flight: usize,
 }
 
 /// One call of an operation.
