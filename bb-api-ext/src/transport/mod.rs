@@ -7,10 +7,9 @@ pub(crate) use gate::RateGate;
 pub(crate) mod operation;
 pub(crate) mod retry;
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
-use backon::Retryable;
+use backon::BackoffBuilder;
 use bytes::Bytes;
 use reqwest::header::{
     ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
@@ -81,8 +80,8 @@ impl<'a> Call<'a> {
 /// A successful response, read whole.
 struct Success {
     status: StatusCode,
-    request_id: Option<String>,
-    content_type: Option<HeaderValue>,
+    /// Kept whole (moved, not copied) so the request id is looked up only for an error.
+    headers: HeaderMap,
     body: Bytes,
 }
 
@@ -130,8 +129,7 @@ impl Transport {
     /// Calls the operation and decodes its JSON body as `T`.
     pub(crate) async fn call<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, Error> {
         let success = self.send(&call).await?;
-        let secrets = self.secrets(&call);
-        decode(call.op, success, &secrets)
+        decode(call.op, success, || self.secrets(&call))
     }
 
     /// Calls an operation whose successful body carries a secret (a webhook signing secret), read
@@ -200,50 +198,54 @@ impl Transport {
             owned = self.secrets(call);
             &owned
         };
-        let attempts = AtomicU32::new(0);
-        let max_retry_after = self.retry.max_retry_after();
-        let op = call.op;
-        let run = || {
-            let n = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            self.attempt(call, &url, secrets, (deadline, deadline - started), n)
-        };
-        let retrying = run
-            .retry(retry::backoff(&self.retry))
-            .sleep(tokio::time::sleep)
-            .when(|e| {
-                !e.status().is_some_and(|s| call.final_statuses.contains(&s))
-                    && retry::is_retryable(&self.retry, op.idempotent, e)
-            })
-            .adjust(|e, backoff| {
-                // `None` from the backoff: retries are used up.
-                let backoff = backoff?;
-                let delay = match e {
-                    Error::RateLimited {
-                        retry_after: Some(ra),
-                        ..
-                    } if *ra > max_retry_after => return None,
-                    Error::RateLimited {
-                        retry_after: Some(ra),
-                        ..
-                    } => *ra,
-                    _ => backoff,
-                };
-                // Sleeping past the deadline only to time out: return this error instead.
-                (Instant::now() + delay < deadline).then_some(delay)
-            })
-            .notify(|e, delay| {
-                tracing::warn!(
-                    operation = op.id,
-                    id = call.args.first().copied().unwrap_or(""),
-                    delay_ms = delay.as_millis() as u64,
-                    // As an error value, so subscribers print its whole chain of causes.
-                    error = e as &dyn std::error::Error,
-                    "retrying"
-                );
-            });
-        match tokio::time::timeout_at(deadline, retrying).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::Timeout(TimeoutKind::Overall(deadline - started))),
+        let total = deadline - started;
+        // Every part of a call is bounded by `deadline` without a timer of its own: each attempt
+        // is cut at it, the rate gate waits at most until it, and no backoff sleeps past it. One
+        // timer per attempt is the whole cost of the guarantees on the usual path.
+        let mut backoff = None;
+        let mut attempt = 1;
+        loop {
+            let err = match self
+                .attempt(call, &url, secrets, (deadline, total), attempt)
+                .await
+            {
+                Ok(success) => return Ok(success),
+                Err(e) => e,
+            };
+            let retryable = !err
+                .status()
+                .is_some_and(|s| call.final_statuses.contains(&s))
+                && retry::is_retryable(&self.retry, call.op.idempotent, &err);
+            // Built on the first failure only: most calls need no backoff at all.
+            let backoff = backoff.get_or_insert_with(|| retry::backoff(&self.retry).build());
+            let Some(delay) = retryable.then(|| backoff.next()).flatten() else {
+                return Err(err);
+            };
+            let delay = match &err {
+                Error::RateLimited {
+                    retry_after: Some(ra),
+                    ..
+                } if *ra > self.retry.max_retry_after() => return Err(err),
+                Error::RateLimited {
+                    retry_after: Some(ra),
+                    ..
+                } => *ra,
+                _ => delay,
+            };
+            // Sleeping past the deadline only to time out: return this error instead.
+            if Instant::now() + delay >= deadline {
+                return Err(err);
+            }
+            tracing::warn!(
+                operation = call.op.id,
+                id = call.args.first().copied().unwrap_or(""),
+                delay_ms = delay.as_millis() as u64,
+                // As an error value, so subscribers print its whole chain of causes.
+                error = &err as &dyn std::error::Error,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
         }
     }
 
@@ -266,7 +268,7 @@ impl Transport {
             latency_ms = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        async {
+        let attempt_body = async {
             self.gate.wait(deadline).await;
             let started = Instant::now();
             let remaining = deadline.saturating_duration_since(started);
@@ -317,9 +319,15 @@ impl Transport {
                 Err(e) => tracing::debug!(error = %e, "failed"),
             }
             result
-        }
-        .instrument(span)
-        .await
+        };
+        // A span no subscriber wants becomes `Span::none()`: with tracing's `log` feature on, a
+        // disabled span would still be formatted for `log` at every enter and exit of every poll.
+        let span = if span.is_disabled() {
+            tracing::Span::none()
+        } else {
+            span
+        };
+        attempt_body.instrument(span).await
     }
 
     /// Reads a response: an unsuccessful status becomes its error with a snippet of the body; a
@@ -332,14 +340,16 @@ impl Transport {
         timeout: TimeoutKind,
     ) -> Result<Success, Error> {
         let status = response.status();
-        let request_id = request_id(response.headers());
         let span = tracing::Span::current();
-        span.record("status", status.as_u16());
-        if let Some(id) = &request_id {
-            span.record("request_id", id.as_str());
+        if !span.is_disabled() {
+            span.record("status", status.as_u16());
+            if let Some(id) = request_id(response.headers()) {
+                span.record("request_id", id.as_str());
+            }
         }
 
         if !status.is_success() {
+            let request_id = request_id(response.headers());
             let retry_after = retry::retry_after(response.headers(), SystemTime::now());
             // A failed read of an error body still leaves the status: keep what was read, marked
             // as cut short.
@@ -358,19 +368,16 @@ impl Transport {
             return Err(status_error(status, error, retry_after));
         }
 
-        // A cheap clone (shared bytes); turned into text only for an error.
-        let content_type = response.headers().get(CONTENT_TYPE).cloned();
         let limit = self.max_response_bytes;
         let declared = response
             .headers()
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let too_large = |declared: Option<u64>, bytes: Bytes| {
+        let too_large = |declared: Option<u64>, headers: HeaderMap, bytes: Bytes| {
             Success {
             status,
-            request_id: request_id.clone(),
-            content_type: content_type.clone(),
+            headers,
             body: bytes,
         }
         .into_error(
@@ -388,18 +395,22 @@ impl Transport {
         )
         };
         if let Some(n) = declared.filter(|n| *n > limit as u64) {
-            return Err(too_large(Some(n), Bytes::new()));
+            return Err(too_large(
+                Some(n),
+                std::mem::take(response.headers_mut()),
+                Bytes::new(),
+            ));
         }
         let (body, more) = read_at_most(&mut response, limit)
             .await
             .map_err(|e| body_error(e, timeout))?;
+        let headers = std::mem::take(response.headers_mut());
         if more {
-            return Err(too_large(None, body));
+            return Err(too_large(None, headers, body));
         }
         Ok(Success {
             status,
-            request_id,
-            content_type,
+            headers,
             body,
         })
     }
@@ -413,10 +424,10 @@ impl Success {
             operation: op.id,
             what: op.what,
             status: self.status.as_u16(),
-            request_id: self.request_id,
+            request_id: request_id(&self.headers),
             content_type: self
-                .content_type
-                .as_ref()
+                .headers
+                .get(CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
             reason,
@@ -426,23 +437,24 @@ impl Success {
 }
 
 /// Decodes a successful JSON body as `T`.
-fn decode<T: DeserializeOwned>(
+/// `secrets` are listed only for an error: a successful decode allocates nothing for them.
+fn decode<'s, T: DeserializeOwned>(
     op: &Operation,
     success: Success,
-    secrets: &[&str],
+    secrets: impl FnOnce() -> Vec<&'s str>,
 ) -> Result<T, Error> {
     if let Some(reason) = not_json(&success) {
-        return Err(success.into_error(op, reason, false, secrets));
+        return Err(success.into_error(op, reason, false, &secrets()));
     }
     match serde_json::from_slice(&success.body) {
         Ok(value) => Ok(value),
-        Err(e) => Err(success.into_error(op, format!("invalid JSON: {e}"), false, secrets)),
+        Err(e) => Err(success.into_error(op, format!("invalid JSON: {e}"), false, &secrets())),
     }
 }
 
 /// Why a successful body is not JSON, going by its `content-type` (none is taken as JSON).
 fn not_json(success: &Success) -> Option<String> {
-    let ct = success.content_type.as_ref()?;
+    let ct = success.headers.get(CONTENT_TYPE)?;
     (!ct.to_str().is_ok_and(is_json))
         .then(|| format!("expected a JSON body, got content-type {ct:?}"))
 }
