@@ -297,7 +297,7 @@ impl Transport {
             // wrapped body, on every call.)
             let exchange = async {
                 match request.send().await {
-                    Ok(response) => self.read(call, response, secrets, kind).await,
+                    Ok(response) => self.read(call, response, secrets, kind, &span).await,
                     Err(e) => Err(transport_error(e, kind, self.timeouts.connect())),
                 }
             };
@@ -312,22 +312,22 @@ impl Transport {
             {
                 self.gate.pause(*ra);
             }
-            let span = tracing::Span::current();
-            span.record("latency_ms", started.elapsed().as_millis() as u64);
+            if !span.is_disabled() {
+                span.record("latency_ms", started.elapsed().as_millis() as u64);
+            }
             match &result {
                 Ok(_) => tracing::debug!("ok"),
                 Err(e) => tracing::debug!(error = %e, "failed"),
             }
             result
         };
-        // A span no subscriber wants becomes `Span::none()`: with tracing's `log` feature on, a
-        // disabled span would still be formatted for `log` at every enter and exit of every poll.
-        let span = if span.is_disabled() {
-            tracing::Span::none()
+        // A span no subscriber wants is not entered on every poll (with tracing's `log` feature
+        // on, even a disabled span is formatted for `log` at each enter and exit).
+        if span.is_disabled() {
+            attempt_body.await
         } else {
-            span
-        };
-        attempt_body.instrument(span).await
+            attempt_body.instrument(span.clone()).await
+        }
     }
 
     /// Reads a response: an unsuccessful status becomes its error with a snippet of the body; a
@@ -338,9 +338,9 @@ impl Transport {
         mut response: Response,
         secrets: &[&str],
         timeout: TimeoutKind,
+        span: &tracing::Span,
     ) -> Result<Success, Error> {
         let status = response.status();
-        let span = tracing::Span::current();
         if !span.is_disabled() {
             span.record("status", status.as_u16());
             if let Some(id) = request_id(response.headers()) {
