@@ -287,9 +287,12 @@ impl FakeBrowserbase {
     }
 
     /// A client builder pointed at the fake with its key, to configure further.
+    ///
+    /// Waits keep the default poll schedule (the first poll after 1 s), so examples show the
+    /// requests a real client would make; tests on a real clock set a quick one with
+    /// `.poll_schedule(PollSchedule::every(Duration::from_millis(10)))`, and tests under tokio's
+    /// paused clock need none.
     pub fn client_builder(&self) -> ClientBuilder {
-        // LEAD: the client-wide poll schedule goes here once the builder has one, e.g.
-        // `.poll_schedule(PollSchedule::new(10 ms, 1.0, 10 ms))`, so waits against the fake are quick.
         Client::builder().api_key(Self::API_KEY).base_url(&self.url)
     }
 
