@@ -20,7 +20,6 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bb_api_ext::testing::FakeBrowserbase;
 use bb_api_ext::{
     Client, Error, FunctionBuildStatus, InvocationStatus, ListStream, SessionCreateParams,
     StreamExt,
@@ -71,17 +70,17 @@ impl Out {
     }
 }
 
+#[path = "support/connect.rs"]
+mod connect;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let json = take_flag(&mut args, "--json");
     let out = Out { json };
-    let (client, fake) = match connect().await {
+    let (client, fake) = match connect::connect().await {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return connect::connect_failed(&e),
     };
     if fake.is_some() && !json {
         eprintln!("(no BROWSERBASE_API_KEY: using the local fake Browserbase with demo data)");
@@ -94,17 +93,6 @@ async fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-async fn connect() -> Result<(Client, Option<FakeBrowserbase>), String> {
-    if std::env::var(bb_api_ext::API_KEY_ENV).is_ok_and(|k| !k.trim().is_empty()) {
-        let client = Client::from_env().map_err(|e| e.to_string())?;
-        return Ok((client, None));
-    }
-    let fake = FakeBrowserbase::demo()
-        .await
-        .map_err(|e| format!("could not start the local fake: {e}"))?;
-    Ok((fake.client(), Some(fake)))
 }
 
 fn take_flag(args: &mut Vec<String>, flag: &str) -> bool {
@@ -336,12 +324,7 @@ fn time(t: Option<bb_api_ext::DateTime<bb_api_ext::Utc>>) -> String {
 
 /// Prints the error with its causes; a failed invocation also gets its last log lines.
 async fn fail(client: &Client, e: &Error) -> ExitCode {
-    eprintln!("error: {e}");
-    let mut cause = std::error::Error::source(e);
-    while let Some(c) = cause {
-        eprintln!("  caused by: {c}");
-        cause = c.source();
-    }
+    connect::print_error(e);
     if let Error::InvocationFailed(inv) = e
         && let Ok(logs) = client.invocations().logs(inv.id).await
     {

@@ -22,8 +22,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use bb_api_ext::testing::{FakeBrowserbase, Fault, Operation};
-use bb_api_ext::{Client, Error, Progress};
+use bb_api_ext::testing::{Fault, Operation};
+use bb_api_ext::{Error, Progress};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
@@ -96,6 +96,9 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+#[path = "support/connect.rs"]
+mod connect;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = match parse_args() {
@@ -109,31 +112,20 @@ async fn main() -> ExitCode {
         }
     };
 
-    let real = std::env::var(bb_api_ext::API_KEY_ENV).is_ok_and(|k| !k.trim().is_empty());
-    let (client, fake) = if real {
-        match Client::from_env() {
-            Ok(c) => {
-                println!("Using the Browserbase API at {}", c.base_url());
-                (c, None)
-            }
-            Err(e) => return fail(&e),
-        }
-    } else {
-        match FakeBrowserbase::demo().await {
-            Ok(fake) => {
-                println!(
-                    "No {} set: using the embedded FAKE Browserbase server at {} (demo data).",
-                    bb_api_ext::API_KEY_ENV,
-                    fake.url()
-                );
-                (fake.client(), Some(Arc::new(fake)))
-            }
-            Err(e) => {
-                eprintln!("error: could not start the fake Browserbase server: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
+    let (client, fake) = match connect::connect().await {
+        Ok(c) => c,
+        Err(e) => return connect::connect_failed(&e),
     };
+    let real = fake.is_none();
+    match &fake {
+        Some(fake) => println!(
+            "No {} set: using the embedded FAKE Browserbase server at {} (demo data).",
+            bb_api_ext::API_KEY_ENV,
+            fake.url()
+        ),
+        None => println!("Using the Browserbase API at {}", client.base_url()),
+    }
+    let fake = fake.map(Arc::new);
     let Some(function) = args
         .function
         .clone()
@@ -257,11 +249,6 @@ fn summarize(results: &[Result<bb_api_ext::Invocation, Error>], elapsed: Duratio
 }
 
 fn fail(e: &Error) -> ExitCode {
-    eprintln!("error: {e}");
-    let mut cause = std::error::Error::source(e);
-    while let Some(c) = cause {
-        eprintln!("  caused by: {c}");
-        cause = c.source();
-    }
+    connect::print_error(e);
     ExitCode::FAILURE
 }

@@ -13,7 +13,7 @@
 
 use std::process::ExitCode;
 
-use bb_api_ext::testing::{FakeBrowserbase, demo};
+use bb_api_ext::testing::demo;
 use bb_api_ext::{
     BrowserSettings, Client, Error, Geolocation, Proxy, SessionCreateParams,
     SessionCreateParamsBuilder,
@@ -54,6 +54,9 @@ fn parse_args() -> Result<Args, String> {
 
 const USAGE: &str = "usage: cargo run --example invoke -- [FUNCTION_ID] [--params JSON] [--session JSON] [--check-params] [--no-wait]";
 
+#[path = "support/connect.rs"]
+mod connect;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = match parse_args() {
@@ -67,24 +70,13 @@ async fn main() -> ExitCode {
         }
     };
 
-    let real = std::env::var(bb_api_ext::API_KEY_ENV).is_ok_and(|k| !k.trim().is_empty());
     // Keep the fake alive for the whole run.
-    let (client, fake) = if real {
-        match Client::from_env() {
-            Ok(c) => {
-                println!("Using the Browserbase API at {}", c.base_url());
-                (c, None)
-            }
-            Err(e) => return fail(&e),
-        }
-    } else {
-        let fake = match FakeBrowserbase::demo().await {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: could not start the fake Browserbase server: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
+    let (client, fake) = match connect::connect().await {
+        Ok(c) => c,
+        Err(e) => return connect::connect_failed(&e),
+    };
+    let real = fake.is_none();
+    if let Some(fake) = &fake {
         println!(
             "No {} set: using the embedded FAKE Browserbase server (bb_api_ext::testing, demo data)",
             bb_api_ext::API_KEY_ENV
@@ -98,8 +90,9 @@ async fn main() -> ExitCode {
             demo::SCRAPE_TITLE,
             demo::FLAKY_CHECKOUT
         );
-        (fake.client(), Some(fake))
-    };
+    } else {
+        println!("Using the Browserbase API at {}", client.base_url());
+    }
 
     let Some(function_id) = args
         .function_id
@@ -221,13 +214,7 @@ fn fail(e: &Error) -> ExitCode {
         }
         return ExitCode::from(2);
     }
-    eprintln!("error: {e}");
-    // The cause of a transport or configuration error is its `source()`, not part of its message.
-    let mut cause = std::error::Error::source(e);
-    while let Some(c) = cause {
-        eprintln!("  caused by: {c}");
-        cause = c.source();
-    }
+    connect::print_error(e);
     let shown = match e {
         Error::InvocationFailed(inv) => Some(inv),
         Error::WaitTimeout { last, .. } => last.as_ref(),
