@@ -344,6 +344,9 @@ impl ClientBuilder {
                 .max_response_bytes
                 .unwrap_or(Self::DEFAULT_MAX_RESPONSE_BYTES),
             gate: crate::transport::RateGate::new(),
+            anchor: crate::transport::TimerAnchor::new(
+                self.timeouts.attempt().min(self.timeouts.overall()),
+            ),
             max_polls_in_flight: self
                 .max_polls_in_flight
                 .unwrap_or(crate::wait::MAX_POLLS_IN_FLIGHT),

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use bb_api::types::Invocation;
 use bytes::Bytes;
+use futures_util::future::Either;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -16,6 +17,7 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::functions::resolve;
 use crate::ids::{FunctionRef, id_text};
+use crate::secret::ProxyPassword;
 use crate::session::{SessionCreateParams, SessionCreateParamsBuilder};
 use crate::timeout::SessionTimeout;
 use crate::transport::Call;
@@ -203,14 +205,21 @@ impl Invoke {
 
     /// Validates, then sends the invocation; returns it as accepted (usually `PENDING`).
     ///
+    /// The request is validated and serialized when `send` is called; the future sends it.
+    ///
     /// # Errors
     /// [`Error::Validation`] listing every broken rule (nothing sent), with the check on
     /// ([`Self::check_params`]) the Function's params schema's too; a Function name that does
     /// not resolve; the request's errors. An error that may come after the request was sent
     /// ([`Error::Timeout`] other than connect, [`Error::Transport`] with `request_sent`) means the
     /// invocation may have started.
-    pub async fn send(self) -> Result<Invocation, Error> {
-        self.into_prepared()?.send().await
+    pub fn send(self) -> impl Future<Output = Result<Invocation, Error>> + Send + 'static {
+        // Not an `async fn`: that would keep this builder in the future for its whole life, beside
+        // the prepared request made from it. The future holds the prepared request once.
+        match self.into_prepared() {
+            Ok(prepared) => Either::Left(async move { prepared.send().await }),
+            Err(e) => Either::Right(std::future::ready(Err(e))),
+        }
     }
 
     /// Validates, sends, then polls until the invocation ends. `COMPLETED` returns the invocation;
@@ -260,7 +269,10 @@ fn prepare(
         ctx,
         function,
         body,
-        session,
+        session_timeout: session.as_ref().and_then(SessionCreateParams::timeout),
+        proxy_passwords: session
+            .map(SessionCreateParams::into_passwords)
+            .unwrap_or_default(),
         max_wait,
         poll,
         #[cfg(feature = "params-check")]
@@ -321,7 +333,10 @@ pub struct PreparedInvoke {
     ctx: Arc<Context>,
     function: FunctionRef,
     body: Bytes,
-    session: Option<SessionCreateParams>,
+    /// All that is kept of the session once the body is serialized: what the wait needs and what
+    /// errors must not show. (Not the whole session: it would make every invoke's future larger.)
+    session_timeout: Option<SessionTimeout>,
+    proxy_passwords: Vec<ProxyPassword>,
     max_wait: Option<Duration>,
     poll: PollSchedule,
     /// The length of the params in `body`, which follow [`PARAMS_PREFIX`].
@@ -377,11 +392,11 @@ impl PreparedInvoke {
 
     /// The session timeout, if the caller set one.
     pub fn session_timeout(&self) -> Option<SessionTimeout> {
-        self.session.as_ref().and_then(SessionCreateParams::timeout)
+        self.session_timeout
     }
 
     fn secrets(&self) -> impl Iterator<Item = &str> {
-        self.session.iter().flat_map(SessionCreateParams::secrets)
+        self.proxy_passwords.iter().map(ProxyPassword::expose)
     }
 
     /// Sends the invocation. Retried only where the server cannot have started it, unless the
@@ -402,11 +417,8 @@ impl PreparedInvoke {
         let args = [id_text(&id, &mut buf)];
         let mut call = Call::new(&FUNCTIONS_INVOKE, &args);
         call.body = Some(&self.body);
-        let mut proxy_passwords = self.secrets().peekable();
-        if proxy_passwords.peek().is_none() {
-            return self.ctx.transport.call(call).await;
-        }
-        let secrets: Vec<&str> = proxy_passwords.collect();
+        // Empty (and not allocated) unless the session has proxy passwords.
+        let secrets: Vec<&str> = self.secrets().collect();
         call.secrets = &secrets;
         self.ctx.transport.call(call).await
     }

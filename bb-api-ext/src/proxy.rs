@@ -93,9 +93,10 @@ impl Proxy {
         }
     }
 
-    pub(crate) fn password(&self) -> Option<&str> {
+    /// The password, moved out (the proxy is spent).
+    pub(crate) fn into_password(self) -> Option<ProxyPassword> {
         match self {
-            Proxy::External(p) => p.password.as_ref().map(ProxyPassword::expose),
+            Proxy::External(p) => p.password,
             _ => None,
         }
     }

@@ -9,6 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::proxy::{Proxies, Proxy};
+use crate::secret::ProxyPassword;
 use crate::timeout::{SecondsVisitor, SessionTimeout, check_seconds};
 use crate::validate::quoted;
 use crate::validate::{ValidationErrors, Validator};
@@ -74,12 +75,15 @@ impl SessionCreateParams {
         self.0
     }
 
-    pub(crate) fn secrets(&self) -> impl Iterator<Item = &str> {
-        let proxies = match &self.0.proxies {
-            Some(Proxies::List(list)) => list.as_slice(),
-            _ => &[],
-        };
-        proxies.iter().filter_map(Proxy::password)
+    /// The proxy passwords, moved out (the params are spent): all a request keeps of its session
+    /// once the body is serialized.
+    pub(crate) fn into_passwords(self) -> Vec<ProxyPassword> {
+        match self.0.proxies {
+            Some(Proxies::List(list)) => {
+                list.into_iter().filter_map(Proxy::into_password).collect()
+            }
+            _ => Vec::new(),
+        }
     }
 }
 

@@ -27,21 +27,24 @@ impl RateGate {
         self.until.fetch_max(nanos, Ordering::Relaxed);
     }
 
-    /// Waits until the pause is over, or `deadline`, whichever is sooner. Costs one atomic load
-    /// when the client is not paused.
-    pub(crate) async fn wait(&self, deadline: Instant) {
+    /// Waits until the pause is over, or `deadline`, whichever is sooner; `true` if it read the
+    /// clock (the caller's reading is then stale). Costs one atomic load when the client is not
+    /// paused.
+    pub(crate) async fn wait(&self, deadline: Instant) -> bool {
         let nanos = self.until.load(Ordering::Relaxed);
         if nanos == 0 {
-            return;
+            return false;
         }
         let until = self.base + Duration::from_nanos(nanos);
-        if until > Instant::now() {
+        let now = Instant::now();
+        if until > now {
             tracing::debug!(
-                wait_ms = until.saturating_duration_since(Instant::now()).as_millis() as u64,
+                wait_ms = until.saturating_duration_since(now).as_millis() as u64,
                 "holding back: the server asked this client to wait (429)"
             );
             tokio::time::sleep_until(until.min(deadline)).await;
         }
+        true
     }
 }
 

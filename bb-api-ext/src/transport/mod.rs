@@ -2,7 +2,9 @@
 //! reads, typed errors, and a tracing span per attempt. Every request of the crate goes through
 //! [`Transport::call`].
 
+mod anchor;
 mod gate;
+pub(crate) use anchor::TimerAnchor;
 pub(crate) use gate::RateGate;
 pub(crate) mod operation;
 pub(crate) mod retry;
@@ -42,6 +44,8 @@ pub(crate) struct Transport {
     pub(crate) max_response_bytes: usize,
     /// The pause every call honours after a 429 with `Retry-After`.
     pub(crate) gate: gate::RateGate,
+    /// Keeps attempt timers from waking the runtime's driver (see `anchor.rs`).
+    pub(crate) anchor: anchor::TimerAnchor,
     /// The most polls of waits in flight at once.
     pub(crate) max_polls_in_flight: usize,
 }
@@ -202,13 +206,35 @@ impl Transport {
         // Every part of a call is bounded by `deadline` without a timer of its own: each attempt
         // is cut at it, the rate gate waits at most until it, and no backoff sleeps past it. One
         // timer per attempt is the whole cost of the guarantees on the usual path.
-        let mut backoff = None;
+        // Boxed: most calls need none, and this future is kept small.
+        let mut backoff: Option<Box<_>> = None;
         let mut attempt = 1;
+        // When the next attempt starts: the clock is read once per attempt, not at every step.
+        let mut now = started;
         loop {
-            let err = match self
-                .attempt(call, &url, secrets, (deadline, total), attempt)
-                .await
-            {
+            let span = tracing::debug_span!(
+                "bb_api.request",
+                operation = call.op.id,
+                id = call.args.first().copied().unwrap_or(""),
+                attempt,
+                method = %call.op.method,
+                status = tracing::field::Empty,
+                latency_ms = tracing::field::Empty,
+                request_id = tracing::field::Empty,
+            );
+            let limits = (now, deadline, total);
+            // A span no subscriber wants is not entered on every poll (with tracing's `log`
+            // feature on, even a disabled span is formatted for `log` at each enter and exit).
+            // The attempt's future is made inside each `.await`, never held in a local: a local
+            // future keeps its own slot in this one, beside the one being awaited.
+            let result = if span.is_disabled() {
+                self.attempt(call, &url, secrets, limits, &span).await
+            } else {
+                self.attempt(call, &url, secrets, limits, &span)
+                    .instrument(span.clone())
+                    .await
+            };
+            let err = match result {
                 Ok(success) => return Ok(success),
                 Err(e) => e,
             };
@@ -217,7 +243,8 @@ impl Transport {
                 .is_some_and(|s| call.final_statuses.contains(&s))
                 && retry::is_retryable(&self.retry, call.op.idempotent, &err);
             // Built on the first failure only: most calls need no backoff at all.
-            let backoff = backoff.get_or_insert_with(|| retry::backoff(&self.retry).build());
+            let backoff =
+                backoff.get_or_insert_with(|| Box::new(retry::backoff(&self.retry).build()));
             let Some(delay) = retryable.then(|| backoff.next()).flatten() else {
                 return Err(err);
             };
@@ -246,100 +273,76 @@ impl Transport {
             );
             tokio::time::sleep(delay).await;
             attempt += 1;
+            now = Instant::now();
         }
     }
 
+    /// One attempt, inside its span: the rate gate, then the exchange under its timer. `now` is
+    /// when the attempt starts (read by the caller).
     async fn attempt(
         &self,
         call: &Call<'_>,
         url: &Url,
         secrets: &[&str],
-        (deadline, total): (Instant, Duration),
-        attempt: u32,
+        (now, deadline, total): (Instant, Instant, Duration),
+        span: &tracing::Span,
     ) -> Result<Success, Error> {
-        let op = call.op;
-        let span = tracing::debug_span!(
-            "bb_api.request",
-            operation = op.id,
-            id = call.args.first().copied().unwrap_or(""),
-            attempt,
-            method = %op.method,
-            status = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
-            request_id = tracing::field::Empty,
-        );
-        let attempt_body = async {
-            self.gate.wait(deadline).await;
-            let started = Instant::now();
-            let remaining = deadline.saturating_duration_since(started);
-            let configured = self.timeouts.attempt();
-            // The last attempt may have less time than a whole attempt: that is the overall limit.
-            let (limit, kind) = if remaining < configured {
-                (remaining, TimeoutKind::Overall(total))
-            } else {
-                (configured, TimeoutKind::Attempt(configured))
-            };
-
-            let mut request = self
-                .http
-                .request(op.method.clone(), url.clone())
-                .header(API_KEY_HEADER, self.api_key_header.clone())
-                .header(ACCEPT, JSON);
-            if let Some(ua) = &self.user_agent {
-                request = request.header(USER_AGENT, ua.clone());
-            }
-            if let Some(body) = call.body {
-                request = request.header(CONTENT_TYPE, JSON).body(body.clone());
-            }
-
-            // One timer around sending and reading the whole body. (reqwest's per-request
-            // `timeout` would do the same with a boxed timer, a request extension map and a
-            // wrapped body, on every call.)
-            let exchange = async {
-                match request.send().await {
-                    Ok(response) => self.read(call, response, secrets, kind, &span).await,
-                    Err(e) => Err(transport_error(e, kind, self.timeouts.connect())),
-                }
-            };
-            let result = tokio::time::timeout(limit, exchange)
-                .await
-                .unwrap_or(Err(Error::Timeout(kind)));
-            if let Err(Error::RateLimited {
-                retry_after: Some(ra),
-                ..
-            }) = &result
-                && *ra <= self.retry.max_retry_after()
-            {
-                self.gate.pause(*ra);
-            }
-            if !span.is_disabled() {
-                span.record("latency_ms", started.elapsed().as_millis() as u64);
-            }
-            match &result {
-                Ok(_) => tracing::debug!("ok"),
-                Err(e) => tracing::debug!(error = %e, "failed"),
-            }
-            result
-        };
-        // A span no subscriber wants is not entered on every poll (with tracing's `log` feature
-        // on, even a disabled span is formatted for `log` at each enter and exit).
-        if span.is_disabled() {
-            attempt_body.await
+        let started = if self.gate.wait(deadline).await {
+            Instant::now()
         } else {
-            attempt_body.instrument(span.clone()).await
+            now
+        };
+        self.anchor.keep(started);
+        // The last attempt may have less time than a whole attempt: that is the overall limit.
+        let configured = self.timeouts.attempt();
+        let (ends, kind) = if deadline.saturating_duration_since(started) < configured {
+            (deadline, TimeoutKind::Overall(total))
+        } else {
+            (started + configured, TimeoutKind::Attempt(configured))
+        };
+        // One timer around sending and reading the whole body. (reqwest's per-request `timeout`
+        // would do the same with a boxed timer, a request extension map and a wrapped body, on
+        // every call.)
+        let result = tokio::time::timeout_at(ends, self.exchange(call, url, secrets, kind, span))
+            .await
+            .unwrap_or(Err(Error::Timeout(kind)));
+        if let Err(Error::RateLimited {
+            retry_after: Some(ra),
+            ..
+        }) = &result
+            && *ra <= self.retry.max_retry_after()
+        {
+            self.gate.pause(*ra);
         }
+        if !span.is_disabled() {
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
+        }
+        match &result {
+            Ok(_) => tracing::debug!("ok"),
+            Err(e) => tracing::debug!(error = %e, "failed"),
+        }
+        result
     }
 
-    /// Reads a response: an unsuccessful status becomes its error with a snippet of the body; a
-    /// successful body is read whole, up to the client's limit.
-    async fn read(
+    /// Sends the request and reads its response: an unsuccessful status becomes its error with a
+    /// snippet of the body; a successful body is read whole, up to the client's limit.
+    ///
+    /// One function, not two: the response is then held in one place while its body is read
+    /// (an argument of an `async fn` keeps its own slot in the future beside any local made
+    /// from it), and the request is built inside the `.await` that sends it, so its builder is
+    /// not kept beside reqwest's future either.
+    async fn exchange(
         &self,
         call: &Call<'_>,
-        mut response: Response,
+        url: &Url,
         secrets: &[&str],
         timeout: TimeoutKind,
         span: &tracing::Span,
     ) -> Result<Success, Error> {
+        let mut response = match self.request(call, url).send().await {
+            Ok(response) => response,
+            Err(e) => return Err(transport_error(e, timeout, self.timeouts.connect())),
+        };
         let status = response.status();
         if !span.is_disabled() {
             span.record("status", status.as_u16());
@@ -349,8 +352,6 @@ impl Transport {
         }
 
         if !status.is_success() {
-            let request_id = request_id(response.headers());
-            let retry_after = retry::retry_after(response.headers(), SystemTime::now());
             // A failed read of an error body still leaves the status: keep what was read, marked
             // as cut short.
             let mut bytes = Vec::new();
@@ -362,9 +363,10 @@ impl Transport {
                 what: call.op.what,
                 subject: subject(call.args),
                 status: status.as_u16(),
-                request_id,
+                request_id: request_id(response.headers()),
                 body: BodySnippet::new(&bytes, more, secrets),
             };
+            let retry_after = retry::retry_after(response.headers(), SystemTime::now());
             return Err(status_error(status, error, retry_after));
         }
 
@@ -374,31 +376,16 @@ impl Transport {
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let too_large = |declared: Option<u64>, headers: HeaderMap, bytes: Bytes| {
-            Success {
-            status,
-            headers,
-            body: bytes,
-        }
-        .into_error(
-            call.op,
-            match declared {
-                Some(n) => format!(
-                    "the body is {n} bytes, over the client's limit of {limit} (ClientBuilder::max_response_bytes)"
-                ),
-                None => format!(
-                    "the body is over the client's limit of {limit} bytes (ClientBuilder::max_response_bytes)"
-                ),
-            },
-            true,
-            secrets,
-        )
-        };
         if let Some(n) = declared.filter(|n| *n > limit as u64) {
+            let headers = std::mem::take(response.headers_mut());
             return Err(too_large(
-                Some(n),
-                std::mem::take(response.headers_mut()),
+                call.op,
+                status,
+                headers,
                 Bytes::new(),
+                Some(n),
+                limit,
+                secrets,
             ));
         }
         let (body, more) = read_at_most(&mut response, limit)
@@ -406,7 +393,9 @@ impl Transport {
             .map_err(|e| body_error(e, timeout))?;
         let headers = std::mem::take(response.headers_mut());
         if more {
-            return Err(too_large(None, headers, body));
+            return Err(too_large(
+                call.op, status, headers, body, None, limit, secrets,
+            ));
         }
         Ok(Success {
             status,
@@ -414,6 +403,49 @@ impl Transport {
             body,
         })
     }
+
+    /// The request of one attempt: the method, URL, headers and body.
+    fn request(&self, call: &Call<'_>, url: &Url) -> reqwest::RequestBuilder {
+        let mut request = self
+            .http
+            .request(call.op.method.clone(), url.clone())
+            .header(API_KEY_HEADER, self.api_key_header.clone())
+            .header(ACCEPT, JSON);
+        if let Some(ua) = &self.user_agent {
+            request = request.header(USER_AGENT, ua.clone());
+        }
+        if let Some(body) = call.body {
+            request = request.header(CONTENT_TYPE, JSON).body(body.clone());
+        }
+        request
+    }
+}
+
+/// A successful response whose body is over the client's limit (`declared` by its
+/// `content-length`, or found while reading).
+fn too_large(
+    op: &Operation,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    declared: Option<u64>,
+    limit: usize,
+    secrets: &[&str],
+) -> Error {
+    let reason = match declared {
+        Some(n) => format!(
+            "the body is {n} bytes, over the client's limit of {limit} (ClientBuilder::max_response_bytes)"
+        ),
+        None => format!(
+            "the body is over the client's limit of {limit} bytes (ClientBuilder::max_response_bytes)"
+        ),
+    };
+    Success {
+        status,
+        headers,
+        body,
+    }
+    .into_error(op, reason, true, secrets)
 }
 
 impl Success {
@@ -480,36 +512,34 @@ fn is_json(content_type: &str) -> bool {
 
 /// Reads up to `limit` bytes of the body; `true` when the body goes on past them. A body that
 /// arrives in one chunk (the usual case for a small JSON answer) is returned without a copy.
+/// One `.await` and few locals: this future lives inside every call's.
 async fn read_at_most(
     response: &mut Response,
     limit: usize,
 ) -> Result<(Bytes, bool), reqwest::Error> {
-    let Some(first) = response.chunk().await? else {
-        return Ok((Bytes::new(), false));
-    };
-    if first.len() > limit {
-        return Ok((first.slice(..limit), true));
-    }
-    let Some(second) = response.chunk().await? else {
-        return Ok((first, false));
-    };
-    let expected = response
-        .content_length()
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(0);
-    let mut buf = Vec::with_capacity((first.len() + second.len()).max(expected).min(limit));
-    buf.extend_from_slice(&first);
-    let mut next = Some(second);
-    while let Some(chunk) = next {
+    // The first chunk, kept as it came until a second one arrives.
+    let mut single: Option<Bytes> = None;
+    let mut buf = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if let Some(first) = single.take() {
+            let expected = response
+                .content_length()
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(0);
+            buf.reserve((first.len() + chunk.len()).max(expected).min(limit));
+            buf.extend_from_slice(&first);
+        } else if buf.is_empty() && chunk.len() <= limit {
+            single = Some(chunk);
+            continue;
+        }
         let room = limit - buf.len();
         if chunk.len() > room {
             buf.extend_from_slice(&chunk[..room]);
             return Ok((Bytes::from(buf), true));
         }
         buf.extend_from_slice(&chunk);
-        next = response.chunk().await?;
     }
-    Ok((Bytes::from(buf), false))
+    Ok((single.unwrap_or_else(|| Bytes::from(buf)), false))
 }
 
 /// Reads up to `limit` bytes of the body into `buf`, which keeps what was read if reading fails;
@@ -732,5 +762,53 @@ mod tests {
         };
         assert!(decode.reason.contains("over the client's limit"), "{err:?}");
         assert!(decode.body.is_truncated(), "{err:?}");
+    }
+
+    /// A client used from one runtime after another: its timer anchor was set in a runtime that
+    /// is gone, and is renewed in the next. Attempts still time out on their own timers, and
+    /// dropping the old anchor does not panic.
+    #[test]
+    fn attempt_timeouts_work_in_a_second_runtime_after_the_first_is_gone() {
+        // A server on 127.0.0.1 that accepts and never answers, until the test says stop (or at
+        // most 5 s: 1,000 turns of 5 ms).
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let url = format!("http://{}", listener.local_addr().expect("local address"));
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let server = std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for _ in 0..1000 {
+                if let Ok((stream, _)) = listener.accept() {
+                    held.push(stream);
+                }
+                if stopped.recv_timeout(Duration::from_millis(5)).is_ok() {
+                    break;
+                }
+            }
+            held.len()
+        });
+        // The anchor is set 40 ms ahead (half the attempt time), renewed after 20 ms.
+        let t = crate::TimeoutConfig::default().with_attempt(Duration::from_millis(80));
+        let client = client(&url, t, 1024);
+        for round in 0..2 {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let err = rt.block_on(invoke(&client)).expect_err("times out");
+            assert!(
+                matches!(err, Error::Timeout(TimeoutKind::Attempt(_))),
+                "round {round}: {err:?}"
+            );
+            drop(rt);
+            // Past the renewal time: the next round replaces the anchor of the dropped runtime.
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        drop(client);
+        let _ = stop.send(());
+        let connections = server.join().expect("the server thread ends");
+        assert_eq!(connections, 2, "one connection per round");
     }
 }
