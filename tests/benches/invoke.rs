@@ -12,11 +12,16 @@
 //!   through the ext client and through a plain hand-written `reqwest` call sending the same bytes;
 //!   the ratio of the two is the ext layer's overhead.
 //! - `roundtrip_c16/*`: 16 concurrent invokes on one shared client, the same comparison.
-//! - `roundtrip_ab/{seq,c16}` (printed after criterion's output, not a criterion benchmark): the
-//!   same two comparisons measured paired: alternating blocks of ext and plain calls, the ratio
-//!   taken per pair of blocks, the median and quartiles of those ratios reported. On a shared,
-//!   noisy machine this is the figure to quote: load that comes and goes hits both sides of each
-//!   pair, where separate criterion runs seconds apart can drift by more than the overhead.
+//! - `roundtrip_ab/{seq,c16,get,list}` (printed after criterion's output, not criterion
+//!   benchmarks): ext against plain measured paired: alternating blocks of ext and plain runs, the
+//!   ratio taken per pair of blocks, the median and quartiles of those ratios reported, and the
+//!   load average before and after. On a shared, noisy machine this is the figure to quote: load
+//!   that comes and goes hits both sides of each pair, where separate criterion runs seconds apart
+//!   can drift by more than the overhead. `seq` and `c16` are the invoke above, one at a time and
+//!   16 at once; `get` is an invocation get (`client.invocations().get(id)` against a plain
+//!   `GET`); `list` pages through 30 Functions of a stateful fake that caps pages at 10
+//!   (`client.functions().list()` against a plain loop over `offset`, three requests each).
+//!   Run one with its name as the filter, e.g. `-- roundtrip_ab/get`.
 //!
 //! Clients and the fake share one current-thread Tokio runtime: no thread hand-offs per call, so
 //! what remains is the HTTP exchange itself (both sides of it) plus the client layer under test,
@@ -25,9 +30,9 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use bb_api_ext::testing::FakeBrowserbase;
+use bb_api_ext::testing::{FakeBrowserbase, FakeConfig, FunctionScript};
 use bb_api_ext::{
-    BrowserSettings, BrowserSize, Client, Extension, Geolocation, Invocation, Os, Proxy,
+    BrowserSettings, BrowserSize, Client, Extension, Function, Geolocation, Invocation, Os, Proxy,
     ProxySettings, SessionCreateParams,
 };
 use bb_api_tests::plain::{self, FUNCTION_ID, Plain, TIMEOUT_SECS};
@@ -77,6 +82,41 @@ async fn plain_invoke(plain: &Plain, params: &Value) -> Invocation {
         .invoke(params)
         .await
         .expect("the plain invoke should succeed against the fake")
+}
+
+/// Any id: the fixed fake answers every invocation get with the same `COMPLETED` invocation.
+const INVOCATION_ID: &str = "00000000-0000-4000-8000-00000000000a";
+
+async fn ext_get(client: &Client) -> Invocation {
+    client
+        .invocations()
+        .get(INVOCATION_ID)
+        .await
+        .expect("the ext get should succeed against the fake")
+}
+
+async fn plain_get(plain: &Plain) -> Invocation {
+    plain
+        .get(INVOCATION_ID)
+        .await
+        .expect("the plain get should succeed against the fake")
+}
+
+async fn ext_list(client: &Client) -> Vec<Function> {
+    client
+        .functions()
+        .list()
+        .stream()
+        .try_collect()
+        .await
+        .expect("the ext list should succeed against the fake")
+}
+
+async fn plain_list(plain: &Plain) -> Vec<Function> {
+    plain
+        .list_functions()
+        .await
+        .expect("the plain list should succeed against the fake")
 }
 
 fn full_request(client: &Client, params: &Value) -> bb_api_ext::PreparedInvoke {
@@ -321,8 +361,42 @@ fn roundtrip(c: &mut Criterion) {
 /// Rounds of the paired comparison; each round times one block of each side, in alternating order.
 const AB_ROUNDS: usize = 100;
 
-/// Summary of per-round ratios ext/plain, and the mean time per call of each side.
-fn ab_report(name: &str, per_call: &str, ext: &[Duration], plain: &[Duration], calls: usize) {
+/// Times `AB_ROUNDS` pairs of blocks, `block` runs of each side per block, the side that goes
+/// first alternating by round: the ext side's and the plain side's time of each block.
+async fn paired(
+    block: usize,
+    mut ext: impl AsyncFnMut(),
+    mut plain: impl AsyncFnMut(),
+) -> (Vec<Duration>, Vec<Duration>) {
+    let (mut ext_times, mut plain_times) = (Vec::new(), Vec::new());
+    for round in 0..AB_ROUNDS {
+        for side in [round % 2, 1 - round % 2] {
+            let started = std::time::Instant::now();
+            for _ in 0..block {
+                if side == 0 {
+                    ext().await;
+                } else {
+                    plain().await;
+                }
+            }
+            let took = started.elapsed();
+            if side == 0 {
+                ext_times.push(took);
+            } else {
+                plain_times.push(took);
+            }
+        }
+    }
+    (ext_times, plain_times)
+}
+
+/// Summary of per-round ratios ext/plain, and the mean time per run of each side.
+fn ab_report(
+    name: &str,
+    per_run: &str,
+    (ext, plain): &(Vec<Duration>, Vec<Duration>),
+    runs: usize,
+) {
     let mut ratios: Vec<f64> = ext
         .iter()
         .zip(plain)
@@ -331,10 +405,10 @@ fn ab_report(name: &str, per_call: &str, ext: &[Duration], plain: &[Duration], c
     ratios.sort_by(f64::total_cmp);
     let q = |p: f64| ratios[((ratios.len() - 1) as f64 * p).round() as usize];
     let mean_us = |d: &[Duration]| {
-        d.iter().map(Duration::as_secs_f64).sum::<f64>() / (d.len() * calls) as f64 * 1e6
+        d.iter().map(Duration::as_secs_f64).sum::<f64>() / (d.len() * runs) as f64 * 1e6
     };
     println!(
-        "roundtrip_ab/{name}: ext/plain ratio median {:.3} (quartiles {:.3}..{:.3}) over {} paired rounds of {calls} {per_call}; mean per {per_call}: ext {:.1} us, plain {:.1} us",
+        "roundtrip_ab/{name}: ext/plain ratio median {:.3} (quartiles {:.3}..{:.3}) over {} paired rounds of {runs} {per_run}; mean per {per_run}: ext {:.1} us, plain {:.1} us",
         q(0.5),
         q(0.25),
         q(0.75),
@@ -344,15 +418,37 @@ fn ab_report(name: &str, per_call: &str, ext: &[Duration], plain: &[Duration], c
     );
 }
 
+/// The 1-minute load average (`/proc/loadavg`), when the system has one.
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The Functions the list comparison pages through, and the page size the fake caps them at.
+const LIST_FUNCTIONS: usize = 30;
+const LIST_PAGE: usize = 10;
+
 /// The paired A/B comparison (see the module docs), unless a filter leaves it out.
 fn roundtrip_ab() {
+    const NAMES: [&str; 4] = [
+        "roundtrip_ab/seq",
+        "roundtrip_ab/c16",
+        "roundtrip_ab/get",
+        "roundtrip_ab/list",
+    ];
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--list" || a == "--test") {
         return;
     }
-    // Criterion's filter is its one positional argument; run when none is given or it matches.
+    // Criterion's filter is its one positional argument; a comparison runs when none is given or
+    // its name contains the filter.
     let filter = args.iter().find(|a| !a.starts_with('-'));
-    if filter.is_some_and(|f| !"roundtrip_ab/seq roundtrip_ab/c16".contains(f.as_str())) {
+    let wanted = |name: &str| filter.is_none_or(|f| name.contains(f.as_str()));
+    if !NAMES.iter().any(|n| wanted(n)) {
         return;
     }
     let Setup {
@@ -362,50 +458,103 @@ fn roundtrip_ab() {
         plain,
         params,
     } = setup();
-    const SEQ_BLOCK: usize = 200;
-    const C16_BLOCK: usize = 20;
-    let (mut ext, mut base) = (Vec::new(), Vec::new());
-    let (mut ext16, mut base16) = (Vec::new(), Vec::new());
-    rt.block_on(async {
-        for round in 0..AB_ROUNDS {
-            for side in [round % 2, 1 - round % 2] {
-                let started = std::time::Instant::now();
-                for _ in 0..SEQ_BLOCK {
-                    if side == 0 {
-                        black_box(ext_invoke(&client, &params).await);
-                    } else {
-                        black_box(plain_invoke(&plain, &params).await);
-                    }
-                }
-                let took = started.elapsed();
-                if side == 0 {
-                    ext.push(took)
-                } else {
-                    base.push(took)
-                }
-            }
+    // The list pages through a stateful fake of its own, which caps pages at LIST_PAGE items.
+    let (list_fake, list_client, list_plain) = rt.block_on(async {
+        let fake = FakeBrowserbase::start_with(FakeConfig::empty().with_max_page_size(LIST_PAGE))
+            .await
+            .expect("the list fake should bind 127.0.0.1");
+        for i in 0..LIST_FUNCTIONS {
+            fake.add_function(FunctionScript::new(format!("list-{i:02}")));
         }
-        for round in 0..AB_ROUNDS {
-            for side in [round % 2, 1 - round % 2] {
-                let started = std::time::Instant::now();
-                for _ in 0..C16_BLOCK {
-                    if side == 0 {
-                        ext_c16(&client, &params).await;
-                    } else {
-                        plain_c16(&plain, &params).await;
-                    }
-                }
-                let took = started.elapsed();
-                if side == 0 {
-                    ext16.push(took)
-                } else {
-                    base16.push(took)
-                }
-            }
+        // A stateful fake checks its own key.
+        let client = Client::builder()
+            .api_key(FakeBrowserbase::API_KEY)
+            .base_url(fake.url())
+            .build()
+            .expect("the ext client should build");
+        let plain =
+            Plain::new(fake.url(), FUNCTION_ID, FakeBrowserbase::API_KEY).expect("plain client");
+        let (e, p) = (ext_list(&client).await, plain_list(&plain).await);
+        assert_eq!(
+            e.len(),
+            LIST_FUNCTIONS,
+            "the ext list should see every Function"
+        );
+        assert_eq!(p, e, "both sides should list the same Functions");
+        (fake, client, plain)
+    });
+    rt.block_on(async {
+        let (e, p) = (ext_get(&client).await, plain_get(&plain).await);
+        assert_eq!(e, p, "both sides should get the same invocation");
+    });
+
+    let load_before = load_average();
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    rt.block_on(async {
+        if wanted(NAMES[0]) {
+            let times = paired(
+                200,
+                async || {
+                    black_box(ext_invoke(&client, &params).await);
+                },
+                async || {
+                    black_box(plain_invoke(&plain, &params).await);
+                },
+            )
+            .await;
+            ab_report("seq", "call", &times, 200);
+        }
+        if wanted(NAMES[1]) {
+            let times = paired(
+                20,
+                async || ext_c16(&client, &params).await,
+                async || plain_c16(&plain, &params).await,
+            )
+            .await;
+            ab_report("c16", "batch of 16", &times, 20);
+        }
+        if wanted(NAMES[2]) {
+            let times = paired(
+                200,
+                async || {
+                    black_box(ext_get(&client).await);
+                },
+                async || {
+                    black_box(plain_get(&plain).await);
+                },
+            )
+            .await;
+            ab_report("get", "get", &times, 200);
+        }
+        if wanted(NAMES[3]) {
+            let times = paired(
+                50,
+                async || {
+                    black_box(ext_list(&list_client).await);
+                },
+                async || {
+                    black_box(plain_list(&list_plain).await);
+                },
+            )
+            .await;
+            ab_report(
+                "list",
+                &format!(
+                    "list of {LIST_FUNCTIONS} Functions in {} pages",
+                    LIST_FUNCTIONS / LIST_PAGE
+                ),
+                &times,
+                50,
+            );
         }
     });
-    ab_report("seq", "call", &ext, &base, SEQ_BLOCK);
-    ab_report("c16", "batch of 16", &ext16, &base16, C16_BLOCK);
+    let fmt = |l: Option<f64>| l.map_or_else(|| "unknown".to_owned(), |l| format!("{l:.2}"));
+    println!(
+        "roundtrip_ab: ran under a 1-minute load average of {} before and {} after, on {cores} cores",
+        fmt(load_before),
+        fmt(load_average()),
+    );
+    drop(list_fake);
 }
 
 criterion_group! {

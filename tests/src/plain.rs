@@ -5,10 +5,11 @@
 //! it with the ext client measures only the ext layer: validation, the retry wrapper and timeouts,
 //! the tracing span and the bounded body read.
 
-use bb_api_ext::Invocation;
+use bb_api_ext::{Function, Invocation};
 use bytes::Bytes;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The Function the benchmarks invoke (the fake's fixed mode accepts any UUID; it is also the demo's
@@ -40,6 +41,8 @@ struct Session {
 #[derive(Clone)]
 pub struct Plain {
     http: reqwest::Client,
+    /// The base URL without a trailing slash.
+    base: String,
     url: String,
     api_key: HeaderValue,
 }
@@ -58,6 +61,7 @@ impl Plain {
         api_key.set_sensitive(true);
         Ok(Self {
             http,
+            base: base_url.trim_end_matches('/').to_owned(),
             url: format!(
                 "{}/v1/functions/{function_id}/invoke",
                 base_url.trim_end_matches('/')
@@ -107,4 +111,57 @@ impl Plain {
             .map_err(|e| format!("plain reqwest body read failed: {e}"))?;
         serde_json::from_slice(&bytes).map_err(|e| format!("plain reqwest decode failed: {e}"))
     }
+
+    /// `GET /v1/functions/invocations/{id}`, decoded: the floor of the ext client's get.
+    pub async fn get(&self, invocation_id: &str) -> Result<Invocation, String> {
+        let url = format!("{}/v1/functions/invocations/{invocation_id}", self.base);
+        self.get_json(&url).await
+    }
+
+    /// Every Function, `GET /v1/functions?offset=…&limit=100` page by page until a page is empty
+    /// or the offset reaches `total`: the floor of the ext client's list (which also skips items
+    /// it has already yielded and stops on a page with nothing new).
+    pub async fn list_functions(&self) -> Result<Vec<Function>, String> {
+        #[derive(Deserialize)]
+        struct Page {
+            data: Vec<Function>,
+            total: Option<u64>,
+        }
+        let mut all = Vec::new();
+        // Bounded: at most 10,000 pages.
+        for _ in 0..10_000 {
+            let url = format!(
+                "{}/v1/functions?offset={}&limit={LIST_LIMIT}",
+                self.base,
+                all.len()
+            );
+            let page: Page = self.get_json(&url).await?;
+            let received = page.data.len();
+            all.extend(page.data);
+            if received == 0 || page.total.is_some_and(|t| all.len() as u64 >= t) {
+                return Ok(all);
+            }
+        }
+        Err("plain list: more than 10,000 pages".to_owned())
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, String> {
+        let response = self
+            .http
+            .get(url)
+            .header("x-bb-api-key", self.api_key.clone())
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| format!("plain reqwest call failed: {e}"))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| format!("plain reqwest body read failed: {e}"))?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("plain reqwest decode failed: {e}"))
+    }
 }
+
+/// The page size the ext client asks for (the API's largest).
+const LIST_LIMIT: u32 = 100;
