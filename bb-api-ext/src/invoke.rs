@@ -455,6 +455,24 @@ mod tests {
             .expect("client")
     }
 
+    /// The future of an invoke is what every spawned call moves and keeps. It was 3.8 KB, and its
+    /// size showed in the per-call cost at 16 concurrent calls (issue 13); it is 1.75 KB. A layer
+    /// that keeps a builder, a response or a request twice across an `.await` grows it again:
+    /// `-Zprint-type-sizes` shows where the bytes go (README, Performance).
+    #[test]
+    fn the_invoke_future_stays_small() {
+        const LIMIT: usize = 2_048;
+        let send = client()
+            .functions()
+            .invoke("6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f")
+            .send();
+        let size = std::mem::size_of_val(&send);
+        assert!(
+            size <= LIMIT,
+            "the invoke future is {size} bytes, over {LIMIT}"
+        );
+    }
+
     #[test]
     fn every_violation_in_one_pass_in_request_order() {
         let err = client()
