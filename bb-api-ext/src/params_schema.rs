@@ -9,7 +9,7 @@ use jsonschema::paths::{Location, LocationSegment};
 use jsonschema::{JsonType, ValidationError};
 use serde_json::Value;
 
-use crate::validate::{ValidationErrors, Validator, push_key, quoted};
+use crate::validate::{ValidationErrors, Validator, json_type, push_key, quoted};
 
 /// A Function's params schema, compiled once, that checks params in one pass and reports every
 /// violation with its path under `params` (feature `params-check`).
@@ -263,7 +263,7 @@ fn rule(kind: &ValidationErrorKind, at: &Location, got: &Value) -> String {
                 TypeKind::Single(t) => vec![*t],
                 TypeKind::Multiple(set) => set.iter().collect(),
             };
-            format!("must be {} (got {})", types_text(&wanted), type_of(got))
+            format!("must be {} (got {})", types_text(&wanted), json_type(got))
         }
         K::AnyOf { context } | K::OneOfNotValid { context } => any_of(context, at, got),
         K::OneOfMultipleValid { .. } => {
@@ -348,7 +348,7 @@ fn any_of(context: &[Vec<ValidationError<'static>>], at: &Location, got: &Value)
     }
     wanted.sort_by_key(|t| article(*t));
     wanted.dedup();
-    format!("must be {} (got {})", types_text(&wanted), type_of(got))
+    format!("must be {} (got {})", types_text(&wanted), json_type(got))
 }
 
 /// The only alternative of an `anyOf`/`oneOf` at `at` not ruled out at once, if there is exactly
@@ -411,18 +411,6 @@ fn article(t: JsonType) -> &'static str {
         JsonType::Number => "a number",
         JsonType::Object => "an object",
         JsonType::String => "a string",
-    }
-}
-
-/// The JSON type of a value, as the rules name it.
-fn type_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 

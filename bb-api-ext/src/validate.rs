@@ -160,6 +160,33 @@ impl Validator {
     }
 }
 
+/// The JSON type of a value as JSON Schema names it: `"boolean"`, `"object"`…
+#[cfg(any(feature = "params-check", feature = "testing"))]
+pub(crate) fn json_type(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// The JSON type of a value for prose: `"a boolean"`, `"an object"`, `"null"`.
+pub(crate) fn a_json_type(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// A short, quoted rendering of a user value for a rule message.
 pub(crate) fn quoted(value: &str) -> String {
     const MAX: usize = 64;

@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::validate::json_type;
+
 /// Every way `params` breaks `schema`, as `params.a.b: message`, in schema order.
 pub(crate) fn violations(schema: &Value, params: &Map<String, Value>) -> Vec<String> {
     let mut out = Vec::new();
@@ -21,7 +23,7 @@ fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<String>) {
         out.push(format!(
             "{path}: Invalid input: expected {}, received {}",
             types.join(" | "),
-            kind(value)
+            json_type(value)
         ));
         return;
     }
@@ -89,17 +91,6 @@ fn is_type(t: &str, v: &Value) -> bool {
         "null" => v.is_null(),
         // A type this check does not know passes.
         _ => true,
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
     }
 }
 

@@ -15,6 +15,7 @@ use super::params;
 use super::script::Ended;
 use super::state::{Attached, CursorList, EVENT_TYPES, Run, State, WebhookRecord, logs_json, plus};
 use crate::InvocationCauseCode as CauseCode;
+use crate::validate::a_json_type;
 
 /// One operation of the Browserbase Functions and Webhooks API, named after its `operationId`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -274,8 +275,21 @@ fn offset_page(state: &State, q: &Query) -> Result<(usize, usize)> {
 }
 
 /// Items `offset..offset + size` of `items`.
-fn window<T>(items: Vec<T>, offset: usize, size: usize) -> Vec<T> {
-    items.into_iter().skip(offset).take(size).collect()
+/// One page of an offset list: `{key: [the items from `offset`, at most `size`], "total": n}`.
+fn offset_reply<T>(
+    key: &str,
+    all: Vec<T>,
+    (offset, size): (usize, usize),
+    to_json: impl Fn(T) -> Value,
+) -> Result<Reply> {
+    let total = all.len();
+    let items: Vec<Value> = all
+        .into_iter()
+        .skip(offset)
+        .take(size)
+        .map(to_json)
+        .collect();
+    ok(&json!({key: items, "total": total}))
 }
 
 /// The body as a JSON object; an empty body is `{}` unless `required`.
@@ -291,7 +305,7 @@ fn object_body(body: &[u8], required: bool) -> Result<Map<String, Value>> {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(bad_request(format_args!(
             "the body must be a JSON object (got {})",
-            kind(&other)
+            a_json_type(&other)
         ))),
         Err(e) => Err(bad_request(format_args!("the body is not valid JSON: {e}"))),
     }
@@ -306,17 +320,6 @@ fn only_keys(body: &Map<String, Value>, allowed: &[&str]) -> Result<()> {
             allowed.join(", ")
         ))),
         None => Ok(()),
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -363,16 +366,11 @@ fn ok(body: &Value) -> Result<Reply> {
 // ---- Functions -------------------------------------------------------------------------------
 
 fn functions_list(state: &State, q: &Query) -> Result<Reply> {
-    let (offset, size) = offset_page(state, q)?;
+    let page = offset_page(state, q)?;
     // Newest first; equal times keep the later-created first.
     let mut all: Vec<_> = state.functions.iter().rev().collect();
     all.sort_by_key(|f| std::cmp::Reverse(f.created));
-    let total = all.len();
-    let data: Vec<Value> = window(all, offset, size)
-        .into_iter()
-        .map(|f| f.json())
-        .collect();
-    ok(&json!({"data": data, "total": total}))
+    offset_reply("data", all, page, |f| f.json())
 }
 
 fn functions_get(state: &State, raw: &str) -> Result<Reply> {
@@ -406,7 +404,7 @@ fn functions_invoke(state: &mut State, raw: &str, body: &[u8]) -> Result<Reply> 
         Some(other) => {
             return Err(bad_request(format_args!(
                 "params must be a JSON object (got {})",
-                kind(other)
+                a_json_type(other)
             )));
         }
     };
@@ -432,7 +430,7 @@ fn functions_invoke(state: &mut State, raw: &str, body: &[u8]) -> Result<Reply> 
         Some(other) => {
             return Err(bad_request(format_args!(
                 "sessionCreateParams must be a JSON object (got {})",
-                kind(other)
+                a_json_type(other)
             )));
         }
     };
@@ -481,19 +479,14 @@ fn functions_list_versions(state: &State, raw: &str, q: &Query) -> Result<Reply>
     let f = state
         .function(id)
         .ok_or_else(|| not_found("Function", id))?;
-    let (offset, size) = offset_page(state, q)?;
+    let page = offset_page(state, q)?;
     let all: Vec<_> = f
         .versions
         .iter()
         .rev()
         .filter_map(|v| state.versions.get(v))
         .collect();
-    let total = all.len();
-    let results: Vec<Value> = window(all, offset, size)
-        .into_iter()
-        .map(|v| v.json())
-        .collect();
-    ok(&json!({"results": results, "total": total}))
+    offset_reply("results", all, page, |v| v.json())
 }
 
 fn function_versions_get(state: &State, raw: &str) -> Result<Reply> {
@@ -511,7 +504,7 @@ fn function_versions_list_invocations(state: &State, raw: &str, q: &Query) -> Re
         .versions
         .get(&id)
         .ok_or_else(|| not_found("Function version", id))?;
-    let (offset, size) = offset_page(state, q)?;
+    let page = offset_page(state, q)?;
     let now = state.clock.now();
     let status = q.get("status");
     let all: Vec<_> = v
@@ -521,12 +514,7 @@ fn function_versions_list_invocations(state: &State, raw: &str, q: &Query) -> Re
         .filter_map(|i| state.invocations.get(i))
         .filter(|i| status.is_none_or(|s| i.status(now).as_str() == s))
         .collect();
-    let total = all.len();
-    let results: Vec<Value> = window(all, offset, size)
-        .into_iter()
-        .map(|i| i.json(now, false))
-        .collect();
-    ok(&json!({"results": results, "total": total}))
+    offset_reply("results", all, page, |i| i.json(now, false))
 }
 
 fn invocations_get(state: &State, raw: &str) -> Result<Reply> {
@@ -550,7 +538,7 @@ fn invocations_get_logs(state: &State, raw: &str) -> Result<Reply> {
 // ---- Builds ----------------------------------------------------------------------------------
 
 fn function_builds_list(state: &State, q: &Query) -> Result<Reply> {
-    let (offset, size) = offset_page(state, q)?;
+    let page = offset_page(state, q)?;
     let now = state.clock.now();
     let status = q.get("status");
     let mut all: Vec<_> = state.builds.iter().rev().collect();
@@ -560,8 +548,7 @@ fn function_builds_list(state: &State, q: &Query) -> Result<Reply> {
         .map(|b| state.build_json(b, now))
         .filter(|b| status.is_none_or(|s| b["status"] == s))
         .collect();
-    let total = all.len();
-    ok(&json!({"data": window(all, offset, size), "total": total}))
+    offset_reply("data", all, page, |b| b)
 }
 
 fn function_builds_get(state: &State, raw: &str) -> Result<Reply> {
@@ -686,7 +673,7 @@ fn endpoint(v: &Value) -> Result<String> {
     let Some(s) = v.as_str() else {
         return Err(bad_request(format_args!(
             "endpoint must be a string (got {})",
-            kind(v)
+            a_json_type(v)
         )));
     };
     let https = s
@@ -743,7 +730,7 @@ fn event_types(v: &Value) -> Result<Vec<String>> {
             None => {
                 return Err(bad_request(format_args!(
                     "eventTypes[{i}] must be a string (got {})",
-                    kind(item)
+                    a_json_type(item)
                 )));
             }
         }
@@ -900,7 +887,7 @@ fn webhooks_rotate_secret(state: &mut State, raw: &str, body: &[u8]) -> Result<R
         Some(other) => {
             return Err(bad_request(format_args!(
                 "revokeImmediately must be a boolean (got {})",
-                kind(other)
+                a_json_type(other)
             )));
         }
     };

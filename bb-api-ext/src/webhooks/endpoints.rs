@@ -22,7 +22,7 @@ use crate::transport::operation::{
     WEBHOOKS_UPDATE,
 };
 use crate::validate::Validator;
-use crate::validate::quoted;
+use crate::validate::{a_json_type, quoted};
 
 /// The longest endpoint URL the API accepts, in characters.
 pub const MAX_ENDPOINT_CHARS: usize = 2048;
@@ -456,14 +456,7 @@ fn object(body: &[u8]) -> Result<Map<String, Value>, String> {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(format!(
             "expected a JSON object, got {}",
-            match other {
-                Value::Null => "null",
-                Value::Bool(_) => "a boolean",
-                Value::Number(_) => "a number",
-                Value::String(_) => "a string",
-                Value::Array(_) => "an array",
-                Value::Object(_) => "an object",
-            }
+            a_json_type(&other)
         )),
         Err(e) => Err(format!(
             "invalid JSON ({} at line {} column {})",

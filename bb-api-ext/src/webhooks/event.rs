@@ -7,6 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::validate::a_json_type;
+
 /// One webhook event, as Browserbase posts it:
 ///
 /// ```json
@@ -134,15 +136,10 @@ fn required_text(map: &mut Map<String, Value>, key: &'static str) -> Result<Stri
 }
 
 fn wrong_type(key: &'static str, expected: &str, got: &Value) -> EnvelopeError {
-    let got = match got {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    };
-    EnvelopeError::new(key, format!("must be {expected} (got {got})"))
+    EnvelopeError::new(
+        key,
+        format!("must be {expected} (got {})", a_json_type(got)),
+    )
 }
 
 /// Why a body is not an event envelope: the key (empty for the body as a whole) and the rule.
