@@ -430,8 +430,8 @@ impl PreparedInvoke {
     pub async fn send_and_wait(&self) -> Result<Invocation, Error> {
         let invocation = self.send().await?;
         let max_wait = self.max_wait.unwrap_or_else(|| {
-            self.session_timeout()
-                .map_or(SessionTimeout::MAX, |t| t)
+            self.session_timeout
+                .unwrap_or(SessionTimeout::MAX)
                 .as_duration()
                 + WAIT_MARGIN
         });

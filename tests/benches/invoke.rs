@@ -362,59 +362,52 @@ fn roundtrip(c: &mut Criterion) {
 const AB_ROUNDS: usize = 100;
 
 /// Times `AB_ROUNDS` pairs of blocks, `block` runs of each side per block, the side that goes
-/// first alternating by round: the ext side's and the plain side's time of each block.
-async fn paired(
+/// first alternating by round, and prints the ext/plain ratios of the pairs (median and
+/// quartiles) and the mean time per run of each side.
+async fn compare<E, P>(
+    name: &str,
+    per_run: &str,
     block: usize,
-    mut ext: impl AsyncFnMut(),
-    mut plain: impl AsyncFnMut(),
-) -> (Vec<Duration>, Vec<Duration>) {
+    mut ext: impl AsyncFnMut() -> E,
+    mut plain: impl AsyncFnMut() -> P,
+) {
     let (mut ext_times, mut plain_times) = (Vec::new(), Vec::new());
     for round in 0..AB_ROUNDS {
-        for side in [round % 2, 1 - round % 2] {
+        for ext_side in [round % 2 == 0, round % 2 == 1] {
             let started = std::time::Instant::now();
             for _ in 0..block {
-                if side == 0 {
-                    ext().await;
+                if ext_side {
+                    black_box(ext().await);
                 } else {
-                    plain().await;
+                    black_box(plain().await);
                 }
             }
             let took = started.elapsed();
-            if side == 0 {
+            if ext_side {
                 ext_times.push(took);
             } else {
                 plain_times.push(took);
             }
         }
     }
-    (ext_times, plain_times)
-}
-
-/// Summary of per-round ratios ext/plain, and the mean time per run of each side.
-fn ab_report(
-    name: &str,
-    per_run: &str,
-    (ext, plain): &(Vec<Duration>, Vec<Duration>),
-    runs: usize,
-) {
-    let mut ratios: Vec<f64> = ext
+    let mut ratios: Vec<f64> = ext_times
         .iter()
-        .zip(plain)
+        .zip(&plain_times)
         .map(|(e, p)| e.as_secs_f64() / p.as_secs_f64())
         .collect();
     ratios.sort_by(f64::total_cmp);
     let q = |p: f64| ratios[((ratios.len() - 1) as f64 * p).round() as usize];
     let mean_us = |d: &[Duration]| {
-        d.iter().map(Duration::as_secs_f64).sum::<f64>() / (d.len() * runs) as f64 * 1e6
+        d.iter().map(Duration::as_secs_f64).sum::<f64>() / (d.len() * block) as f64 * 1e6
     };
     println!(
-        "roundtrip_ab/{name}: ext/plain ratio median {:.3} (quartiles {:.3}..{:.3}) over {} paired rounds of {runs} {per_run}; mean per {per_run}: ext {:.1} us, plain {:.1} us",
+        "roundtrip_ab/{name}: ext/plain ratio median {:.3} (quartiles {:.3}..{:.3}) over {} paired rounds of {block} {per_run}; mean per {per_run}: ext {:.1} us, plain {:.1} us",
         q(0.5),
         q(0.25),
         q(0.75),
         ratios.len(),
-        mean_us(ext),
-        mean_us(plain),
+        mean_us(&ext_times),
+        mean_us(&plain_times),
     );
 }
 
@@ -492,60 +485,36 @@ fn roundtrip_ab() {
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     rt.block_on(async {
         if wanted(NAMES[0]) {
-            let times = paired(
-                200,
-                async || {
-                    black_box(ext_invoke(&client, &params).await);
-                },
-                async || {
-                    black_box(plain_invoke(&plain, &params).await);
-                },
-            )
-            .await;
-            ab_report("seq", "call", &times, 200);
+            let (ext, plain) = (
+                async || ext_invoke(&client, &params).await,
+                async || plain_invoke(&plain, &params).await,
+            );
+            compare("seq", "call", 200, ext, plain).await;
         }
         if wanted(NAMES[1]) {
-            let times = paired(
-                20,
+            let (ext, plain) = (
                 async || ext_c16(&client, &params).await,
                 async || plain_c16(&plain, &params).await,
-            )
-            .await;
-            ab_report("c16", "batch of 16", &times, 20);
+            );
+            compare("c16", "batch of 16", 20, ext, plain).await;
         }
         if wanted(NAMES[2]) {
-            let times = paired(
-                200,
-                async || {
-                    black_box(ext_get(&client).await);
-                },
-                async || {
-                    black_box(plain_get(&plain).await);
-                },
-            )
-            .await;
-            ab_report("get", "get", &times, 200);
+            let (ext, plain) = (
+                async || ext_get(&client).await,
+                async || plain_get(&plain).await,
+            );
+            compare("get", "get", 200, ext, plain).await;
         }
         if wanted(NAMES[3]) {
-            let times = paired(
-                50,
-                async || {
-                    black_box(ext_list(&list_client).await);
-                },
-                async || {
-                    black_box(plain_list(&list_plain).await);
-                },
-            )
-            .await;
-            ab_report(
-                "list",
-                &format!(
-                    "list of {LIST_FUNCTIONS} Functions in {} pages",
-                    LIST_FUNCTIONS / LIST_PAGE
-                ),
-                &times,
-                50,
+            let (ext, plain) = (
+                async || ext_list(&list_client).await,
+                async || plain_list(&list_plain).await,
             );
+            let per_run = format!(
+                "list of {LIST_FUNCTIONS} Functions in {} pages",
+                LIST_FUNCTIONS / LIST_PAGE
+            );
+            compare("list", &per_run, 50, ext, plain).await;
         }
     });
     let fmt = |l: Option<f64>| l.map_or_else(|| "unknown".to_owned(), |l| format!("{l:.2}"));

@@ -7,6 +7,7 @@
 
 use bb_api_ext::{Function, Invocation};
 use bytes::Bytes;
+use reqwest::RequestBuilder;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -94,22 +95,12 @@ impl Plain {
 
     /// Sends already-serialized body bytes and decodes the answer.
     pub async fn send(&self, body: Bytes) -> Result<Invocation, String> {
-        let response = self
+        let request = self
             .http
             .post(&self.url)
-            .header("x-bb-api-key", self.api_key.clone())
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| format!("plain reqwest call failed: {e}"))?;
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| format!("plain reqwest body read failed: {e}"))?;
-        serde_json::from_slice(&bytes).map_err(|e| format!("plain reqwest decode failed: {e}"))
+            .body(body);
+        self.json(request).await
     }
 
     /// `GET /v1/functions/invocations/{id}`, decoded: the floor of the ext client's get.
@@ -146,9 +137,13 @@ impl Plain {
     }
 
     async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, String> {
-        let response = self
-            .http
-            .get(url)
+        self.json(self.http.get(url)).await
+    }
+
+    /// Adds the key and `accept`, sends, and decodes a successful JSON answer, as a careful
+    /// hand-written call would.
+    async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, String> {
+        let response = request
             .header("x-bb-api-key", self.api_key.clone())
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .send()

@@ -532,12 +532,9 @@ async fn read_at_most(
             single = Some(chunk);
             continue;
         }
-        let room = limit - buf.len();
-        if chunk.len() > room {
-            buf.extend_from_slice(&chunk[..room]);
+        if push_within(&mut buf, &chunk, limit) {
             return Ok((Bytes::from(buf), true));
         }
-        buf.extend_from_slice(&chunk);
     }
     Ok((single.unwrap_or_else(|| Bytes::from(buf)), false))
 }
@@ -550,14 +547,19 @@ async fn read_into(
     buf: &mut Vec<u8>,
 ) -> Result<bool, reqwest::Error> {
     while let Some(chunk) = response.chunk().await? {
-        let room = limit - buf.len();
-        if chunk.len() > room {
-            buf.extend_from_slice(&chunk[..room]);
+        if push_within(buf, &chunk, limit) {
             return Ok(true);
         }
-        buf.extend_from_slice(&chunk);
     }
     Ok(false)
+}
+
+/// Appends as much of `chunk` as fits in `limit` bytes of `buf`; `true` when some did not fit.
+fn push_within(buf: &mut Vec<u8>, chunk: &[u8], limit: usize) -> bool {
+    let room = limit.saturating_sub(buf.len());
+    let cut = chunk.len() > room;
+    buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    cut
 }
 
 fn request_id(headers: &HeaderMap) -> Option<String> {
