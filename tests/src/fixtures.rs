@@ -85,3 +85,22 @@ pub fn client_custom(base_url: &str, retry: RetryConfig, timeouts: TimeoutConfig
 pub fn client_with(base_url: &str, retry: RetryConfig) -> Client {
     client_custom(base_url, retry, generous_timeouts())
 }
+
+/// An object schema the way zod 4's `toJSONSchema` writes `z.object({...})`.
+pub fn zod_object(properties: Value, required: &[&str]) -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+/// The params schema of a scraper: a required `url` (a URI) and an optional `selector`.
+pub fn scrape_schema() -> Value {
+    zod_object(
+        json!({"url": {"type": "string", "format": "uri"}, "selector": {"type": "string"}}),
+        &["url"],
+    )
+}

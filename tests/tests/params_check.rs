@@ -7,27 +7,9 @@ use std::time::Duration;
 use bb_api_ext::testing::{FakeBrowserbase, FunctionScript, RecordedRequest, demo};
 use bb_api_ext::{Client, Error, InvocationCauseCode, SessionCreateParams};
 use bb_api_tests::capture::capture;
-use bb_api_tests::fixtures::fast_polls;
-use serde_json::{Value, json};
+use bb_api_tests::fixtures::{fast_polls, scrape_schema, zod_object};
+use serde_json::json;
 use uuid::Uuid;
-
-/// An object schema the way zod 4's `toJSONSchema` writes `z.object({...})`.
-fn zod_object(properties: Value, required: &[&str]) -> Value {
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": false,
-    })
-}
-
-fn scrape_schema() -> Value {
-    zod_object(
-        json!({"url": {"type": "string", "format": "uri"}, "selector": {"type": "string"}}),
-        &["url"],
-    )
-}
 
 fn invokes(fake: &FakeBrowserbase) -> Vec<RecordedRequest> {
     fake.requests_to("POST", "/v1/functions/")

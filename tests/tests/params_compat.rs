@@ -9,26 +9,10 @@ use std::collections::HashMap;
 
 use bb_api_ext::testing::{FakeBrowserbase, FunctionScript};
 use bb_api_ext::{Compatibility, Severity};
+use bb_api_tests::fixtures::{scrape_schema, zod_object};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Value, json};
-
-fn zod_object(properties: Value, required: &[&str]) -> Value {
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": false,
-    })
-}
-
-fn scrape() -> Value {
-    zod_object(
-        json!({"url": {"type": "string", "format": "uri"}, "selector": {"type": "string"}}),
-        &["url"],
-    )
-}
 
 fn screenshot() -> Value {
     zod_object(
@@ -84,7 +68,7 @@ struct ScrapeMaybeUrl {
 
 #[test]
 fn a_type_that_fits_has_only_notes() {
-    let report = Compatibility::check::<Scrape>(&scrape());
+    let report = Compatibility::check::<Scrape>(&scrape_schema());
     assert!(report.is_compatible(), "{report}");
     assert_eq!(
         report.to_string(),
@@ -95,7 +79,7 @@ fn a_type_that_fits_has_only_notes() {
 #[test]
 fn required_properties_the_type_lacks_or_may_leave_out() {
     assert_eq!(
-        lines::<ScrapeTypo>(&scrape()),
+        lines::<ScrapeTypo>(&scrape_schema()),
         [
             "X params.ulr: the type sends it; the Function accepts no such parameter",
             "X params.url: the Function requires it; the type does not have it",
@@ -103,7 +87,7 @@ fn required_properties_the_type_lacks_or_may_leave_out() {
         ]
     );
     assert_eq!(
-        lines::<ScrapeMaybeUrl>(&scrape()),
+        lines::<ScrapeMaybeUrl>(&scrape_schema()),
         [
             "X params.selector: the type can be null (an Option that is serialized as null: skip it when None); the Function accepts string",
             "X params.url: the Function requires it; the type can leave it out (an Option skipped when None, or a skip_serializing_if)",
@@ -265,7 +249,7 @@ fn tagged_unions_refs_and_maps() {
     );
     // A map where the Function names its properties.
     assert_eq!(
-        lines::<HashMap<String, String>>(&scrape()),
+        lines::<HashMap<String, String>>(&scrape_schema()),
         [
             "X params.*: the type (a map) can send any property name; the Function accepts only selector, url",
             "note params.url: the Function requires it; the type (a map) may or may not send it",
@@ -273,7 +257,7 @@ fn tagged_unions_refs_and_maps() {
     );
     // Any JSON value: nothing can be proven.
     assert_eq!(
-        lines::<Value>(&scrape()),
+        lines::<Value>(&scrape_schema()),
         [
             "note params: the type can hold any JSON value here; the Function's schema is not checked against it"
         ]
@@ -288,7 +272,7 @@ struct ScrapeId {
 #[tokio::test]
 async fn against_the_deployed_function() {
     let fake = FakeBrowserbase::start().await.expect("fake starts");
-    fake.add_function(FunctionScript::new("scrape").with_user_params_schema(scrape()));
+    fake.add_function(FunctionScript::new("scrape").with_user_params_schema(scrape_schema()));
     fake.add_function(FunctionScript::new("bare"));
     let client = fake.client();
 
