@@ -57,17 +57,14 @@ const USAGE: &str = "usage: cargo run --example invoke -- [FUNCTION_ID] [--param
 #[path = "support/connect.rs"]
 mod connect;
 
+#[path = "support/usage.rs"]
+mod usage;
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            if !e.is_empty() {
-                eprintln!("error: {e}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+    let args = match usage::or_usage(parse_args(), USAGE) {
+        Ok(args) => args,
+        Err(code) => return code,
     };
 
     // Keep the fake alive for the whole run.

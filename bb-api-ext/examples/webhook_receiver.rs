@@ -294,17 +294,15 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+// Also the usage check of the `webhook_wait` example, which includes this file.
+#[path = "support/usage.rs"]
+pub(crate) mod usage;
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
+    let args = match usage::or_usage(parse_args(), USAGE) {
         Ok(args) => args,
-        Err(e) => {
-            if !e.is_empty() {
-                eprintln!("error: {e}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let verifier = match Verifier::from_env() {
         Ok(v) => v,

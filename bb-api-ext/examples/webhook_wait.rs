@@ -107,15 +107,9 @@ fn proc_status_kb(field: &str) -> Option<u64> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            if !e.is_empty() {
-                eprintln!("error: {e}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+    let args = match receiver::usage::or_usage(parse_args(), USAGE) {
+        Ok(args) => args,
+        Err(code) => return code,
     };
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
