@@ -638,6 +638,18 @@ async fn deliveries_are_retried_then_given_up_and_signed_by_every_valid_secret()
         assert_eq!(event.data["results"], json!({"ok": 1}));
     }
 
+    // One more invoke, and the delivery it brings (the `n`th).
+    let deliver_next = async |n: usize| {
+        client
+            .functions()
+            .invoke(f.function_id)
+            .send()
+            .await
+            .expect("invoked");
+        until_deliveries(&fake, |d| d.len() == n).await;
+        receiver.got().pop().expect("a delivery")
+    };
+
     // After a rotation, both the old and the new secret verify (the grace window).
     let new = Verifier::new(
         client
@@ -646,14 +658,7 @@ async fn deliveries_are_retried_then_given_up_and_signed_by_every_valid_secret()
             .await
             .expect("rotated"),
     );
-    client
-        .functions()
-        .invoke(f.function_id)
-        .send()
-        .await
-        .expect("invoked");
-    until_deliveries(&fake, |d| d.len() == 7).await;
-    let (headers, body) = receiver.got().pop().expect("a delivery");
+    let (headers, body) = deliver_next(7).await;
     let signatures = headers
         .get("webhook-signature")
         .and_then(|v| v.to_str().ok())
@@ -678,14 +683,7 @@ async fn deliveries_are_retried_then_given_up_and_signed_by_every_valid_secret()
             .await
             .expect("rotated"),
     );
-    client
-        .functions()
-        .invoke(f.function_id)
-        .send()
-        .await
-        .expect("invoked");
-    until_deliveries(&fake, |d| d.len() == 8).await;
-    let (headers, body) = receiver.got().pop().expect("a delivery");
+    let (headers, body) = deliver_next(8).await;
     assert!(newest.verify(&headers, &body).is_ok());
     assert!(new.verify(&headers, &body).is_err());
     assert!(old.verify(&headers, &body).is_err());
