@@ -13,7 +13,10 @@ use uuid::Uuid;
 
 use super::params;
 use super::script::Ended;
-use super::state::{Attached, CursorList, EVENT_TYPES, Run, State, WebhookRecord, logs_json, plus};
+use super::state::{
+    Attached, BuildRecord, CursorList, EVENT_TYPES, FunctionRecord, InvocationRecord, Run, State,
+    VersionRecord, WebhookRecord, logs_json, plus,
+};
 use crate::InvocationCauseCode as CauseCode;
 use crate::validate::a_json_type;
 
@@ -363,6 +366,34 @@ fn ok(body: &Value) -> Result<Reply> {
     Ok(Reply::json(StatusCode::OK, body))
 }
 
+// ---- Lookups: the record a path names, or its 404 ---------------------------------------------
+
+fn function(state: &State, id: Uuid) -> Result<&FunctionRecord> {
+    state.function(id).ok_or_else(|| not_found("Function", id))
+}
+
+fn version(state: &State, id: Uuid) -> Result<&VersionRecord> {
+    state
+        .versions
+        .get(&id)
+        .ok_or_else(|| not_found("Function version", id))
+}
+
+fn invocation(state: &State, id: Uuid) -> Result<&InvocationRecord> {
+    state
+        .invocations
+        .get(&id)
+        .ok_or_else(|| not_found("Invocation", id))
+}
+
+fn build(state: &State, id: Uuid) -> Result<&BuildRecord> {
+    state
+        .builds
+        .iter()
+        .find(|b| b.id == id)
+        .ok_or_else(|| not_found("Function build", id))
+}
+
 // ---- Functions -------------------------------------------------------------------------------
 
 fn functions_list(state: &State, q: &Query) -> Result<Reply> {
@@ -375,9 +406,7 @@ fn functions_list(state: &State, q: &Query) -> Result<Reply> {
 
 fn functions_get(state: &State, raw: &str) -> Result<Reply> {
     let id = uuid("id", raw)?;
-    let f = state
-        .function(id)
-        .ok_or_else(|| not_found("Function", id))?;
+    let f = function(state, id)?;
     ok(&f.json())
 }
 
@@ -388,9 +417,7 @@ const DEFAULT_TIMEOUT_SECS: u64 = 900;
 
 fn functions_invoke(state: &mut State, raw: &str, body: &[u8]) -> Result<Reply> {
     let id = uuid("id", raw)?;
-    let f = state
-        .function(id)
-        .ok_or_else(|| not_found("Function", id))?;
+    let f = function(state, id)?;
     let Some(&version_id) = f.versions.last() else {
         return Err(Reply::error(
             StatusCode::CONFLICT,
@@ -476,9 +503,7 @@ fn functions_invoke(state: &mut State, raw: &str, body: &[u8]) -> Result<Reply> 
 
 fn functions_list_versions(state: &State, raw: &str, q: &Query) -> Result<Reply> {
     let id = uuid("id", raw)?;
-    let f = state
-        .function(id)
-        .ok_or_else(|| not_found("Function", id))?;
+    let f = function(state, id)?;
     let page = offset_page(state, q)?;
     let all: Vec<_> = f
         .versions
@@ -491,19 +516,13 @@ fn functions_list_versions(state: &State, raw: &str, q: &Query) -> Result<Reply>
 
 fn function_versions_get(state: &State, raw: &str) -> Result<Reply> {
     let id = uuid("id", raw)?;
-    let v = state
-        .versions
-        .get(&id)
-        .ok_or_else(|| not_found("Function version", id))?;
+    let v = version(state, id)?;
     ok(&v.json())
 }
 
 fn function_versions_list_invocations(state: &State, raw: &str, q: &Query) -> Result<Reply> {
     let id = uuid("id", raw)?;
-    let v = state
-        .versions
-        .get(&id)
-        .ok_or_else(|| not_found("Function version", id))?;
+    let v = version(state, id)?;
     let page = offset_page(state, q)?;
     let now = state.clock.now();
     let status = q.get("status");
@@ -519,19 +538,13 @@ fn function_versions_list_invocations(state: &State, raw: &str, q: &Query) -> Re
 
 fn invocations_get(state: &State, raw: &str) -> Result<Reply> {
     let id = uuid("id", raw)?;
-    let i = state
-        .invocations
-        .get(&id)
-        .ok_or_else(|| not_found("Invocation", id))?;
+    let i = invocation(state, id)?;
     ok(&i.json(state.clock.now(), true))
 }
 
 fn invocations_get_logs(state: &State, raw: &str) -> Result<Reply> {
     let id = uuid("id", raw)?;
-    let i = state
-        .invocations
-        .get(&id)
-        .ok_or_else(|| not_found("Invocation", id))?;
+    let i = invocation(state, id)?;
     ok(&logs_json(&i.logs, state.clock.now()))
 }
 
@@ -553,21 +566,13 @@ fn function_builds_list(state: &State, q: &Query) -> Result<Reply> {
 
 fn function_builds_get(state: &State, raw: &str) -> Result<Reply> {
     let id = uuid("id", raw)?;
-    let b = state
-        .builds
-        .iter()
-        .find(|b| b.id == id)
-        .ok_or_else(|| not_found("Function build", id))?;
+    let b = build(state, id)?;
     ok(&state.build_json(b, state.clock.now()))
 }
 
 fn function_builds_get_logs(state: &State, raw: &str) -> Result<Reply> {
     let id = uuid("id", raw)?;
-    let b = state
-        .builds
-        .iter()
-        .find(|b| b.id == id)
-        .ok_or_else(|| not_found("Function build", id))?;
+    let b = build(state, id)?;
     ok(&logs_json(&b.logs, state.clock.now()))
 }
 
@@ -592,9 +597,7 @@ fn functions_list_secrets(state: &mut State, raw: &str, q: &Query) -> Result<Rep
     let limit = q.int("limit", 20, 1, 1000)?;
     let (start, end) = (q.date_time("startAt")?, q.date_time("endAt")?);
     let after = cursor(state, q, CursorList::Secrets(id))?;
-    let f = state
-        .function(id)
-        .ok_or_else(|| not_found("Function", id))?;
+    let f = function(state, id)?;
     let size = usize::try_from(limit)
         .unwrap_or(usize::MAX)
         .min(state.max_page_size);
