@@ -32,8 +32,8 @@ use std::time::Duration;
 
 use bb_api_ext::testing::{FakeBrowserbase, FakeConfig, FunctionScript};
 use bb_api_ext::{
-    BrowserSettings, BrowserSize, Client, Extension, Function, Geolocation, Invocation, Os, Proxy,
-    ProxySettings, SessionCreateParams,
+    BrowserSettings, BrowserSize, Client, Extension, Function, Geolocation, Invocation, Invoke, Os,
+    Proxy, ProxySettings, SessionCreateParams,
 };
 use bb_api_tests::plain::{self, FUNCTION_ID, Plain, TIMEOUT_SECS};
 use criterion::{Criterion, Throughput, criterion_group};
@@ -66,12 +66,16 @@ fn client(base_url: &str) -> Client {
 }
 
 /// The invoke the round-trip benchmarks make: small params and a session timeout.
-async fn ext_invoke(client: &Client, params: &Value) -> Invocation {
+fn round_trip(client: &Client, params: &Value) -> Invoke {
     client
         .functions()
         .invoke(FUNCTION_ID)
         .params(params)
         .session(SessionCreateParams::builder().timeout_secs(TIMEOUT_SECS))
+}
+
+async fn ext_invoke(client: &Client, params: &Value) -> Invocation {
+    round_trip(client, params)
         .send()
         .await
         .expect("the ext invoke should succeed against the fake")
@@ -262,11 +266,7 @@ fn setup() -> Setup {
     let params = plain::params();
 
     // Same bytes on the wire, or the comparison is meaningless.
-    let prepared = client
-        .functions()
-        .invoke(FUNCTION_ID)
-        .params(&params)
-        .session(SessionCreateParams::builder().timeout_secs(TIMEOUT_SECS))
+    let prepared = round_trip(&client, &params)
         .prepare()
         .expect("the round-trip request should be valid");
     assert_eq!(
@@ -321,11 +321,7 @@ fn roundtrip(c: &mut Criterion) {
         plain,
         params,
     } = setup();
-    let prepared = client
-        .functions()
-        .invoke(FUNCTION_ID)
-        .params(&params)
-        .session(SessionCreateParams::builder().timeout_secs(TIMEOUT_SECS))
+    let prepared = round_trip(&client, &params)
         .prepare()
         .expect("the round-trip request should be valid");
 
