@@ -397,7 +397,7 @@ async fn compare<E, P>(
         d.iter().map(Duration::as_secs_f64).sum::<f64>() / (d.len() * block) as f64 * 1e6
     };
     println!(
-        "roundtrip_ab/{name}: ext/plain ratio median {:.3} (quartiles {:.3}..{:.3}) over {} paired rounds of {block} {per_run}; mean per {per_run}: ext {:.1} us, plain {:.1} us",
+        "roundtrip_ab/{name}: ext/plain ratio median {:.3} (quartiles {:.3}..{:.3}) over {} paired rounds of {block} runs per side; mean per {per_run}: ext {:.1} us, plain {:.1} us",
         q(0.5),
         q(0.25),
         q(0.75),
