@@ -254,8 +254,12 @@ impl PollSchedule {
 
     /// The delays this schedule sleeps, in order (endless).
     pub fn delays(&self) -> impl Iterator<Item = Duration> + '_ {
+        // `mul_f64` would panic past `Duration::MAX`; the cap is reached long before.
         std::iter::successors(Some(self.initial), |d| {
-            Some(d.mul_f64(self.factor).min(self.max))
+            Some(
+                Duration::try_from_secs_f64(d.as_secs_f64() * self.factor)
+                    .map_or(self.max, |next| next.min(self.max)),
+            )
         })
     }
 }
@@ -272,6 +276,15 @@ mod tests {
             .map(|d| d.as_millis())
             .collect();
         assert_eq!(delays, [1000, 1500, 2250, 3375, 5000, 5000, 5000]);
+    }
+
+    #[test]
+    fn a_huge_factor_or_delay_reaches_the_cap_without_overflowing() {
+        let s = PollSchedule::new(Duration::from_secs(1), 1e300, Duration::from_secs(5));
+        let delays: Vec<u128> = s.delays().take(3).map(|d| d.as_millis()).collect();
+        assert_eq!(delays, [1000, 5000, 5000]);
+        let s = PollSchedule::new(Duration::MAX, 2.0, Duration::MAX);
+        assert_eq!(s.delays().take(2).last(), Some(Duration::MAX));
     }
 
     #[test]

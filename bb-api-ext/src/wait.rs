@@ -19,8 +19,8 @@ use crate::config::PollSchedule;
 use crate::context::Context;
 use crate::error::{Error, TimeoutKind};
 use crate::ids::{IdInput, id_text};
-use crate::transport::Call;
 use crate::transport::operation::{self, Operation};
+use crate::transport::{Call, later};
 use crate::webhooks::{DEFAULT_EVENT_FALLBACK, Event, EventType, Subscription, WebhookHub};
 
 /// Added to the longest an invocation can run, to allow for queueing and clock skew.
@@ -211,7 +211,7 @@ impl<T: Pollable> Wait<T> {
 
     async fn wait_until_end(self, id: Uuid) -> Result<T, Error> {
         let started = Instant::now();
-        let deadline = started + self.max_wait;
+        let deadline = later(started, self.max_wait);
         let mut events = self.events.as_ref().map(|hub| hub.subscribe(id));
         // Waits started together (a fan-out) would all fall back in the same instant: the
         // default fallback's first poll is spread over half an interval, by the id's random bits.
@@ -232,7 +232,7 @@ impl<T: Pollable> Wait<T> {
         // Polling starts at once unless the resource is in hand; with events, the first poll is
         // the fallback's.
         let mut next_poll = if last.is_some() || events.is_some() {
-            started + next_delay() + spread
+            later(later(started, next_delay()), spread)
         } else {
             started
         };
@@ -274,7 +274,7 @@ impl<T: Pollable> Wait<T> {
                     }
                     Ok(Err(e)) => return Err(e),
                 }
-                next_poll = Instant::now() + next_delay();
+                next_poll = later(Instant::now(), next_delay());
             }
             if let Some(now) = last.take() {
                 if now.is_terminal() {

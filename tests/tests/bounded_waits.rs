@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bb_api_ext::testing::{FakeBrowserbase, Fault, FunctionScript, Operation};
-use bb_api_ext::{Error, InvocationStatus, PollSchedule, TimeoutConfig};
+use bb_api_ext::{Error, InvocationStatus, PollSchedule, RetryConfig, TimeoutConfig};
 use serde_json::json;
 
 fn slow_function() -> FunctionScript {
@@ -94,4 +94,63 @@ async fn a_fifteen_minute_run_waits_in_virtual_time_with_the_default_schedule() 
     let polls = fake.requests_to("GET", "/v1/functions/invocations/").len();
     // 1 s, 1.5 s, 2.25 s, 3.375 s, then every 5 s: about 170 polls for 14 minutes.
     assert!((160..=180).contains(&polls), "{polls} polls");
+}
+
+/// `Duration::MAX` is how a caller says "no limit": every deadline built from it stays on the
+/// clock instead of overflowing it.
+#[tokio::test(start_paused = true)]
+async fn no_limit_durations_and_a_huge_retry_after_do_not_overflow_the_clock() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    fake.add_function(slow_function());
+    let client = fake
+        .client_builder()
+        .timeouts(
+            TimeoutConfig::default()
+                .with_attempt(Duration::MAX)
+                .with_overall(Duration::MAX),
+        )
+        .retry(RetryConfig::default().with_max_retry_after(Duration::MAX))
+        .poll_schedule(PollSchedule::new(
+            Duration::from_secs(1),
+            1e300,
+            Duration::from_secs(60),
+        ))
+        .build()
+        .expect("client");
+    fake.inject_for(
+        Operation::FunctionsInvoke,
+        Fault::RateLimited {
+            retry_after_secs: 2,
+        },
+        1,
+    );
+    let done = client
+        .functions()
+        .invoke("slow")
+        .max_wait(Duration::MAX)
+        .send_and_wait()
+        .await
+        .expect("completes after one 429");
+    assert_eq!(done.status, InvocationStatus::Completed);
+    assert_eq!(fake.request_count(Operation::FunctionsInvoke), 2);
+
+    // A wait as long as the overall limit would only end in a timeout: the 429 is returned.
+    fake.inject_for(
+        Operation::FunctionsInvoke,
+        Fault::RateLimited {
+            retry_after_secs: u64::MAX,
+        },
+        1,
+    );
+    let err = client
+        .functions()
+        .invoke("slow")
+        .send()
+        .await
+        .expect_err("rate limited");
+    assert!(
+        matches!(err, Error::RateLimited { retry_after: Some(ra), .. } if ra == Duration::from_secs(u64::MAX)),
+        "{err:?}"
+    );
+    assert_eq!(fake.request_count(Operation::FunctionsInvoke), 3);
 }

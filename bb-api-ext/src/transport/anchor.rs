@@ -60,12 +60,14 @@ impl TimerAnchor {
         if self.nanos(now) < self.renew_at.load(Ordering::Relaxed) {
             return;
         }
-        let mut sleep = Box::pin(tokio::time::sleep_until(now + self.period));
+        let mut sleep = Box::pin(tokio::time::sleep_until(super::later(now, self.period)));
         // The first poll registers the timer with this runtime's driver; nothing waits on it.
         let _ = sleep.as_mut().poll(&mut Context::from_waker(Waker::noop()));
         *slot = Some(sleep);
-        self.renew_at
-            .store(self.nanos(now + self.period / 2), Ordering::Relaxed);
+        self.renew_at.store(
+            self.nanos(super::later(now, self.period / 2)),
+            Ordering::Relaxed,
+        );
     }
 
     fn nanos(&self, t: Instant) -> u64 {

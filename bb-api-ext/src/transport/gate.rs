@@ -22,7 +22,7 @@ impl RateGate {
 
     /// Holds every call back until `for_` from now (or longer, if already paused longer).
     pub(crate) fn pause(&self, for_: Duration) {
-        let until = (Instant::now() + for_).saturating_duration_since(self.base);
+        let until = super::later(Instant::now(), for_).saturating_duration_since(self.base);
         let nanos = u64::try_from(until.as_nanos()).unwrap_or(u64::MAX).max(1);
         self.until.fetch_max(nanos, Ordering::Relaxed);
     }

@@ -182,7 +182,7 @@ impl Transport {
     async fn send(&self, call: &Call<'_>) -> Result<Success, Error> {
         let overall = self.timeouts.overall();
         let started = Instant::now();
-        let mut deadline = started + overall;
+        let mut deadline = later(started, overall);
         if let Some(d) = call.deadline {
             deadline = deadline.min(d);
         }
@@ -242,10 +242,13 @@ impl Transport {
                 .status()
                 .is_some_and(|s| call.final_statuses.contains(&s))
                 && retry::is_retryable(&self.retry, call.op.idempotent, &err);
-            // Built on the first failure only: most calls need no backoff at all.
+            if !retryable {
+                return Err(err);
+            }
+            // Built on the first retryable failure only: most calls need no backoff at all.
             let backoff =
                 backoff.get_or_insert_with(|| Box::new(retry::backoff(&self.retry).build()));
-            let Some(delay) = retryable.then(|| backoff.next()).flatten() else {
+            let Some(delay) = backoff.next() else {
                 return Err(err);
             };
             let delay = match &err {
@@ -260,7 +263,7 @@ impl Transport {
                 _ => delay,
             };
             // Sleeping past the deadline only to time out: return this error instead.
-            if Instant::now() + delay >= deadline {
+            if later(Instant::now(), delay) >= deadline {
                 return Err(err);
             }
             tracing::warn!(
@@ -423,6 +426,15 @@ impl Transport {
 
 /// A successful response whose body is over the client's limit (`declared` by its
 /// `content-length`, or found while reading).
+/// `t + d`, or about 30 years after `t` when that sum cannot be represented: a caller's
+/// `Duration::MAX` means "no limit", never a panic.
+pub(crate) fn later(t: Instant, d: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
+    t.checked_add(d)
+        .or_else(|| t.checked_add(FAR.min(d)))
+        .unwrap_or(t)
+}
+
 fn too_large(
     op: &Operation,
     status: StatusCode,

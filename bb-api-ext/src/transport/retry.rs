@@ -46,11 +46,12 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
+    // Negative, not finite or too large to be a `Duration`: ignored, as if absent.
     if let Some(ms) = text("retry-after-ms")
         .and_then(|v| v.parse::<f64>().ok())
-        .filter(|ms| ms.is_finite() && *ms >= 0.0)
+        .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok())
     {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
+        return Some(ms);
     }
     let value = text("retry-after")?;
     if let Ok(secs) = value.parse::<u64>() {
@@ -105,6 +106,21 @@ mod tests {
         assert_eq!(retry_after(&headers(&[("retry-after", "soon")]), now), None);
         assert_eq!(
             retry_after(&headers(&[("retry-after-ms", "-5")]), now),
+            None
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after-ms", "1e30")]), now),
+            None
+        );
+        assert_eq!(
+            retry_after(
+                &headers(&[("retry-after-ms", "1e30"), ("retry-after", "3")]),
+                now
+            ),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after-ms", "NaN")]), now),
             None
         );
         assert_eq!(retry_after(&HeaderMap::new(), now), None);
