@@ -422,10 +422,7 @@ fn parse_base(base_url: &str) -> Result<reqwest::Url, ConfigError> {
 
 /// The URL for an error message, with any userinfo dropped.
 fn shown_url(raw: &str) -> String {
-    match raw.rsplit_once('@') {
-        Some((_, host)) => format!("[credentials removed]@{host}"),
-        None => raw.to_owned(),
-    }
+    crate::secret::without_credentials(raw).into_owned()
 }
 
 #[cfg(test)]

@@ -189,9 +189,10 @@ impl std::fmt::Debug for ExternalProxy {
 }
 
 /// `scheme://[credentials removed]@host…` when the URL has userinfo; else the URL as given.
+/// Without a scheme (`user:password@host:port`), everything before the last `@` is dropped.
 fn without_userinfo(server: &str) -> std::borrow::Cow<'_, str> {
     let Some((scheme, rest)) = server.split_once("://") else {
-        return server.into();
+        return crate::secret::without_credentials(server);
     };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {
@@ -697,6 +698,10 @@ mod tests {
             "https://proxy:1/a@b"
         );
         assert_eq!(without_userinfo("not a url"), "not a url");
+        assert_eq!(
+            without_userinfo("alice:s3cr3t@proxy:8080"),
+            "[credentials removed]@proxy:8080"
+        );
     }
 
     #[test]

@@ -7,6 +7,15 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 const REDACTED: &str = "[REDACTED]";
 
+/// Text that may carry credentials before an `@` (`user:password@host`, a URL that did not
+/// parse), shown without them: `[credentials removed]@host`. Without an `@`, as given.
+pub(crate) fn without_credentials(raw: &str) -> std::borrow::Cow<'_, str> {
+    match raw.rsplit_once('@') {
+        Some((_, host)) => format!("[credentials removed]@{host}").into(),
+        None => raw.into(),
+    }
+}
+
 /// A Browserbase API key. Sent only in the `X-BB-API-Key` header; its `Debug` shows `[REDACTED]`.
 #[derive(Clone)]
 pub struct ApiKey(SecretString);

@@ -320,9 +320,17 @@ fn credentials_in_the_base_url_are_refused_and_not_echoed() {
 /// (and of an `Invoke` holding it) drops them from the URL.
 #[test]
 fn a_password_in_a_proxy_url_is_not_shown_by_debug() {
-    let session = SessionCreateParams::builder().proxies([Proxy::external(
+    for server in [
         "http://user:SECRET-7d1e9c@proxy.internal:8080",
-    )]);
+        // The usual way a proxy is written, without a scheme.
+        "user:SECRET-7d1e9c@proxy.internal:8080",
+    ] {
+        assert_proxy_url_is_clean(server);
+    }
+}
+
+fn assert_proxy_url_is_clean(server: &str) {
+    let session = SessionCreateParams::builder().proxies([Proxy::external(server)]);
     let client = client_custom("http://127.0.0.1:9", fast_retry(0), generous_timeouts());
     let invoke = client
         .functions()
