@@ -101,7 +101,7 @@ pub enum Error {
 
     /// The invocation ended with status `FAILED`; the invocation carries the cause. Its logs
     /// usually say why: `client.invocations().logs(id)`.
-    #[error("invocation {} failed: {}; read its logs with client.invocations().logs(id)", .0.id, fmt_cause(.0))]
+    #[error("invocation {} failed: {}; read its logs with client.invocations().logs(id)", .0.id, fmt_cause(.0.cause.as_ref().map(|c| (c.code.as_ref().map(|c| c.as_str()), c.message.as_deref()))))]
     InvocationFailed(Box<Invocation>),
 
     /// The invocation had not ended when the wait's deadline passed. It may still finish: wait
@@ -118,7 +118,7 @@ pub enum Error {
 
     /// The build ended with status `FAILED`; the build carries the cause. Its logs say why:
     /// `client.builds().logs(id)`.
-    #[error("build {} failed: {}; read its logs with client.builds().logs(id)", .0.id, .0.cause.as_ref().map_or_else(|| "no cause given".to_owned(), |c| format!("{}{}", c.code.as_ref().map_or("", |c| c.as_str()), c.message.as_ref().map_or_else(String::new, |m| format!(": {m}")))))]
+    #[error("build {} failed: {}; read its logs with client.builds().logs(id)", .0.id, fmt_cause(.0.cause.as_ref().map(|c| (c.code.as_ref().map(|c| c.as_str()), c.message.as_deref()))))]
     BuildFailed(Box<FunctionBuild>),
 
     /// The build had not ended when the wait's deadline passed.
@@ -162,15 +162,13 @@ fn fmt_timeout(kind: &TimeoutKind) -> String {
     }
 }
 
-fn fmt_cause(invocation: &Invocation) -> String {
-    match &invocation.cause {
-        None => "no cause given".to_owned(),
-        Some(cause) => match (&cause.code, &cause.message) {
-            (Some(c), Some(m)) => format!("{c}: {m}"),
-            (Some(c), None) => c.to_string(),
-            (None, Some(m)) => m.clone(),
-            (None, None) => "no cause given".to_owned(),
-        },
+/// A failure's cause, `code: message`, from whichever parts the server sent.
+fn fmt_cause(cause: Option<(Option<&str>, Option<&str>)>) -> String {
+    match cause.unwrap_or_default() {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_owned(),
+        (None, Some(m)) => m.to_owned(),
+        (None, None) => "no cause given".to_owned(),
     }
 }
 

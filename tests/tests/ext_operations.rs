@@ -397,6 +397,29 @@ async fn a_build_wait_ends_with_build_failed_and_its_cause() {
     );
 }
 
+/// A cause with only a message (or nothing) reads as well as a full one.
+#[test]
+fn a_build_failure_shows_whichever_parts_of_its_cause_were_sent() {
+    for (cause, shown) in [
+        (
+            json!({"message": "no defineFn call found"}),
+            "no defineFn call found",
+        ),
+        (json!({"code": "NO_MANIFESTS_FOUND"}), "NO_MANIFESTS_FOUND"),
+        (json!({}), "no cause given"),
+    ] {
+        let mut failed = build_json("FAILED");
+        failed["cause"] = cause;
+        let build: bb_api_ext::FunctionBuild = serde_json::from_value(failed).expect("a build");
+        assert_eq!(
+            Error::BuildFailed(Box::new(build)).to_string(),
+            format!(
+                "build {BUILD_ID} failed: {shown}; read its logs with client.builds().logs(id)"
+            )
+        );
+    }
+}
+
 #[tokio::test]
 async fn secrets_list_follows_cursors_and_attach_detach_send_exactly_this() {
     let server = MockServer::start_async().await;
