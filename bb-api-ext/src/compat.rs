@@ -753,15 +753,11 @@ fn types_of(schema: &Map<String, Value>) -> Option<BTreeSet<&'static str>> {
     None
 }
 
+/// [`crate::validate::json_type`], with whole numbers as `"integer"`.
 fn json_type(v: &Value) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
         Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+        other => crate::validate::json_type(other),
     }
 }
 

@@ -9,13 +9,12 @@ use uuid::Uuid;
 use crate::context::Context;
 use crate::error::Error;
 use crate::fanout::FanOut;
-use crate::ids::{FunctionRef, id_text};
+use crate::ids::FunctionRef;
 use crate::invoke::Invoke;
 use crate::paginate::{self, ListRequest, ListStream, MAX_OFFSET_LIMIT, Page};
 use crate::secrets::FunctionSecrets;
-use crate::transport::Call;
 use crate::transport::operation::{FUNCTIONS_GET, FUNCTIONS_LIST, FUNCTIONS_LIST_VERSIONS};
-use crate::validate::Validator;
+use crate::validate::{Validator, max_typo_distance};
 
 /// Functions of the API key's project; from [`crate::Client::functions`].
 #[derive(Clone)]
@@ -50,14 +49,7 @@ impl Functions {
     pub async fn get(&self, function: impl Into<FunctionRef>) -> Result<Function, Error> {
         match function.into() {
             FunctionRef::Name(name) => self.find_by_name(&name).await,
-            FunctionRef::Id(id) => {
-                let mut buf = Uuid::encode_buffer();
-                let args = [id_text(&id, &mut buf)];
-                self.ctx
-                    .transport
-                    .call(Call::new(&FUNCTIONS_GET, &args))
-                    .await
-            }
+            FunctionRef::Id(id) => self.ctx.get_by_id(&FUNCTIONS_GET, id.into()).await,
         }
     }
 
@@ -160,7 +152,7 @@ fn similar_names(name: &str, others: Vec<String>) -> Vec<String> {
         .filter_map(|other| {
             let lower = other.to_lowercase();
             let distance = strsim::levenshtein(&wanted, &lower);
-            let close = distance <= (wanted.chars().count() / 3).max(2)
+            let close = distance <= max_typo_distance(&wanted)
                 || (wanted.len() >= 3 && lower.contains(&wanted));
             close.then_some((distance, other))
         })
@@ -224,7 +216,9 @@ where
     /// # Errors
     /// The request's errors ([`Error::NotFound`], [`Error::RateLimited`], …).
     pub async fn page(&self, offset: u64) -> Result<Page<T>, Error> {
-        paginate::offset_page(&self.ctx, &self.request, offset, self.page_size).await
+        self.request
+            .offset_page(&self.ctx, offset, self.page_size)
+            .await
     }
 }
 

@@ -66,15 +66,22 @@ impl InvocationExt for Invocation {
     fn results_as<T: DeserializeOwned>(&self) -> Result<Option<T>, Error> {
         match &self.results {
             None | Some(serde_json::Value::Null) => Ok(None),
-            Some(v) => T::deserialize(v)
-                .map(Some)
-                .map_err(|source| Error::Results {
-                    invocation_id: self.id,
-                    results: v.clone(),
-                    source,
-                }),
+            Some(_) => decode_results(self).map(Some),
         }
     }
+}
+
+/// The results of `invocation` as a `T`; none decode as `null`. A mismatch keeps them as sent.
+pub(crate) fn decode_results<T: DeserializeOwned>(invocation: &Invocation) -> Result<T, Error> {
+    let results = invocation
+        .results
+        .as_ref()
+        .unwrap_or(&serde_json::Value::Null);
+    T::deserialize(results).map_err(|source| Error::Results {
+        invocation_id: invocation.id,
+        results: results.clone(),
+        source,
+    })
 }
 
 #[cfg(test)]

@@ -128,7 +128,8 @@ pub(crate) struct ListRequest {
 }
 
 impl ListRequest {
-    async fn offset_page<T: DeserializeOwned>(
+    /// One page of an offset list.
+    pub(crate) async fn offset_page<T: DeserializeOwned>(
         &self,
         ctx: &Context,
         offset: u64,
@@ -147,7 +148,8 @@ impl ListRequest {
         })
     }
 
-    async fn cursor_page<T: DeserializeOwned>(
+    /// One page of a cursor list.
+    pub(crate) async fn cursor_page<T: DeserializeOwned>(
         &self,
         ctx: &Context,
         cursor: Option<&str>,
@@ -168,26 +170,6 @@ impl ListRequest {
             next_cursor: page.next_cursor.filter(|c| !c.is_empty()),
         })
     }
-}
-
-/// One page of an offset list.
-pub(crate) async fn offset_page<T: DeserializeOwned>(
-    ctx: &Context,
-    request: &ListRequest,
-    offset: u64,
-    limit: u32,
-) -> Result<Page<T>, Error> {
-    request.offset_page(ctx, offset, limit).await
-}
-
-/// One page of a cursor list.
-pub(crate) async fn cursor_page<T: DeserializeOwned>(
-    ctx: &Context,
-    request: &ListRequest,
-    cursor: Option<&str>,
-    limit: u32,
-) -> Result<CursorPage<T>, Error> {
-    request.cursor_page(ctx, cursor, limit).await
 }
 
 struct OffsetState {

@@ -17,7 +17,7 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::functions::Functions;
 use crate::params_schema::ParamsSchema;
-use crate::validate::{ValidationErrors, Validator};
+use crate::validate::ValidationErrors;
 
 /// How long a fetched schema is used before it is fetched again, unless the client says otherwise.
 pub(crate) const DEFAULT_SCHEMA_TTL: Duration = Duration::from_secs(5 * 60);
@@ -120,9 +120,7 @@ pub(crate) async fn check(
             ValidationErrors::single("params", format!("must serialize to JSON: {e}"))
         })?,
     };
-    let mut v = Validator::new();
-    v.field("params", |v| schema.check_in(v, &params));
-    Ok(v.finish(())?)
+    Ok(schema.check(&params)?)
 }
 
 /// The compiled schema of `function`'s newest version, from the cache or fetched; `None` when

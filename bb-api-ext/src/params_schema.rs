@@ -9,7 +9,9 @@ use jsonschema::paths::{Location, LocationSegment};
 use jsonschema::{JsonType, ValidationError};
 use serde_json::Value;
 
-use crate::validate::{ValidationErrors, Validator, json_type, push_key, quoted};
+use crate::validate::{
+    ValidationErrors, Validator, a_json_type, json_type, max_typo_distance, push_key, quoted,
+};
 
 /// A Function's params schema, compiled once, that checks params in one pass and reports every
 /// violation with its path under `params` (feature `params-check`).
@@ -106,7 +108,7 @@ impl ParamsSchema {
     }
 
     /// Records every violation under the validator's current path.
-    pub(crate) fn check_in(&self, v: &mut Validator, params: &Value) {
+    fn check_in(&self, v: &mut Validator, params: &Value) {
         if self.validator.is_valid(params) {
             return;
         }
@@ -240,7 +242,7 @@ fn meant<'a>(name: &str, allowed: &'a [String]) -> Option<&'a str> {
     let close = allowed
         .iter()
         .map(|a| (strsim::levenshtein(&name, &a.to_lowercase()), a))
-        .filter(|(d, _)| *d <= (name.chars().count() / 3).max(2))
+        .filter(|(d, _)| *d <= max_typo_distance(&name))
         .min()
         .map(|(_, a)| a.as_str());
     close.or_else(|| {
@@ -418,8 +420,7 @@ fn article(t: JsonType) -> &'static str {
 fn shown(v: &Value) -> String {
     match v {
         Value::String(s) => quoted(s),
-        Value::Array(_) => "an array".to_owned(),
-        Value::Object(_) => "an object".to_owned(),
+        v @ (Value::Array(_) | Value::Object(_)) => a_json_type(v).to_owned(),
         other => other.to_string(),
     }
 }

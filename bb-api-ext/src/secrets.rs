@@ -146,6 +146,8 @@ impl SecretList {
     /// A Function name that does not resolve; the request's errors.
     pub async fn page(&self, cursor: Option<&str>) -> Result<CursorPage<Secret>, Error> {
         let request = self.request().await?;
-        paginate::cursor_page(&self.secrets.ctx, &request, cursor, self.page_size).await
+        request
+            .cursor_page(&self.secrets.ctx, cursor, self.page_size)
+            .await
     }
 }

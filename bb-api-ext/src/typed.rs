@@ -10,12 +10,12 @@ use std::time::Duration;
 use bb_api::types::Invocation;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::config::PollSchedule;
 use crate::context::Context;
 use crate::error::Error;
 use crate::ids::FunctionRef;
+use crate::invocation::decode_results;
 use crate::invoke::{Invoke, PreparedInvoke};
 use crate::session::SessionCreateParamsBuilder;
 
@@ -99,7 +99,7 @@ impl<P: Serialize, O: DeserializeOwned> TypedFunction<P, O> {
     /// # Errors
     /// [`Error::Results`], keeping the results as sent, when they are not an `O`.
     pub fn output(&self, invocation: &Invocation) -> Result<O, Error> {
-        decode(invocation)
+        decode_results(invocation)
     }
 }
 
@@ -133,20 +133,10 @@ impl<P: schemars::JsonSchema, O> TypedFunction<P, O> {
             .map(|v| v.user_params_schema)
             .filter(|s| !s.is_empty());
         Ok(match schema {
-            Some(schema) => crate::Compatibility::check::<P>(&Value::Object(schema)),
+            Some(schema) => crate::Compatibility::check::<P>(&serde_json::Value::Object(schema)),
             None => crate::Compatibility::without_schema(),
         })
     }
-}
-
-/// The results of `invocation` as an `O`; none decode as `null`.
-fn decode<O: DeserializeOwned>(invocation: &Invocation) -> Result<O, Error> {
-    let results = invocation.results.as_ref().unwrap_or(&Value::Null);
-    O::deserialize(results).map_err(|source| Error::Results {
-        invocation_id: invocation.id,
-        results: results.clone(),
-        source,
-    })
 }
 
 /// An invocation of a [`TypedFunction`] being configured: [`Invoke`] with typed results.
@@ -220,6 +210,6 @@ impl<O: DeserializeOwned> TypedInvoke<O> {
     /// they are not an `O`.
     pub async fn send_and_wait(self) -> Result<O, Error> {
         let invocation = self.invoke.send_and_wait().await?;
-        decode(&invocation)
+        decode_results(&invocation)
     }
 }

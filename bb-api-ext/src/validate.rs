@@ -161,7 +161,7 @@ impl Validator {
 }
 
 /// The JSON type of a value as JSON Schema names it: `"boolean"`, `"object"`…
-#[cfg(any(feature = "params-check", feature = "testing"))]
+#[cfg(any(feature = "params-check", feature = "testing", feature = "schemars"))]
 pub(crate) fn json_type(v: &serde_json::Value) -> &'static str {
     use serde_json::Value;
     match v {
@@ -185,6 +185,12 @@ pub(crate) fn a_json_type(v: &serde_json::Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// The largest edit distance at which a name still reads as a typo of `wanted` (a Function name,
+/// a parameter): a third of its characters, and never less than 2.
+pub(crate) fn max_typo_distance(wanted: &str) -> usize {
+    (wanted.chars().count() / 3).max(2)
 }
 
 /// A short, quoted rendering of a user value for a rule message.

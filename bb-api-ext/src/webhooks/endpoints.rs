@@ -348,7 +348,9 @@ impl WebhookList {
     /// # Errors
     /// The request's errors.
     pub async fn page(&self, cursor: Option<&str>) -> Result<CursorPage<Webhook>, Error> {
-        paginate::cursor_page(&self.ctx, &Self::request(), cursor, self.page_size).await
+        Self::request()
+            .cursor_page(&self.ctx, cursor, self.page_size)
+            .await
     }
 }
 
