@@ -330,27 +330,28 @@ impl ClientBuilder {
             }
         };
         #[cfg_attr(not(feature = "params-check"), allow(unused_mut))]
-        let mut ctx = Context::new(Transport {
-            http,
-            api_key,
-            api_key_header,
-            user_agent,
-            base_url,
-            base,
-            timeouts: self.timeouts,
-            retry: self.retry,
-            poll: self.poll,
-            max_response_bytes: self
-                .max_response_bytes
-                .unwrap_or(Self::DEFAULT_MAX_RESPONSE_BYTES),
-            gate: crate::transport::RateGate::new(),
-            anchor: crate::transport::TimerAnchor::new(
-                self.timeouts.attempt().min(self.timeouts.overall()),
-            ),
-            max_polls_in_flight: self
-                .max_polls_in_flight
+        let mut ctx = Context::new(
+            Transport {
+                http,
+                api_key,
+                api_key_header,
+                user_agent,
+                base_url,
+                base,
+                timeouts: self.timeouts,
+                retry: self.retry,
+                poll: self.poll,
+                max_response_bytes: self
+                    .max_response_bytes
+                    .unwrap_or(Self::DEFAULT_MAX_RESPONSE_BYTES),
+                gate: crate::transport::RateGate::new(),
+                anchor: crate::transport::TimerAnchor::new(
+                    self.timeouts.attempt().min(self.timeouts.overall()),
+                ),
+            },
+            self.max_polls_in_flight
                 .unwrap_or(crate::wait::MAX_POLLS_IN_FLIGHT),
-        });
+        );
         #[cfg(feature = "params-check")]
         {
             ctx.check_params = self.check_params;

@@ -32,8 +32,7 @@ pub(crate) struct Context {
 }
 
 impl Context {
-    pub(crate) fn new(transport: Transport) -> Self {
-        let transport_polls = transport.max_polls_in_flight.max(1);
+    pub(crate) fn new(transport: Transport, max_polls_in_flight: usize) -> Self {
         Self {
             transport,
             names: Mutex::new(HashMap::new()),
@@ -42,7 +41,7 @@ impl Context {
             check_params: false,
             #[cfg(feature = "params-check")]
             schemas: crate::params_check::SchemaCache::new(crate::params_check::DEFAULT_SCHEMA_TTL),
-            polls: Semaphore::new(transport_polls),
+            polls: Semaphore::new(max_polls_in_flight.max(1)),
         }
     }
 

@@ -170,7 +170,9 @@ impl Invoke {
             self.max_wait,
             self.poll,
         )?;
-        Ok(self.with_check(prepared))
+        #[cfg(feature = "params-check")]
+        let prepared = prepared.with_check(self.check_params);
+        Ok(prepared)
     }
 
     /// [`Self::prepare`] without copying the session settings or the client handle.
@@ -186,21 +188,8 @@ impl Invoke {
             self.poll,
         )?;
         #[cfg(feature = "params-check")]
-        let prepared = PreparedInvoke {
-            check_params: check.unwrap_or(prepared.ctx.check_params),
-            ..prepared
-        };
+        let prepared = prepared.with_check(check);
         Ok(prepared)
-    }
-
-    #[cfg_attr(not(feature = "params-check"), allow(clippy::unused_self))]
-    fn with_check(&self, prepared: PreparedInvoke) -> PreparedInvoke {
-        #[cfg(feature = "params-check")]
-        let prepared = PreparedInvoke {
-            check_params: self.check_params.unwrap_or(prepared.ctx.check_params),
-            ..prepared
-        };
-        prepared
     }
 
     /// Validates, then sends the invocation; returns it as accepted (usually `PENDING`).
@@ -356,6 +345,14 @@ impl fmt::Debug for PreparedInvoke {
 }
 
 impl PreparedInvoke {
+    /// Whether the params are checked against the Function's schema: the call's choice, else the
+    /// client's.
+    #[cfg(feature = "params-check")]
+    fn with_check(mut self, check: Option<bool>) -> Self {
+        self.check_params = check.unwrap_or(self.ctx.check_params);
+        self
+    }
+
     /// The Function invoked, as given.
     pub fn function(&self) -> &FunctionRef {
         &self.function

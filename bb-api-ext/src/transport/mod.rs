@@ -46,8 +46,6 @@ pub(crate) struct Transport {
     pub(crate) gate: gate::RateGate,
     /// Keeps attempt timers from waking the runtime's driver (see `anchor.rs`).
     pub(crate) anchor: anchor::TimerAnchor,
-    /// The most polls of waits in flight at once.
-    pub(crate) max_polls_in_flight: usize,
 }
 
 /// One call of an operation.
