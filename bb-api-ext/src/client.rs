@@ -133,7 +133,7 @@ impl Client {
 
     /// The base URL requests go to, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        &self.ctx.transport.base_url
+        self.ctx.transport.base_url()
     }
 }
 
@@ -141,7 +141,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let t = &self.ctx.transport;
         f.debug_struct("Client")
-            .field("base_url", &t.base_url)
+            .field("base_url", &t.base_url())
             .field("api_key", &t.api_key)
             .field("timeouts", &t.timeouts)
             .field("retry", &t.retry)
@@ -305,11 +305,10 @@ impl ClientBuilder {
             HeaderValue::from_str(api_key.expose()).map_err(|_| ConfigError::InvalidApiKey)?;
         api_key_header.set_sensitive(true);
 
-        let base_url = check_base_url(
+        let base = parse_base(&check_base_url(
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             self.allow_insecure_http,
-        )?;
-        let base = parse_base(&base_url)?;
+        )?)?;
 
         let user_agent = HeaderValue::from_static(USER_AGENT);
         let (http, user_agent) = match self.http {
@@ -336,7 +335,6 @@ impl ClientBuilder {
                 api_key,
                 api_key_header,
                 user_agent,
-                base_url,
                 base,
                 timeouts: self.timeouts,
                 retry: self.retry,

@@ -34,9 +34,7 @@ pub(crate) struct Transport {
     pub(crate) api_key_header: HeaderValue,
     /// Set when the caller supplied the reqwest client, which then lacks our user agent.
     pub(crate) user_agent: Option<HeaderValue>,
-    /// The base URL without a trailing slash.
-    pub(crate) base_url: String,
-    /// The same, parsed once, so request URLs are built without parsing again.
+    /// The base URL, parsed once, so request URLs are built without parsing again.
     pub(crate) base: Url,
     pub(crate) timeouts: TimeoutConfig,
     pub(crate) retry: RetryConfig,
@@ -99,13 +97,18 @@ const REQUEST_ID_HEADERS: [HeaderName; 3] = [
 const ERROR_BODY_LIMIT: usize = BodySnippet::MAX_BYTES;
 
 impl Transport {
+    /// The base URL without a trailing slash.
+    pub(crate) fn base_url(&self) -> &str {
+        self.base.as_str().trim_end_matches('/')
+    }
+
     /// `{base_url}/{segments joined by /}`, each segment percent-encoded: the base URL is cloned,
     /// not parsed again (reqwest would parse a URL given as text on every request).
     pub(crate) fn url(&self, op: &Operation, args: &[&str]) -> Result<Url, ConfigError> {
         let segments = op
             .segments(args)
             .ok_or_else(|| ConfigError::InvalidBaseUrl {
-                url: self.base_url.clone(),
+                url: self.base_url().to_owned(),
                 reason: format!(
                     "{} takes {} path arguments",
                     op.id,
@@ -120,7 +123,7 @@ impl Transport {
             // Not for an http(s) URL with a host, which the builder checked.
             Err(()) => {
                 return Err(ConfigError::InvalidBaseUrl {
-                    url: self.base_url.clone(),
+                    url: self.base_url().to_owned(),
                     reason: "it cannot have a path".to_owned(),
                 });
             }
