@@ -73,6 +73,8 @@ async fn passing_poll_failures_do_not_end_a_wait_that_has_time() {
         .expect("completes despite the 503s");
     assert_eq!(done.status, InvocationStatus::Completed);
     assert_eq!(done.results, Some(json!(1)));
+    // The six 503s were answered, and polling went on past them.
+    assert!(fake.request_count(Operation::InvocationsGet) >= 7);
 }
 
 #[tokio::test(start_paused = true)]

@@ -68,6 +68,8 @@ async fn two_hundred_items_ten_in_flight_with_some_429s_come_back_in_input_order
         seen.last().map(|p| (p.done, p.failed, p.total)),
         Some((200, 0, 200))
     );
+    // The five 429s were answered and retried: 200 accepted invokes plus 5 refused attempts.
+    assert_eq!(fake.request_count(Operation::FunctionsInvoke), 205);
     // One name lookup for the whole fan-out.
     assert_eq!(
         fake.requests_to("GET", "/v1/functions")
