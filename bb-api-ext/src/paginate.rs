@@ -4,7 +4,8 @@
 //! The envelopes are written here rather than taken from the generated bindings because the
 //! generated ones are one struct per operation with the key fixed (`data` for some, `results` for
 //! others) and a required `total`: these accept either key and a missing `total`, so one more
-//! renamed key or dropped count does not break listing. A test pins them to the generated ones.
+//! renamed key or dropped count does not break listing. `tests/tests/ext_operations.rs` answers
+//! through the generated mock helpers, so every page the spec describes must decode here too.
 
 use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;

@@ -486,6 +486,106 @@ async fn secrets_list_follows_cursors_and_attach_detach_send_exactly_this() {
     detach.assert_async().await;
 }
 
+/// The loop guards: a list that cannot move forward ends instead of asking forever.
+#[tokio::test]
+async fn lists_that_do_not_move_forward_end() {
+    let server = MockServer::start_async().await;
+    let c = client(&server.base_url());
+
+    // An offset list whose server ignores `offset` (and sends no total): the second page brings
+    // nothing new, so the list ends after it.
+    let stuck = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/functions");
+            then.status(200)
+                .json_body(json!({"data": [function_json(1, "only")]}));
+        })
+        .await;
+    let listed = tokio::time::timeout(
+        Duration::from_secs(10),
+        c.functions().list().stream().try_collect(),
+    )
+    .await
+    .expect("the list ends")
+    .expect("pages");
+    assert_eq!(listed.len(), 1);
+    stuck.assert_calls_async(2).await;
+
+    // A cursor list whose server hands back a cursor already used: one more page, then the end.
+    let secrets_path = format!("/v1/functions/{FUNCTION_ID}/secrets");
+    let looping = server
+        .mock_async(|when, then| {
+            when.method(GET).path(&secrets_path);
+            then.status(200).json_body(json!({
+                "data": [{"id": SECRET_ID, "secretKey": "STRIPE_KEY"}],
+                "limit": 1000,
+                "nextCursor": "c1"
+            }));
+        })
+        .await;
+    let secrets = c.functions().secrets(FUNCTION_ID);
+    let listed = tokio::time::timeout(
+        Duration::from_secs(10),
+        secrets.list().stream().await.expect("an id").try_collect(),
+    )
+    .await
+    .expect("the list ends")
+    .expect("pages");
+    assert_eq!(listed.len(), 2);
+    looping.assert_calls_async(2).await;
+    looping.delete_async().await;
+
+    // An empty cursor means the end too (it would restart the list).
+    let empty_cursor = server
+        .mock_async(|when, then| {
+            when.method(GET).path(&secrets_path);
+            then.status(200).json_body(json!({
+                "data": [{"id": SECRET_ID, "secretKey": "STRIPE_KEY"}],
+                "limit": 1000,
+                "nextCursor": ""
+            }));
+        })
+        .await;
+    let listed = secrets
+        .list()
+        .stream()
+        .await
+        .expect("an id")
+        .try_collect()
+        .await
+        .expect("one page");
+    assert_eq!(listed.len(), 1);
+    empty_cursor.assert_calls_async(1).await;
+}
+
+/// Only the bounds the caller set are sent, in milliseconds and UTC (`Z`).
+#[tokio::test]
+async fn secrets_created_between_sends_only_the_bounds_set() {
+    let server = MockServer::start_async().await;
+    let from_only = server.functions_list_secrets(|when, then| {
+        when.id(&uuid(FUNCTION_ID))
+            .into_inner()
+            .query_param("startAt", "2026-11-01T00:00:00.000Z")
+            .query_param_missing("endAt");
+        then.ok(&typed(
+            json!({"data": [], "limit": 1000, "nextCursor": null}),
+        ));
+    });
+    let start = "2026-11-01T00:00:00Z".parse().expect("a time");
+    client(&server.base_url())
+        .functions()
+        .secrets(FUNCTION_ID)
+        .list()
+        .created_between(Some(start), None)
+        .stream()
+        .await
+        .expect("an id")
+        .try_collect()
+        .await
+        .expect("one page");
+    from_only.assert_async().await;
+}
+
 #[tokio::test]
 async fn resources_newer_than_the_spec_decode() {
     let server = MockServer::start_async().await;
