@@ -95,7 +95,8 @@ pub struct RetryConfig {
     invoke: InvokeRetry,
 }
 
-/// When an invoke (a non-idempotent POST) may be retried.
+/// When an invoke (a non-idempotent POST) may be retried. Creating a webhook and rotating its
+/// secret, the other writes that are not idempotent, are never retried once they may have been sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum InvokeRetry {

@@ -13,6 +13,7 @@
 
 use std::time::Duration;
 
+use bb_api_ext::webhooks::EventType;
 use bb_api_ext::{Error, Invocation, InvocationStatus, InvokeRetry, TimeoutKind};
 use bb_api_tests::capture::capture;
 use bb_api_tests::fault_server::{FaultServer, Script, Step, head, refused_port, response};
@@ -230,6 +231,31 @@ async fn server_errors_on_invoke_are_retried_when_duplicates_are_allowed() {
         expect_api(invoke(&client).await, status);
         assert_eq!(mock.calls_async().await, 3, "status {status}");
     }
+}
+
+/// `InvokeRetry` speaks for invokes only: a webhook create that may have landed is not repeated
+/// (a second would be a duplicate endpoint), whatever the client allows for invokes.
+#[tokio::test]
+async fn server_errors_on_webhook_create_are_not_retried_even_when_invoke_duplicates_are_allowed() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/webhooks");
+            then.status(503).json_body(error_body("upstream"));
+        })
+        .await;
+    let retry = fast_retry(2).with_invoke(InvokeRetry::AllowDuplicates);
+    let client = client_custom(&server.base_url(), retry, generous_timeouts());
+    let err = client
+        .webhooks()
+        .create(
+            "https://hooks.example.com/bb",
+            [EventType::FunctionsInvocationsCompleted],
+        )
+        .await
+        .expect_err("503");
+    assert_eq!(err.status(), Some(503), "{err:?}");
+    assert_eq!(mock.calls_async().await, 1);
 }
 
 #[tokio::test]

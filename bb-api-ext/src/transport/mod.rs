@@ -242,7 +242,7 @@ impl Transport {
             let retryable = !err
                 .status()
                 .is_some_and(|s| call.final_statuses.contains(&s))
-                && retry::is_retryable(&self.retry, call.op.idempotent, &err);
+                && retry::is_retryable(&self.retry, call.op, &err);
             if !retryable {
                 return Err(err);
             }

@@ -7,6 +7,7 @@ use reqwest::header::HeaderMap;
 
 use crate::config::{InvokeRetry, RetryConfig};
 use crate::error::{Error, TimeoutKind};
+use crate::transport::operation::{FUNCTIONS_INVOKE, Operation};
 
 /// The backoff between attempts: exponential from the initial backoff, doubled each retry, with
 /// full jitter, capped.
@@ -19,9 +20,12 @@ pub(crate) fn backoff(config: &RetryConfig) -> ExponentialBuilder {
         .with_max_times(config.max_retries() as usize)
 }
 
-/// Whether `err` from an attempt of a request with this idempotency may be retried.
-pub(crate) fn is_retryable(config: &RetryConfig, idempotent: bool, err: &Error) -> bool {
-    let after_send_ok = idempotent || config.invoke() == InvokeRetry::AllowDuplicates;
+/// Whether `err` from an attempt of `op` may be retried. [`InvokeRetry`] speaks for invokes only:
+/// the other writes that are not idempotent (creating a webhook, rotating its secret) are never
+/// repeated once they may have been sent.
+pub(crate) fn is_retryable(config: &RetryConfig, op: &Operation, err: &Error) -> bool {
+    let after_send_ok = op.idempotent
+        || (op.id == FUNCTIONS_INVOKE.id && config.invoke() == InvokeRetry::AllowDuplicates);
     match err {
         Error::RateLimited { .. } => true,
         Error::Transport {
