@@ -73,6 +73,9 @@ impl Out {
 #[path = "support/connect.rs"]
 mod connect;
 
+#[path = "support/logs.rs"]
+mod logs;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -135,12 +138,6 @@ fn json_arg(value: Option<String>, flag: &str) -> Result<Option<Value>, Usage> {
         .transpose()
 }
 
-fn positional(args: &[String], n: usize, what: &str) -> Result<String, Usage> {
-    args.get(n)
-        .cloned()
-        .ok_or_else(|| Usage(format!("missing {what}")))
-}
-
 async fn run(
     client: &Client,
     out: &Out,
@@ -197,7 +194,9 @@ async fn run(
             .map(|i| out.item(&i, || invocation_line(&i))),
         ["invocations", "logs", id] => client.invocations().logs(*id).await.map(|logs| {
             for line in &logs.logs {
-                out.item(line, || format!("{}  {}", time(line.time()), line.message));
+                out.item(line, || {
+                    format!("{}  {}", logs::time(line.time()), line.message)
+                });
             }
         }),
         ["invocations", "wait", id] => {
@@ -256,7 +255,9 @@ async fn run(
         }),
         ["builds", "logs", id] => client.builds().logs(*id).await.map(|logs| {
             for line in &logs.logs {
-                out.item(line, || format!("{}  {}", time(line.time()), line.message));
+                out.item(line, || {
+                    format!("{}  {}", logs::time(line.time()), line.message)
+                });
             }
         }),
         ["builds", "wait", id] => {
@@ -295,10 +296,7 @@ async fn run(
                 })
             }),
         [] => return Err(Usage("no command".to_owned())),
-        _ => {
-            let _ = positional(&args, 0, "a command")?;
-            return Err(Usage(format!("unknown command: {}", args.join(" "))));
-        }
+        _ => return Err(Usage(format!("unknown command: {}", args.join(" ")))),
     };
     Ok(result)
 }
@@ -318,21 +316,11 @@ fn invocation_line(i: &bb_api_ext::Invocation) -> String {
     line
 }
 
-fn time(t: Option<bb_api_ext::DateTime<bb_api_ext::Utc>>) -> String {
-    t.map_or_else(|| "-".to_owned(), |t| t.format("%H:%M:%S%.3f").to_string())
-}
-
 /// Prints the error with its causes; a failed invocation also gets its last log lines.
 async fn fail(client: &Client, e: &Error) -> ExitCode {
     connect::print_error(e);
-    if let Error::InvocationFailed(inv) = e
-        && let Ok(logs) = client.invocations().logs(inv.id).await
-    {
-        eprintln!("last log lines of invocation {}:", inv.id);
-        let skip = logs.logs.len().saturating_sub(10);
-        for line in logs.logs.iter().skip(skip) {
-            eprintln!("  {}  {}", time(line.time()), line.message);
-        }
+    if let Error::InvocationFailed(inv) = e {
+        logs::print_last(client, inv.id).await;
     }
     match e {
         Error::Validation(_) => ExitCode::from(2),

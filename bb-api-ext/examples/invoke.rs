@@ -15,8 +15,7 @@ use std::process::ExitCode;
 
 use bb_api_ext::testing::demo;
 use bb_api_ext::{
-    BrowserSettings, Client, Error, Geolocation, Proxy, SessionCreateParams,
-    SessionCreateParamsBuilder,
+    BrowserSettings, Error, Geolocation, Proxy, SessionCreateParams, SessionCreateParamsBuilder,
 };
 use serde_json::Value;
 
@@ -56,6 +55,9 @@ const USAGE: &str = "usage: cargo run --example invoke -- [FUNCTION_ID] [--param
 
 #[path = "support/connect.rs"]
 mod connect;
+
+#[path = "support/logs.rs"]
+mod logs;
 
 #[path = "support/usage.rs"]
 mod usage;
@@ -165,27 +167,10 @@ async fn main() -> ExitCode {
         Err(e) => {
             let code = fail(&e);
             if let Error::InvocationFailed(inv) = &e {
-                print_last_logs(&client, inv.id).await;
+                logs::print_last(&client, inv.id).await;
             }
             code
         }
-    }
-}
-
-/// The last log lines of a failed invocation: usually where its Function said what went wrong.
-async fn print_last_logs(client: &Client, id: bb_api_ext::Uuid) {
-    match client.invocations().logs(id).await {
-        Ok(logs) => {
-            eprintln!("\nLast log lines of invocation {id}:");
-            let skip = logs.logs.len().saturating_sub(10);
-            for line in logs.logs.iter().skip(skip) {
-                let at = line
-                    .time()
-                    .map_or_else(|| "-".to_owned(), |t| t.format("%H:%M:%S%.3f").to_string());
-                eprintln!("  {at}  {}", line.message);
-            }
-        }
-        Err(e) => eprintln!("(could not read its logs: {e})"),
     }
 }
 
