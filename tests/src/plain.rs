@@ -15,7 +15,7 @@ use serde_json::Value;
 
 /// The Function the benchmarks invoke (the fake's fixed mode accepts any UUID; it is also the demo's
 /// `scrape-title`).
-pub const FUNCTION_ID: &str = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+pub use crate::fixtures::FUNCTION_ID;
 
 /// The session timeout the benchmark requests carry.
 pub const TIMEOUT_SECS: u64 = 300;
@@ -90,16 +90,11 @@ impl Plain {
 
     /// Serializes the body and invokes: what a careful hand-written call does.
     pub async fn invoke(&self, params: &Value) -> Result<Invocation, String> {
-        self.send(Self::body(params)).await
-    }
-
-    /// Sends already-serialized body bytes and decodes the answer.
-    pub async fn send(&self, body: Bytes) -> Result<Invocation, String> {
         let request = self
             .http
             .post(&self.url)
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body);
+            .body(Self::body(params));
         self.json(request).await
     }
 
