@@ -281,22 +281,35 @@ fn is_loopback(base_url: &str) -> bool {
 
 /// The wait mode against an in-process fake, or against `--serve PORT --mode wait` elsewhere.
 async fn wait_mode(args: &Args) -> ExitCode {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let target = match env(bb_api_ext::BASE_URL_ENV) {
-        None => wait::Target::InProcess,
-        Some(url) if !is_loopback(&url) => {
-            eprintln!(
-                "error: {} must be a loopback address (127.0.0.1, ::1, localhost): a load test must not invoke real Functions",
-                bb_api_ext::BASE_URL_ENV
-            );
-            return ExitCode::from(2);
-        }
-        Some(base_url) => wait::Target::Remote {
+    let target = match loopback_base_url() {
+        Err(code) => return code,
+        Ok(None) => wait::Target::InProcess,
+        Ok(Some(base_url)) => wait::Target::Remote {
             base_url,
             api_key: FakeBrowserbase::API_KEY.to_owned(),
         },
     };
     print_line(wait::run(target, args.n, args.concurrency, args.run_secs).await)
+}
+
+/// A non-empty environment variable.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `BROWSERBASE_BASE_URL` if set, refused (exit status 2) unless it is a loopback address: a load
+/// test must not invoke real Functions.
+fn loopback_base_url() -> Result<Option<String>, ExitCode> {
+    match env(bb_api_ext::BASE_URL_ENV) {
+        Some(url) if !is_loopback(&url) => {
+            eprintln!(
+                "error: {} must be a loopback address (127.0.0.1, ::1, localhost): a load test must not invoke real Functions",
+                bb_api_ext::BASE_URL_ENV
+            );
+            Err(ExitCode::from(2))
+        }
+        url => Ok(url),
+    }
 }
 
 /// Prints a report as one JSON line, or the error.
@@ -355,17 +368,13 @@ async fn main() -> ExitCode {
         return wait_mode(&args).await;
     }
 
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     // Keep an in-process fake alive for the whole run.
-    let (base_url, api_key, _fake) = match env(bb_api_ext::BASE_URL_ENV) {
+    let base_url = match loopback_base_url() {
+        Ok(url) => url,
+        Err(code) => return code,
+    };
+    let (base_url, api_key, _fake) = match base_url {
         Some(url) => {
-            if !is_loopback(&url) {
-                eprintln!(
-                    "error: {} must be a loopback address (127.0.0.1, ::1, localhost): a load test must not invoke real Functions",
-                    bb_api_ext::BASE_URL_ENV
-                );
-                return ExitCode::from(2);
-            }
             let Some(key) = env(bb_api_ext::API_KEY_ENV) else {
                 eprintln!("error: {} is not set", bb_api_ext::API_KEY_ENV);
                 return ExitCode::from(2);
@@ -448,16 +457,7 @@ async fn main() -> ExitCode {
         lat_ms_max: round3(ms.last().copied().unwrap_or_default()),
         lat_ms_mean: round3(ms.iter().sum::<f64>() / ms.len() as f64),
     };
-    match serde_json::to_string(&report) {
-        Ok(line) => {
-            println!("{line}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: could not encode the report: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    print_line(Ok::<_, String>(report))
 }
 
 #[cfg(test)]
