@@ -86,6 +86,40 @@ fn assert_each_cause_once(p: &Printed) {
     }
 }
 
+/// `head` then `causes` (none, or two or more: anyhow numbers causes only when there are
+/// several), exactly as each printer shows them, each once.
+#[track_caller]
+fn assert_printed<C: AsRef<str>>(p: &Printed, head: &str, causes: &[C]) {
+    let causes: Vec<&str> = causes.iter().map(AsRef::as_ref).collect();
+    assert_ne!(
+        causes.len(),
+        1,
+        "this helper spells out none or several causes"
+    );
+    let mut chain = vec![head];
+    chain.extend(&causes);
+    assert_eq!(p.chain, chain);
+    assert_eq!(p.display, head);
+    if causes.is_empty() {
+        for shown in [&p.anyhow_alternate, &p.anyhow_debug, &p.eyre_debug] {
+            assert_eq!(shown, head);
+        }
+    } else {
+        let numbered = |indent: &str| {
+            let lines: Vec<String> = causes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{indent}{i}: {c}"))
+                .collect();
+            format!("{head}\n\nCaused by:\n{}", lines.join("\n"))
+        };
+        assert_eq!(p.anyhow_alternate, format!("{head}: {}", causes.join(": ")));
+        assert_eq!(p.anyhow_debug, numbered("    "));
+        assert_eq!(p.eyre_debug, numbered("   "));
+    }
+    assert_each_cause_once(p);
+}
+
 const REFUSED: &str = "transport error, request not sent (check the network and the base URL)";
 const MAY_HAVE_BEEN_SENT: &str = "transport error, request may have been sent (if it was an invoke, \
      the Function may have started: check its invocations before invoking again)";
@@ -121,27 +155,7 @@ async fn a_refused_connection_reads_each_cause_once() {
         "tcp connect error".to_owned(),
         "Connection refused (os error 111)".to_owned(),
     ];
-    assert_eq!(p.chain[1..], causes);
-    assert_eq!(p.display, REFUSED);
-    assert_eq!(
-        p.anyhow_alternate,
-        format!("{REFUSED}: {}", causes.join(": "))
-    );
-    assert_eq!(
-        p.anyhow_debug,
-        format!(
-            "{REFUSED}\n\nCaused by:\n    0: {}\n    1: {}\n    2: {}\n    3: {}",
-            causes[0], causes[1], causes[2], causes[3]
-        )
-    );
-    assert_eq!(
-        p.eyre_debug,
-        format!(
-            "{REFUSED}\n\nCaused by:\n   0: {}\n   1: {}\n   2: {}\n   3: {}",
-            causes[0], causes[1], causes[2], causes[3]
-        )
-    );
-    assert_each_cause_once(&p);
+    assert_printed(&p, REFUSED, &causes);
 }
 
 /// The issue's case: a body cut short read "error decoding response body" twice.
@@ -176,27 +190,7 @@ async fn a_body_cut_short_reads_each_cause_once() {
         "error reading a body from connection",
         "end of file before message length reached",
     ];
-    assert_eq!(p.chain[1..], causes);
-    assert_eq!(p.display, MAY_HAVE_BEEN_SENT);
-    assert_eq!(
-        p.anyhow_alternate,
-        format!("{MAY_HAVE_BEEN_SENT}: {}", causes.join(": "))
-    );
-    assert_eq!(
-        p.anyhow_debug,
-        format!(
-            "{MAY_HAVE_BEEN_SENT}\n\nCaused by:\n    0: {}\n    1: {}\n    2: {}",
-            causes[0], causes[1], causes[2]
-        )
-    );
-    assert_eq!(
-        p.eyre_debug,
-        format!(
-            "{MAY_HAVE_BEEN_SENT}\n\nCaused by:\n   0: {}\n   1: {}\n   2: {}",
-            causes[0], causes[1], causes[2]
-        )
-    );
-    assert_each_cause_once(&p);
+    assert_printed(&p, MAY_HAVE_BEEN_SENT, &causes);
 }
 
 /// Configuration errors are the `ConfigError`'s own message, once, with no cause of their own.
@@ -227,17 +221,7 @@ fn a_bad_base_url_reads_once() {
             .expect_err("bad base URL");
         assert!(matches!(err, Error::Config(_)), "{err:?}");
         assert!(err.source().is_none(), "{url}: {err:?}");
-        let p = print(err, None);
-        assert_eq!(p.chain, [want], "{url}");
-        for shown in [
-            &p.display,
-            &p.anyhow_alternate,
-            &p.anyhow_debug,
-            &p.eyre_debug,
-        ] {
-            assert_eq!(shown, want, "{url}");
-        }
-        assert_each_cause_once(&p);
+        assert_printed::<&str>(&print(err, None), want, &[]);
     }
 }
 
@@ -262,15 +246,5 @@ async fn validation_errors_read_once() {
     let want = "invalid request, nothing was sent: 2 invalid fields; \
                 sessionCreateParams.proxies[0].server: scheme must be http or https (got \"socks5\"); \
                 sessionCreateParams.timeout: must be whole seconds in 60..=900 (got 30)";
-    let p = print(err, None);
-    assert_eq!(p.chain, [want]);
-    for shown in [
-        &p.display,
-        &p.anyhow_alternate,
-        &p.anyhow_debug,
-        &p.eyre_debug,
-    ] {
-        assert_eq!(shown, want);
-    }
-    assert_each_cause_once(&p);
+    assert_printed::<&str>(&print(err, None), want, &[]);
 }
