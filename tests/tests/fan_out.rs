@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use bb_api_ext::testing::{FakeBrowserbase, Fault, FunctionScript, Operation};
 use bb_api_ext::{Error, InvocationStatus, PollSchedule, Progress, RetryConfig, StreamExt};
+use bb_api_tests::capture::capture;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
@@ -145,4 +146,29 @@ async fn items_stream_as_they_finish_and_a_bad_name_fails_once() {
         .expect_err("unknown name");
     assert!(matches!(err, Error::FunctionNameNotFound { .. }), "{err:?}");
     assert_eq!(fake.requests_to("POST", "/v1/functions/").len(), 2);
+}
+
+/// Each item runs in a `bb_api.fan_out` span naming its index and the Function, so its requests
+/// can be told apart in the logs.
+#[tokio::test]
+async fn each_item_runs_in_a_span_with_its_index_and_function() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    fake.add_function(FunctionScript::new("quick").with_results(json!(true)));
+    let client = fake.client();
+    let (captured, _guard) = capture();
+    client
+        .functions()
+        .invoke_many("quick", [json!({}), json!({})])
+        .concurrency(1)
+        .collect()
+        .await
+        .expect("resolves");
+    let text = captured.text();
+    let id = fake.function_id("quick").expect("published");
+    for index in 0..2 {
+        let span = format!(
+            "bb_api.fan_out{{index={index} function={id}}}:bb_api.request{{operation=\"Functions_invoke\""
+        );
+        assert!(text.contains(&span), "no {span:?} in:\n{text}");
+    }
 }
