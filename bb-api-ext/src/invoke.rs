@@ -317,6 +317,32 @@ fn encode_body(
 }
 
 /// A validated, serialized invocation: what will be sent, byte for byte.
+///
+/// Made by [`Invoke::prepare`]. It can be sent any number of times, and each send starts a new
+/// invocation (a new billed session): to invoke the same request from many tasks, validate it
+/// once and share it in an `Arc`.
+///
+/// ```no_run
+/// # async fn demo(client: bb_api_ext::Client) -> Result<(), bb_api_ext::Error> {
+/// use std::sync::Arc;
+///
+/// let prepared = Arc::new(
+///     client
+///         .functions()
+///         .invoke("scrape-title")
+///         .params(serde_json::json!({"url": "https://example.com"}))
+///         .prepare()?,
+/// );
+/// let mut tasks = tokio::task::JoinSet::new();
+/// for _ in 0..3 {
+///     let prepared = prepared.clone();
+///     tasks.spawn(async move { prepared.send().await });
+/// }
+/// for accepted in tasks.join_all().await {
+///     println!("started {}", accepted?.id);
+/// }
+/// # Ok(()) }
+/// ```
 #[must_use = "a prepared invocation does nothing until sent"]
 pub struct PreparedInvoke {
     ctx: Arc<Context>,
