@@ -212,18 +212,26 @@ fn push(out: &mut Vec<ApiItem>, key: String, line: String) {
 
 /// A function or method; `owner` is its type or trait (empty for a free function at the root).
 fn push_fn(out: &mut Vec<ApiItem>, owner: &str, sig: &Signature) {
+    let (key, line) = fn_line(owner, sig);
+    push(out, key, line);
+}
+
+/// `fn owner::name` and its line, e.g. `async fn Client::send(self) -> Result<(), Error>`;
+/// `owner` is the function's type, trait or module (empty for a free function at the root).
+/// The name is swapped for a placeholder before the signature is split at it, so a qualifier
+/// that contains the name (`async fn sync`) stays whole.
+pub(crate) fn fn_line(owner: &str, sig: &Signature) -> (String, String) {
+    let name = sig.ident.to_string();
     let path = if owner.is_empty() {
-        sig.ident.to_string()
+        name.clone()
     } else {
-        format!("{owner}::{}", sig.ident)
+        format!("{owner}::{name}")
     };
-    let text = rust_text::signature(sig);
-    let (qualifiers, after_name) = text.split_once(&sig.ident.to_string()).unwrap_or(("", ""));
-    push(
-        out,
-        format!("fn {path}"),
-        format!("{qualifiers}fn {path}{after_name}"),
-    );
+    let mut placeholder = sig.clone();
+    placeholder.ident = syn::Ident::new("__listed_fn__", sig.ident.span());
+    let text = rust_text::signature(&placeholder);
+    let (qualifiers, rest) = text.split_once("__listed_fn__").unwrap_or(("", ""));
+    (format!("fn {path}"), format!("{qualifiers}fn {path}{rest}"))
 }
 
 fn is_pub(vis: &Visibility) -> bool {
@@ -415,6 +423,29 @@ mod tests {
                 "struct types::Wrapper(_)",
                 "struct types::builder::Thing",
                 "impl From<super::Thing> for types::builder::Thing",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_qualifier_containing_the_name_stays_whole() {
+        let source = "
+            pub struct Client;
+            impl Client {
+                pub async fn sync(&self) -> u8 { 0 }
+                pub unsafe fn safe(&self) {}
+                pub const fn on(self) -> Self { self }
+            }
+        ";
+        let items = listing(source, "").unwrap_or_default();
+        let lines: Vec<&str> = items.iter().map(|i| i.line.as_str()).collect();
+        assert_eq!(
+            lines,
+            [
+                "struct Client",
+                "const fn Client::on(self) -> Self",
+                "unsafe fn Client::safe(&self)",
+                "async fn Client::sync(&self) -> u8",
             ]
         );
     }

@@ -12,7 +12,7 @@ use syn::{
     Signature, Token, TraitItem, Type, TypeParamBound, Visibility, WherePredicate,
 };
 
-use crate::api_listing::{ApiItem, derivable_name, pub_only_unnamed};
+use crate::api_listing::{ApiItem, derivable_name, fn_line, pub_only_unnamed};
 use crate::crate_tree::{
     Crate, Target, cfg_predicates, item_attrs, item_name, item_vis, use_entries,
 };
@@ -621,21 +621,6 @@ fn self_type_path(ty: &Type) -> Option<Vec<String>> {
         }
         _ => None,
     }
-}
-
-/// `fn owner::name` and its line, e.g. `async fn Client::send(self) -> Result<(), Error>`.
-fn fn_line(owner: &str, sig: &Signature) -> (String, String) {
-    let name = sig.ident.to_string();
-    let path = if owner.is_empty() {
-        name.clone()
-    } else {
-        format!("{owner}::{name}")
-    };
-    let mut placeholder = sig.clone();
-    placeholder.ident = syn::Ident::new("__listed_fn__", sig.ident.span());
-    let text = rust_text::signature(&placeholder);
-    let (qualifiers, rest) = text.split_once("__listed_fn__").unwrap_or(("", ""));
-    (format!("fn {path}"), format!("{qualifiers}fn {path}{rest}"))
 }
 
 /// The markers after a line: ` #[cfg(…)]` per condition, then `#[doc(hidden)]`,
