@@ -2,6 +2,7 @@
 //! variant, method, trait impl and re-export. `bb-api/public-api.txt` is this listing, and
 //! `api_diff` compares two of them.
 
+use similar::TextDiff;
 use syn::{Fields, ImplItem, Item, Signature, TraitItem, UseTree, Visibility};
 
 use crate::rust_text;
@@ -63,14 +64,28 @@ pub fn listing(client: &str, httpmock: &str) -> Result<Vec<ApiItem>, String> {
     Ok(items)
 }
 
-/// The text of `bb-api/public-api.txt` for a listing.
-pub fn listing_text(items: &[ApiItem]) -> String {
-    let mut text = LISTING_HEADER.to_string();
+/// The text of a listing file: `header` ([`LISTING_HEADER`] for `bb-api/public-api.txt`), then
+/// one line per item.
+pub fn listing_text(header: &str, items: &[ApiItem]) -> String {
+    let mut text = header.to_string();
     for item in items {
         text.push_str(&item.line);
         text.push('\n');
     }
     text
+}
+
+/// For `check`: the unified diff from the checked-in listing at `path` to the fresh one, whose
+/// origin `fresh_from` names (`generated from the spec`).
+pub fn stale_diff(path: &str, checked_in: &str, fresh: &str, fresh_from: &str) -> String {
+    TextDiff::from_lines(checked_in, fresh)
+        .unified_diff()
+        .context_radius(2)
+        .header(
+            &format!("{path} (checked in)"),
+            &format!("{path} ({fresh_from})"),
+        )
+        .to_string()
 }
 
 fn collect_file(source: &str, prefix: &str, out: &mut Vec<ApiItem>) -> Result<(), String> {
@@ -234,7 +249,7 @@ pub(crate) fn fn_line(owner: &str, sig: &Signature) -> (String, String) {
     (format!("fn {path}"), format!("{qualifiers}fn {path}{rest}"))
 }
 
-fn is_pub(vis: &Visibility) -> bool {
+pub(crate) fn is_pub(vis: &Visibility) -> bool {
     matches!(vis, Visibility::Public(_))
 }
 
