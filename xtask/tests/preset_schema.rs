@@ -23,6 +23,10 @@ fn preset_schema_writes_the_checked_in_file() {
         text.contains("\"description\": \"Duration in seconds after which the function invocation will automatically end."),
         "the spec's descriptions are added"
     );
+    let again = run(ws.path(), &["preset-schema"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    assert_eq!(stdout(&again), format!("{PRESET} unchanged\n"));
+    assert_eq!(read(&ws.path().join(PRESET)), text);
 }
 
 #[test]
