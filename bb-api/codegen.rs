@@ -18,6 +18,11 @@ pub const OPEN_ENUMS: [&str; 5] = [
     "WebhookEventType",
 ];
 
+/// The schema of a webhook signing secret (create's and rotate's responses), generated as
+/// `signing_secret::WebhookSigningSecret` (`bb-api/src/signing_secret.rs`), whose `Debug` does
+/// not show it.
+pub const SIGNING_SECRET: &str = "WebhookSigningSecret";
+
 /// The generated client and its typed httpmock helpers, each formatted Rust source.
 pub struct Generated {
     /// Types and the `Client` (builder interface).
@@ -43,6 +48,12 @@ pub fn settings() -> GenerationSettings {
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         );
     }
+    // A `String` would print the secret in the responses' derived `Debug`.
+    settings.with_replacement(
+        SIGNING_SECRET,
+        format!("crate::signing_secret::{SIGNING_SECRET}"),
+        std::iter::empty(),
+    );
     settings
 }
 

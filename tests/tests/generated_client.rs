@@ -404,7 +404,7 @@ async fn webhooks_create_and_update_send_exactly_what_was_set() {
         .await
         .expect("201 decodes")
         .into_inner();
-    assert_eq!(created.secret, "whsec_c2VjcmV0");
+    assert_eq!(created.secret.expose_secret(), "whsec_c2VjcmV0");
     let updated = client(&server)
         .webhooks_update()
         .id(webhook_id)
@@ -453,7 +453,7 @@ async fn rotate_secret_without_revoke_sends_an_empty_object() {
         .expect("200 decodes")
         .into_inner();
     rotate.assert_async().await;
-    assert_eq!(rotated.secret, "whsec_bmV3");
+    assert_eq!(rotated.secret.expose_secret(), "whsec_bmV3");
 }
 
 #[tokio::test]

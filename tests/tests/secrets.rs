@@ -444,3 +444,38 @@ async fn webhook_signing_secrets_stay_out_of_debug_errors_and_logs() {
     assert!(logs.contains("TRACE"), "{logs}");
     assert_no_whsec("the trace logs", &logs);
 }
+
+/// The raw bindings (`bb_api::types`) carry the secret as `WebhookSigningSecret`: the responses'
+/// derived `Debug` does not show it, while serde reads and writes it as the plain JSON string.
+#[test]
+fn the_raw_webhook_responses_do_not_show_the_secret_in_debug() {
+    let created = json!({
+        "id": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
+        "projectId": "p",
+        "endpoint": "https://hooks.example.com/h",
+        "eventTypes": ["functions.invocations.completed"],
+        "createdAt": "2026-11-01T00:00:00Z",
+        "updatedAt": "2026-11-01T00:00:00Z",
+        "secret": WHSEC
+    });
+    let rotated = json!({"secret": WHSEC});
+    let raw_created: bb_api::types::WebhooksCreateResponse =
+        serde_json::from_value(created.clone()).expect("create's 201 decodes");
+    let raw_rotated: bb_api::types::WebhooksRotateSecretResponse =
+        serde_json::from_value(rotated.clone()).expect("rotate's 200 decodes");
+    assert_eq!(raw_created.secret.expose_secret(), WHSEC);
+    assert_eq!(raw_rotated.secret.expose_secret(), WHSEC);
+    for text in [
+        format!("{raw_created:?}"),
+        format!("{raw_created:#?}"),
+        format!("{raw_rotated:?}"),
+    ] {
+        assert!(
+            text.contains("secret: WebhookSigningSecret([REDACTED])"),
+            "{text}"
+        );
+        assert_no_whsec("Debug of a raw webhook response", &text);
+    }
+    assert_eq!(serde_json::to_value(&raw_created).ok(), Some(created));
+    assert_eq!(serde_json::to_value(&raw_rotated).ok(), Some(rotated));
+}

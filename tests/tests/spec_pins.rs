@@ -1,7 +1,8 @@
 //! The hand-written request types are pinned to the spec in both directions: a maximal request
 //! built from the spec's own schema (every property it declares, nested) decodes into ours and
 //! re-encodes unchanged, so a property the spec gains and we lack fails here (our types deny
-//! unknown fields), and one we drop would not round-trip.
+//! unknown fields), and one we drop would not round-trip. The hand-written open enums are pinned
+//! to the spec's enum values the same way.
 
 use bb_api_ext::SessionCreateParams;
 use serde_json::{Map, Value, json};
@@ -135,4 +136,74 @@ fn a_new_spec_field_is_refused_by_our_types() {
     maximal["browserSettings"]["newSpecField"] = json!(true);
     let err = serde_json::from_value::<SessionCreateParams>(maximal).expect_err("unknown field");
     assert!(err.to_string().contains("newSpecField"), "{err}");
+}
+
+/// The spec's `enum` values of the schema `name`, in order.
+fn spec_enum(spec: &Value, name: &str) -> Vec<String> {
+    spec.pointer(&format!("/components/schemas/{name}/enum"))
+        .and_then(Value::as_array)
+        .unwrap_or_else(|| panic!("the spec declares components.schemas.{name}.enum"))
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .unwrap_or_else(|| panic!("{name}: a string value, got {v}"))
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The hand-written open enums (`bb_api::open`, the generator's replacements named in
+/// `bb-api/codegen.rs` OPEN_ENUMS) know exactly the spec's values, in its order: a value the spec
+/// gains would otherwise decode as `Unknown` without anyone noticing.
+#[test]
+fn the_open_enums_know_exactly_the_spec_values() {
+    use bb_api::open;
+    fn known<T>(values: &[T], as_str: fn(&T) -> &str) -> Vec<String> {
+        values.iter().map(|v| as_str(v).to_owned()).collect()
+    }
+    let spec = spec();
+    let ours = [
+        (
+            "InvocationStatus",
+            known(
+                open::InvocationStatus::KNOWN,
+                open::InvocationStatus::as_str,
+            ),
+        ),
+        (
+            "FunctionBuildStatus",
+            known(
+                open::FunctionBuildStatus::KNOWN,
+                open::FunctionBuildStatus::as_str,
+            ),
+        ),
+        (
+            "InvocationCauseCode",
+            known(
+                open::InvocationCauseCode::KNOWN,
+                open::InvocationCauseCode::as_str,
+            ),
+        ),
+        (
+            "FunctionBuildCauseCode",
+            known(
+                open::FunctionBuildCauseCode::KNOWN,
+                open::FunctionBuildCauseCode::as_str,
+            ),
+        ),
+        (
+            "WebhookEventType",
+            known(
+                open::WebhookEventType::KNOWN,
+                open::WebhookEventType::as_str,
+            ),
+        ),
+    ];
+    for (name, known) in ours {
+        assert_eq!(
+            spec_enum(&spec, name),
+            known,
+            "components.schemas.{name}.enum in openapi/browserbase.yaml and bb_api::open::{name}::KNOWN differ"
+        );
+    }
 }

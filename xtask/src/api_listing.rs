@@ -2,6 +2,7 @@
 //! variant, method, trait impl and re-export. `bb-api/public-api.txt` is this listing, and
 //! `api_diff` compares two of them.
 
+use similar::TextDiff;
 use syn::{Fields, ImplItem, Item, Signature, TraitItem, UseTree, Visibility};
 
 use crate::rust_text;
@@ -63,14 +64,28 @@ pub fn listing(client: &str, httpmock: &str) -> Result<Vec<ApiItem>, String> {
     Ok(items)
 }
 
-/// The text of `bb-api/public-api.txt` for a listing.
-pub fn listing_text(items: &[ApiItem]) -> String {
-    let mut text = LISTING_HEADER.to_string();
+/// The text of a listing file: `header` ([`LISTING_HEADER`] for `bb-api/public-api.txt`), then
+/// one line per item.
+pub fn listing_text(header: &str, items: &[ApiItem]) -> String {
+    let mut text = header.to_string();
     for item in items {
         text.push_str(&item.line);
         text.push('\n');
     }
     text
+}
+
+/// For `check`: the unified diff from the checked-in listing at `path` to the fresh one, whose
+/// origin `fresh_from` names (`generated from the spec`).
+pub fn stale_diff(path: &str, checked_in: &str, fresh: &str, fresh_from: &str) -> String {
+    TextDiff::from_lines(checked_in, fresh)
+        .unified_diff()
+        .context_radius(2)
+        .header(
+            &format!("{path} (checked in)"),
+            &format!("{path} ({fresh_from})"),
+        )
+        .to_string()
 }
 
 fn collect_file(source: &str, prefix: &str, out: &mut Vec<ApiItem>) -> Result<(), String> {
@@ -212,21 +227,29 @@ fn push(out: &mut Vec<ApiItem>, key: String, line: String) {
 
 /// A function or method; `owner` is its type or trait (empty for a free function at the root).
 fn push_fn(out: &mut Vec<ApiItem>, owner: &str, sig: &Signature) {
-    let path = if owner.is_empty() {
-        sig.ident.to_string()
-    } else {
-        format!("{owner}::{}", sig.ident)
-    };
-    let text = rust_text::signature(sig);
-    let (qualifiers, after_name) = text.split_once(&sig.ident.to_string()).unwrap_or(("", ""));
-    push(
-        out,
-        format!("fn {path}"),
-        format!("{qualifiers}fn {path}{after_name}"),
-    );
+    let (key, line) = fn_line(owner, sig);
+    push(out, key, line);
 }
 
-fn is_pub(vis: &Visibility) -> bool {
+/// `fn owner::name` and its line, e.g. `async fn Client::send(self) -> Result<(), Error>`;
+/// `owner` is the function's type, trait or module (empty for a free function at the root).
+/// The name is swapped for a placeholder before the signature is split at it, so a qualifier
+/// that contains the name (`async fn sync`) stays whole.
+pub(crate) fn fn_line(owner: &str, sig: &Signature) -> (String, String) {
+    let name = sig.ident.to_string();
+    let path = if owner.is_empty() {
+        name.clone()
+    } else {
+        format!("{owner}::{name}")
+    };
+    let mut placeholder = sig.clone();
+    placeholder.ident = syn::Ident::new("__listed_fn__", sig.ident.span());
+    let text = rust_text::signature(&placeholder);
+    let (qualifiers, rest) = text.split_once("__listed_fn__").unwrap_or(("", ""));
+    (format!("fn {path}"), format!("{qualifiers}fn {path}{rest}"))
+}
+
+pub(crate) fn is_pub(vis: &Visibility) -> bool {
     matches!(vis, Visibility::Public(_))
 }
 
@@ -415,6 +438,29 @@ mod tests {
                 "struct types::Wrapper(_)",
                 "struct types::builder::Thing",
                 "impl From<super::Thing> for types::builder::Thing",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_qualifier_containing_the_name_stays_whole() {
+        let source = "
+            pub struct Client;
+            impl Client {
+                pub async fn sync(&self) -> u8 { 0 }
+                pub unsafe fn safe(&self) {}
+                pub const fn on(self) -> Self { self }
+            }
+        ";
+        let items = listing(source, "").unwrap_or_default();
+        let lines: Vec<&str> = items.iter().map(|i| i.line.as_str()).collect();
+        assert_eq!(
+            lines,
+            [
+                "struct Client",
+                "const fn Client::on(self) -> Self",
+                "unsafe fn Client::safe(&self)",
+                "async fn Client::sync(&self) -> u8",
             ]
         );
     }

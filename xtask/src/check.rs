@@ -3,8 +3,6 @@
 //! listings `bb-api/public-api.txt` (generated code) and `bb-api-ext/public-api.txt` (sources)
 //! are up to date, and so is the preset schema `openapi/session-preset.schema.json`.
 
-use similar::TextDiff;
-
 use crate::api_listing;
 use crate::ext_listing::{self, EXT_LISTING_PATH, Status};
 use crate::local_edits::{self, LOCAL_EDITS_PATH};
@@ -32,7 +30,7 @@ pub fn run(ws: &Workspace) -> Result<bool, String> {
     }
     let valid = validate::validate(&doc)?;
     let listing = api_listing::listing(&valid.generated.client, &valid.generated.httpmock)?;
-    let expected = api_listing::listing_text(&listing);
+    let expected = api_listing::listing_text(api_listing::LISTING_HEADER, &listing);
     let actual = std::fs::read_to_string(ws.public_api_path()).unwrap_or_default();
     let mut ok = true;
     if actual == expected {
@@ -41,14 +39,12 @@ pub fn run(ws: &Workspace) -> Result<bool, String> {
             listing.len()
         );
     } else {
-        let diff = TextDiff::from_lines(&actual, &expected)
-            .unified_diff()
-            .context_radius(2)
-            .header(
-                &format!("{PUBLIC_API_PATH} (checked in)"),
-                &format!("{PUBLIC_API_PATH} (generated from the spec)"),
-            )
-            .to_string();
+        let diff = api_listing::stale_diff(
+            PUBLIC_API_PATH,
+            &actual,
+            &expected,
+            "generated from the spec",
+        );
         println!("{PUBLIC_API_PATH} is out of date; run `cargo xtask regen` and review:\n{diff}");
         ok = false;
     }

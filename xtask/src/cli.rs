@@ -22,8 +22,9 @@ commands:
         Compare two specs (files, docs pages or git revisions REV:PATH; default: the committed
         spec against the working tree) and classify every change for clients of bb-api.
   check
-        CI: the spec validates, progenitor generates from it, bb-api/public-api.txt and
-        bb-api-ext/public-api.txt are up to date.
+        CI: the spec validates, progenitor generates from it, it carries the edits of
+        openapi/local-edits.yaml, bb-api/public-api.txt, bb-api-ext/public-api.txt and
+        openapi/session-preset.schema.json (where present) are up to date.
   api-listing [--write]
         Print the public API of bb-api-ext (from its sources); --write stores it in
         bb-api-ext/public-api.txt.

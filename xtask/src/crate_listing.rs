@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use syn::punctuated::Punctuated;
 use syn::{
     Attribute, Fields, GenericArgument, Generics, ImplItem, Item, Meta, PathArguments, ReturnType,
-    Signature, Token, TraitItem, Type, TypeParamBound, Visibility, WherePredicate,
+    Signature, Token, TraitItem, Type, TypeParamBound, WherePredicate,
 };
 
-use crate::api_listing::{ApiItem, derivable_name, pub_only_unnamed};
+use crate::api_listing::{ApiItem, derivable_name, fn_line, is_pub, pub_only_unnamed};
 use crate::crate_tree::{
     Crate, Target, cfg_predicates, item_attrs, item_name, item_vis, use_entries,
 };
@@ -152,10 +152,6 @@ fn walk(
     }
 }
 
-fn is_pub(vis: &Visibility) -> bool {
-    matches!(vis, Visibility::Public(_))
-}
-
 /// The crate and the public path of every exported item and module (the shortest, then the
 /// first in order).
 struct Names<'a> {
@@ -251,11 +247,7 @@ impl<'a> Lister<'a> {
                     canon.ty(&mut field.ty);
                 }
                 let tuple = match &s.fields {
-                    Fields::Unnamed(f) => {
-                        let mut shown = pub_only_unnamed(f);
-                        shown.unnamed.iter_mut().for_each(|f| f.attrs.clear());
-                        rust_text::fields(&Fields::Unnamed(shown))
-                    }
+                    Fields::Unnamed(f) => rust_text::fields(&Fields::Unnamed(pub_only_unnamed(f))),
                     _ => String::new(),
                 };
                 let generics = rust_text::generics(&s.generics);
@@ -621,21 +613,6 @@ fn self_type_path(ty: &Type) -> Option<Vec<String>> {
         }
         _ => None,
     }
-}
-
-/// `fn owner::name` and its line, e.g. `async fn Client::send(self) -> Result<(), Error>`.
-fn fn_line(owner: &str, sig: &Signature) -> (String, String) {
-    let name = sig.ident.to_string();
-    let path = if owner.is_empty() {
-        name.clone()
-    } else {
-        format!("{owner}::{name}")
-    };
-    let mut placeholder = sig.clone();
-    placeholder.ident = syn::Ident::new("__listed_fn__", sig.ident.span());
-    let text = rust_text::signature(&placeholder);
-    let (qualifiers, rest) = text.split_once("__listed_fn__").unwrap_or(("", ""));
-    (format!("fn {path}"), format!("{qualifiers}fn {path}{rest}"))
 }
 
 /// The markers after a line: ` #[cfg(…)]` per condition, then `#[doc(hidden)]`,

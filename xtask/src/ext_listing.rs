@@ -1,11 +1,10 @@
 //! `cargo xtask api-listing [--write]`: the public API of bb-api-ext, read from its sources
 //! (`crate_tree`, `crate_listing`), kept in `bb-api-ext/public-api.txt`; `check` keeps it honest.
 
-use similar::TextDiff;
-
+use crate::api_listing;
 use crate::crate_listing;
 use crate::crate_tree::Crate;
-use crate::regen::write_if_changed;
+use crate::regen::{self, write_if_changed};
 use crate::workspace::Workspace;
 
 /// The listing, relative to the workspace root.
@@ -32,12 +31,10 @@ pub enum Status {
 pub fn listing(ws: &Workspace) -> Result<(String, usize), String> {
     let krate = Crate::load(&ws.root().join(EXT_ROOT))?;
     let items = crate_listing::listing(&krate);
-    let mut text = EXT_LISTING_HEADER.to_string();
-    for item in &items {
-        text.push_str(&item.line);
-        text.push('\n');
-    }
-    Ok((text, items.len()))
+    Ok((
+        api_listing::listing_text(EXT_LISTING_HEADER, &items),
+        items.len(),
+    ))
 }
 
 /// Runs `api-listing`: prints the listing, or with `write` stores it.
@@ -45,8 +42,10 @@ pub fn run(ws: &Workspace, write: bool) -> Result<bool, String> {
     let (text, count) = listing(ws)?;
     if write {
         let wrote = write_if_changed(&ws.root().join(EXT_LISTING_PATH), &text)?;
-        let status = if wrote { "written" } else { "unchanged" };
-        eprintln!("{EXT_LISTING_PATH}: {status} ({count} items)");
+        eprintln!(
+            "{EXT_LISTING_PATH}: {} ({count} items)",
+            regen::status(wrote)
+        );
     } else {
         print!("{text}");
     }
@@ -63,14 +62,10 @@ pub fn status(ws: &Workspace) -> Result<Status, String> {
     if actual == expected {
         return Ok(Status::UpToDate(count));
     }
-    Ok(Status::Stale(
-        TextDiff::from_lines(&actual, &expected)
-            .unified_diff()
-            .context_radius(2)
-            .header(
-                &format!("{EXT_LISTING_PATH} (checked in)"),
-                &format!("{EXT_LISTING_PATH} (from the sources)"),
-            )
-            .to_string(),
-    ))
+    Ok(Status::Stale(api_listing::stale_diff(
+        EXT_LISTING_PATH,
+        &actual,
+        &expected,
+        "from the sources",
+    )))
 }

@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use crate::regen::write_if_changed;
 use crate::workspace::Workspace;
 
 /// Where the preset schema is kept, relative to the workspace root.
@@ -39,12 +40,14 @@ pub fn expected(ws: &Workspace) -> Result<String, String> {
     Ok(text)
 }
 
-/// `cargo xtask preset-schema`: writes the file.
+/// `cargo xtask preset-schema`: writes the file (unless it already holds that text).
 pub fn run(ws: &Workspace) -> Result<bool, String> {
     let text = expected(ws)?;
-    let path = ws.root().join(PRESET_SCHEMA_PATH);
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!("wrote {PRESET_SCHEMA_PATH}");
+    if write_if_changed(&ws.root().join(PRESET_SCHEMA_PATH), &text)? {
+        println!("wrote {PRESET_SCHEMA_PATH}");
+    } else {
+        println!("{PRESET_SCHEMA_PATH} unchanged");
+    }
     Ok(true)
 }
 

@@ -69,7 +69,7 @@ pub fn run(
     }
     let valid = validate::validate(&doc)?;
     let listing = api_listing::listing(&valid.generated.client, &valid.generated.httpmock)?;
-    let listing_text = api_listing::listing_text(&listing);
+    let listing_text = api_listing::listing_text(api_listing::LISTING_HEADER, &listing);
 
     let wrote_spec = write_if_changed(&spec_path, &valid.text)?;
     let wrote_api = write_if_changed(&ws.public_api_path(), &listing_text)?;
@@ -142,7 +142,8 @@ pub fn read_local_edits(ws: &Workspace) -> Result<Option<serde_norway::Value>, S
         .map_err(|e| format!("{}: invalid YAML: {e}", path.display()))
 }
 
-fn status(wrote: bool) -> &'static str {
+/// `written` or `unchanged`, as `regen` and `api-listing --write` report a file.
+pub(crate) fn status(wrote: bool) -> &'static str {
     if wrote { "written" } else { "unchanged" }
 }
 

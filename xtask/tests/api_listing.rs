@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fixtures, read, repo_root, stderr, stdout, write, xtask};
+use common::{fixtures, read, run, stderr, stdout, workspace};
 
 const LISTING: &str = "bb-api-ext/public-api.txt";
 
@@ -34,27 +34,17 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// A workspace with this repository's spec files and the fixture crate as bb-api-ext.
-fn workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for file in [
+fn fixture_workspace() -> tempfile::TempDir {
+    let dir = workspace(&[
         "openapi/browserbase.yaml",
         "openapi/local-edits.yaml",
         "bb-api/public-api.txt",
-    ] {
-        write(dir.path(), file, &read(&repo_root().join(file)));
-    }
+    ]);
     copy_tree(
         &fixture_root().join("bb-api-ext"),
         &dir.path().join("bb-api-ext"),
     );
     dir
-}
-
-fn run(ws: &Path, args: &[&str]) -> std::process::Output {
-    let root = ws.to_string_lossy().into_owned();
-    let mut all = args.to_vec();
-    all.extend(["--root", &root]);
-    xtask(&all, ws)
 }
 
 #[test]
@@ -66,7 +56,7 @@ fn the_listing_of_the_fixture_crate_is_exact() {
 
 #[test]
 fn write_stores_the_listing_and_check_fails_with_a_diff_once_the_sources_change() {
-    let ws = workspace();
+    let ws = fixture_workspace();
     let out = run(ws.path(), &["api-listing", "--write"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
@@ -110,7 +100,7 @@ fn write_stores_the_listing_and_check_fails_with_a_diff_once_the_sources_change(
 
 #[test]
 fn a_module_without_a_file_is_an_input_error() {
-    let ws = workspace();
+    let ws = fixture_workspace();
     let lib = ws.path().join("bb-api-ext/src/lib.rs");
     std::fs::write(&lib, format!("{}mod gone;\n", read(&lib))).expect("write");
     let out = run(ws.path(), &["api-listing"]);

@@ -5,33 +5,30 @@ mod common;
 
 use std::path::Path;
 
-use common::{fixtures, read, repo_root, stderr, stdout, write, xtask};
+use common::{fixtures, read, repo_root, run, stderr, stdout, workspace, write, xtask};
 
 const SPEC: &str = "openapi/browserbase.yaml";
 const EDITS: &str = "openapi/local-edits.yaml";
 const LISTING: &str = "bb-api/public-api.txt";
-
-/// A temporary workspace holding copies of this repository's files `files`.
-fn workspace(files: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for file in files {
-        write(dir.path(), file, &read(&repo_root().join(file)));
-    }
-    dir
-}
-
-fn run(ws: &Path, args: &[&str]) -> std::process::Output {
-    let root = ws.to_string_lossy().into_owned();
-    let mut all = args.to_vec();
-    all.extend(["--root", &root]);
-    xtask(&all, ws)
-}
 
 fn page() -> String {
     fixtures()
         .join("invoke-a-function.md")
         .to_string_lossy()
         .into_owned()
+}
+
+/// The OpenAPI document in the seed page's YAML block.
+fn seed_page_doc() -> serde_norway::Value {
+    let page_text = read(&fixtures().join("invoke-a-function.md"));
+    let block = page_text
+        .split("````yaml post /v1/functions/{id}/invoke\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n````").next())
+        .unwrap_or_default();
+    let doc: serde_norway::Value = serde_norway::from_str(block).unwrap_or_default();
+    assert!(doc["paths"].is_mapping(), "the page's block parses");
+    doc
 }
 
 /// The parsed YAML at `ws/rel`.
@@ -84,14 +81,7 @@ fn importing_the_seed_page_replaces_only_what_the_page_holds() {
     let out = run(ws.path(), &["regen", "--from", &page()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let after = yaml(ws.path(), SPEC);
-    let page_text = read(&fixtures().join("invoke-a-function.md"));
-    let block = page_text
-        .split("````yaml post /v1/functions/{id}/invoke\n")
-        .nth(1)
-        .and_then(|rest| rest.split("\n````").next())
-        .unwrap_or_default();
-    let page_doc: serde_norway::Value = serde_norway::from_str(block).unwrap_or_default();
-    assert!(page_doc["paths"].is_mapping(), "the page's block parses");
+    let page_doc = seed_page_doc();
     // Same operations and components, in the same order; the page's operation and components
     // replaced in place, every other one untouched.
     assert_eq!(keys(&after["paths"]), keys(&before["paths"]));
@@ -139,13 +129,7 @@ fn without_local_edits_the_seed_page_brings_its_invoke_operation_and_keeps_the_r
     let out = run(ws.path(), &["regen", "--from", &page(), "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let merged = yaml(ws.path(), SPEC);
-    let page_text = read(&fixtures().join("invoke-a-function.md"));
-    let block = page_text
-        .split("````yaml post /v1/functions/{id}/invoke\n")
-        .nth(1)
-        .and_then(|rest| rest.split("\n````").next())
-        .unwrap_or_default();
-    let seed: serde_norway::Value = serde_norway::from_str(block).unwrap_or_default();
+    let seed = seed_page_doc();
     assert_eq!(invoke(&merged), invoke(&seed));
     assert!(merged["paths"]["/v1/functions/invocations/{id}"]["get"].is_mapping());
     assert!(merged["components"]["schemas"]["InvocationCause"].is_mapping());
@@ -186,27 +170,13 @@ fn a_whole_spec_file_replaces_and_merge_is_opt_in() {
     let ws = workspace(&[SPEC]);
     let out = run(ws.path(), &["regen", "--from", &new]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let paths: Vec<String> = yaml(ws.path(), SPEC)["paths"]
-        .as_mapping()
-        .map(|m| {
-            m.keys()
-                .filter_map(|k| k.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let paths = keys(&yaml(ws.path(), SPEC)["paths"]);
     assert_eq!(paths, ["/things/{id}"]);
 
     let ws = workspace(&[SPEC]);
     let out = run(ws.path(), &["regen", "--from", &new, "--merge"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let paths: Vec<String> = yaml(ws.path(), SPEC)["paths"]
-        .as_mapping()
-        .map(|m| {
-            m.keys()
-                .filter_map(|k| k.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let paths = keys(&yaml(ws.path(), SPEC)["paths"]);
     let mut expected = keys(&yaml(&repo_root(), SPEC)["paths"]);
     expected.push("/things/{id}".to_string());
     assert_eq!(paths, expected);

@@ -259,7 +259,6 @@ impl<'a> SchemaWalk<'a> {
     }
 }
 
-/// Names anyOf/oneOf members: by their `$ref` name when every member is a `$ref`, else by index.
 /// `additionalProperties`, with `true` read as absent: both allow any extra property and typify
 /// generates the same type for them. (`{}` means the same in JSON Schema, but typify collects
 /// the extra properties into an `extra` map field then, so it stays a change.)
@@ -270,6 +269,7 @@ fn additional_properties(schema: &Map<String, Value>) -> Option<&Value> {
     }
 }
 
+/// Names anyOf/oneOf members: by their `$ref` name when every member is a `$ref`, else by index.
 fn labels(members: &[Value]) -> Vec<String> {
     let names: Vec<Option<&str>> = members
         .iter()

@@ -27,6 +27,23 @@ pub fn xtask(args: &[&str], cwd: &Path) -> Output {
         .expect("run xtask")
 }
 
+/// Runs `xtask ARGS --root WS` in the workspace `ws`.
+pub fn run(ws: &Path, args: &[&str]) -> Output {
+    let root = ws.to_string_lossy().into_owned();
+    let mut all = args.to_vec();
+    all.extend(["--root", &root]);
+    xtask(&all, ws)
+}
+
+/// A temporary workspace holding copies of this repository's files `files`.
+pub fn workspace(files: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for file in files {
+        write(dir.path(), file, &read(&repo_root().join(file)));
+    }
+    dir
+}
+
 /// Stdout as a string.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
