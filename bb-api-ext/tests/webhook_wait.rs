@@ -302,8 +302,12 @@ async fn a_terminal_event_without_the_invocation_gets_it_once() {
     let id = inv.id;
     let feeder = tokio::spawn(async move {
         // The receiver forwards nothing; hand the hub a terminal event with an opaque payload
-        // once the wait is waiting.
+        // once the wait is waiting (bounded: false if it never is).
+        let started = tokio::time::Instant::now();
         while hub.waiting() == 0 {
+            if started.elapsed() >= PATIENCE {
+                return false;
+            }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         hub.deliver(&Event::new(
