@@ -464,17 +464,20 @@ async fn a_wait_via_events_times_out_like_a_polling_one_and_leaves_the_hub() {
     );
 
     // Dropped before it ends: its place in the hub goes with it.
-    let wait = flow
-        .client
-        .invocations()
-        .wait(inv.id)
-        .via(&flow.hub)
-        .into_future();
+    let mut wait = Box::pin(
+        flow.client
+            .invocations()
+            .wait(inv.id)
+            .via(&flow.hub)
+            .into_future(),
+    );
     assert!(
-        tokio::time::timeout(Duration::from_millis(50), wait)
+        tokio::time::timeout(Duration::from_millis(50), &mut wait)
             .await
             .is_err()
     );
+    assert_eq!(flow.hub.waiting(), 1, "the wait registered with the hub");
+    drop(wait);
     assert_eq!(flow.hub.waiting(), 0);
     assert_eq!(flow.invocation_gets(), 0);
 }
