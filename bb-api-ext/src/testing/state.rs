@@ -288,6 +288,12 @@ impl InvocationRecord {
         self.base(Status::Pending, self.created, self.created)
     }
 
+    /// The invocation as it read while `RUNNING` (the running event's payload), even when the
+    /// same check also noticed its end.
+    pub(crate) fn running_json(&self) -> Value {
+        self.base(Status::Running, self.started, self.started)
+    }
+
     fn base(&self, status: Status, updated: DateTime<Utc>, started: DateTime<Utc>) -> Value {
         json!({
             "id": self.id,
@@ -697,10 +703,20 @@ impl State {
             if status > Status::Running {
                 passed.push(status);
             }
-            let data = inv.json(now, true);
-            let (inv_id, resource) = (inv.id, inv.id);
-            for s in passed {
-                self.emit(s, resource, &data);
+            // Each event carries the invocation as it read in that status.
+            let events: Vec<(Status, Value)> = passed
+                .into_iter()
+                .map(|s| {
+                    let data = match s {
+                        Status::Running => inv.running_json(),
+                        _ => inv.json(now, true),
+                    };
+                    (s, data)
+                })
+                .collect();
+            let inv_id = inv.id;
+            for (s, data) in events {
+                self.emit(s, inv_id, &data);
             }
             if let Some(inv) = self.invocations.get_mut(&inv_id) {
                 inv.reported = status;
@@ -831,6 +847,47 @@ mod tests {
         assert_eq!(events[2].envelope()["data"]["status"], json!("COMPLETED"));
         assert_eq!(events[2].envelope()["data"]["results"], json!({"ok": true}));
         assert!(s.deliveries.take().is_empty());
+    }
+
+    /// A run shorter than the gap between two checks: one check notices both transitions, and
+    /// each event carries the invocation as it read in its own status.
+    #[test]
+    fn the_running_event_says_running_when_the_end_is_noticed_with_it() {
+        let mut s = state_with_webhook(&[
+            "functions.invocations.running",
+            "functions.invocations.completed",
+        ]);
+        let now = s.clock.now();
+        let script = FunctionScript::new("t").with_results(json!({"ok": true}));
+        let (_, version, _) = s.publish(script, now);
+        let run = Run {
+            time: Duration::ZERO,
+            ended: Ended::Completed(Some(json!({"ok": true}))),
+            logs: Vec::new(),
+        };
+        let id = s
+            .start_invocation(version, Map::new(), Duration::from_secs(900), run)
+            .expect("the version exists");
+        s.notice_transitions();
+        let events = s.deliveries.take();
+        let kinds: Vec<&str> = events.iter().map(|e| e.event_type).collect();
+        assert_eq!(
+            kinds,
+            [
+                "functions.invocations.running",
+                "functions.invocations.completed"
+            ]
+        );
+        let running = &events[0].envelope()["data"];
+        assert_eq!(running["id"], json!(id));
+        assert_eq!(running["status"], json!("RUNNING"));
+        assert_eq!(running["updatedAt"], running["startedAt"]);
+        assert!(running.get("endedAt").is_none(), "{running}");
+        assert!(running.get("results").is_none(), "{running}");
+        let completed = &events[1].envelope()["data"];
+        assert_eq!(completed["status"], json!("COMPLETED"));
+        assert_eq!(completed["results"], json!({"ok": true}));
+        assert_eq!(completed["endedAt"], completed["startedAt"]);
     }
 
     #[test]
