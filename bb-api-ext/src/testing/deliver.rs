@@ -182,7 +182,7 @@ async fn deliver(http: &reqwest::Client, shared: &Shared, job: &Job) {
             shared.delivery_log.push(DeliveryAttempt {
                 event_id: job.event.id,
                 webhook_id: job.event.webhook_id,
-                event_type: job.event.event_type.to_owned(),
+                event_type: job.event.event_type.to_string(),
                 resource_id: job.event.resource_id,
                 endpoint: job.endpoint.to_string(),
                 attempt,

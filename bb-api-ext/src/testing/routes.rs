@@ -14,11 +14,12 @@ use uuid::Uuid;
 use super::params;
 use super::script::Ended;
 use super::state::{
-    Attached, BuildRecord, CursorList, EVENT_TYPES, FunctionRecord, InvocationRecord, Run, State,
-    VersionRecord, WebhookRecord, logs_json, plus,
+    Attached, BuildRecord, CursorList, FunctionRecord, InvocationRecord, Run, State, VersionRecord,
+    WebhookRecord, logs_json, plus,
 };
 use crate::InvocationCauseCode as CauseCode;
 use crate::validate::a_json_type;
+use crate::webhooks::EventType;
 
 /// One operation of the Browserbase Functions and Webhooks API, named after its `operationId`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -707,29 +708,30 @@ fn endpoint(v: &Value) -> Result<String> {
 }
 
 /// `eventTypes`: a non-empty array of distinct known event types.
-fn event_types(v: &Value) -> Result<Vec<String>> {
+fn event_types(v: &Value) -> Result<Vec<EventType>> {
     let Some(items) = v.as_array().filter(|a| !a.is_empty()) else {
         return Err(bad_request(
             "eventTypes must be a non-empty array of event types",
         ));
     };
-    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    let mut out: Vec<EventType> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        match item.as_str() {
-            Some(t) if !EVENT_TYPES.contains(&t) => {
+        match item.as_str().map(|t| (t, EventType::from(t))) {
+            Some((t, known)) if known.is_unknown() => {
+                let all: Vec<&str> = EventType::KNOWN.iter().map(EventType::as_str).collect();
                 return Err(bad_request(format_args!(
                     "eventTypes[{i}] must be one of {} (got {})",
-                    EVENT_TYPES.join(", "),
+                    all.join(", "),
                     shown(t)
                 )));
             }
-            Some(t) if out.iter().any(|o| o == t) => {
+            Some((t, known)) if out.contains(&known) => {
                 return Err(bad_request(format_args!(
                     "eventTypes[{i}] repeats {}",
                     shown(t)
                 )));
             }
-            Some(t) => out.push(t.to_owned()),
+            Some((_, known)) => out.push(known),
             None => {
                 return Err(bad_request(format_args!(
                     "eventTypes[{i}] must be a string (got {})",
@@ -934,6 +936,37 @@ mod tests {
         assert_eq!(r("PUT", "/v1/webhooks/x"), None);
         let detach = route("DELETE", "/v1/functions/a/secrets/b").map(|r| r.ids);
         assert_eq!(detach, Some(["a", "b"]));
+    }
+
+    #[test]
+    fn event_types_are_the_seven_known_ones_each_once() {
+        let message = |v: Value| {
+            let reply = event_types(&v).err().map(|r| r.body).unwrap_or_default();
+            serde_json::from_slice::<Value>(&reply).unwrap_or_default()["message"].clone()
+        };
+        assert_eq!(
+            message(json!([
+                "functions.invocations.failed",
+                "functions.sessions.ended"
+            ])),
+            json!(
+                "Invalid request: eventTypes[1] must be one of functions.builds.running, \
+                 functions.builds.completed, functions.builds.failed, \
+                 functions.invocations.pending, functions.invocations.running, \
+                 functions.invocations.completed, functions.invocations.failed \
+                 (got \"functions.sessions.ended\")"
+            )
+        );
+        assert_eq!(
+            message(json!([
+                "functions.builds.failed",
+                "functions.builds.failed"
+            ])),
+            json!("Invalid request: eventTypes[1] repeats \"functions.builds.failed\"")
+        );
+        let all: Vec<&str> = EventType::KNOWN.iter().map(EventType::as_str).collect();
+        let parsed = event_types(&json!(all)).ok().unwrap_or_default();
+        assert_eq!(parsed, EventType::KNOWN);
     }
 
     #[test]

@@ -14,23 +14,13 @@ use uuid::Uuid;
 
 use super::script::{Ended, FunctionScript};
 use crate::InvocationCauseCode as CauseCode;
+use crate::webhooks::EventType;
 
 /// The one project every API key of the fake belongs to.
 pub const PROJECT_ID: Uuid = Uuid::from_u128(0x0b0e_5e00_1d00_4c0a_8b0b_0000_0000_0001);
 
 /// The region every invocation runs in (Functions run only in `us-west-2`).
 const REGION: &str = "us-west-2";
-
-/// The seven webhook event types, as the API spells them.
-pub(crate) const EVENT_TYPES: [&str; 7] = [
-    "functions.builds.running",
-    "functions.builds.completed",
-    "functions.builds.failed",
-    "functions.invocations.pending",
-    "functions.invocations.running",
-    "functions.invocations.completed",
-    "functions.invocations.failed",
-];
 
 /// The most events kept for delivery; older ones are dropped first.
 const MAX_OUTBOX: usize = 10_000;
@@ -105,6 +95,16 @@ impl Status {
             Self::Running => "RUNNING",
             Self::Completed => "COMPLETED",
             Self::Failed => "FAILED",
+        }
+    }
+
+    /// The webhook event an invocation sends on reaching this status.
+    fn invocation_event(self) -> EventType {
+        match self {
+            Self::Pending => EventType::FunctionsInvocationsPending,
+            Self::Running => EventType::FunctionsInvocationsRunning,
+            Self::Completed => EventType::FunctionsInvocationsCompleted,
+            Self::Failed => EventType::FunctionsInvocationsFailed,
         }
     }
 }
@@ -327,7 +327,8 @@ pub(crate) struct WebhookRecord {
     pub(crate) id: Uuid,
     pub(crate) seq: u64,
     pub(crate) endpoint: String,
-    pub(crate) event_types: Vec<String>,
+    /// Known types only (`routes.rs` refuses others), in the order given.
+    pub(crate) event_types: Vec<EventType>,
     pub(crate) created: DateTime<Utc>,
     pub(crate) updated: DateTime<Utc>,
     /// The current signing secret (`whsec_…`).
@@ -356,7 +357,7 @@ pub(crate) struct WebhookEvent {
     /// The event id: the envelope's `id`, stable across retries of this delivery.
     pub(crate) id: Uuid,
     pub(crate) webhook_id: Uuid,
-    pub(crate) event_type: &'static str,
+    pub(crate) event_type: EventType,
     pub(crate) resource_id: Uuid,
     pub(crate) data: Value,
 }
@@ -756,23 +757,18 @@ impl State {
     }
 
     fn emit(&mut self, status: Status, resource_id: Uuid, data: &Value) {
-        let event_type = match status {
-            Status::Pending => EVENT_TYPES[3],
-            Status::Running => EVENT_TYPES[4],
-            Status::Completed => EVENT_TYPES[5],
-            Status::Failed => EVENT_TYPES[6],
-        };
+        let event_type = status.invocation_event();
         let subscribed: Vec<Uuid> = self
             .webhooks
             .iter()
-            .filter(|w| w.event_types.iter().any(|t| t == event_type))
+            .filter(|w| w.event_types.contains(&event_type))
             .map(|w| w.id)
             .collect();
         for webhook_id in subscribed {
             self.deliveries.push(WebhookEvent {
                 id: Uuid::new_v4(),
                 webhook_id,
-                event_type,
+                event_type: event_type.clone(),
                 resource_id,
                 data: data.clone(),
             });
@@ -799,7 +795,7 @@ mod tests {
             id: Uuid::new_v4(),
             seq,
             endpoint: "http://127.0.0.1:9/hook".into(),
-            event_types: types.iter().map(|t| (*t).to_owned()).collect(),
+            event_types: types.iter().map(|t| EventType::from(*t)).collect(),
             created: now,
             updated: now,
             secret: "whsec_test".into(),
@@ -833,7 +829,7 @@ mod tests {
         s.notice_transitions();
         s.notice_transitions();
         let events = s.deliveries.take();
-        let kinds: Vec<&str> = events.iter().map(|e| e.event_type).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
         assert_eq!(
             kinds,
             [
@@ -870,7 +866,7 @@ mod tests {
             .expect("the version exists");
         s.notice_transitions();
         let events = s.deliveries.take();
-        let kinds: Vec<&str> = events.iter().map(|e| e.event_type).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
         assert_eq!(
             kinds,
             [
