@@ -19,7 +19,7 @@ use super::state::{
 };
 use crate::InvocationCauseCode as CauseCode;
 use crate::validate::a_json_type;
-use crate::webhooks::EventType;
+use crate::webhooks::{EventType, WebhookSecret};
 
 /// One operation of the Browserbase Functions and Webhooks API, named after its `operationId`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -761,25 +761,19 @@ fn endpoint_free(state: &State, endpoint: &str, except: Option<Uuid>) -> Result<
     }
 }
 
-/// A signing secret: `whsec_` and the base64 of 24 random bytes.
-fn new_secret() -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    // 32 base64 characters are exactly 24 bytes (no padding), so any 32 are valid base64. A v4
-    // UUID's bytes 6 and 8 hold its version and variant: skip them.
-    let random = (0..3).flat_map(|_| {
-        let bytes = Uuid::new_v4().into_bytes();
-        bytes
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| *i != 6 && *i != 8)
-            .map(|(_, b)| b)
-            .collect::<Vec<u8>>()
-    });
-    let key: String = random
-        .take(32)
-        .map(|b| char::from(ALPHABET[usize::from(b % 64)]))
-        .collect();
-    format!("whsec_{key}")
+/// A new signing secret: 24 random bytes, so its text is `whsec_` and 32 base64 characters.
+fn new_secret() -> Result<WebhookSecret> {
+    use ring::rand::SecureRandom as _;
+    let mut key = secrecy::zeroize::Zeroizing::new([0u8; 24]);
+    ring::rand::SystemRandom::new()
+        .fill(key.as_mut())
+        .map_err(|_| {
+            Reply::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the fake could not draw random bytes for a webhook secret",
+            )
+        })?;
+    Ok(WebhookSecret::from_key(key.as_ref()))
 }
 
 fn webhook_id(state: &State, raw: &str) -> Result<usize> {
@@ -803,6 +797,7 @@ fn webhooks_create(state: &mut State, body: &[u8]) -> Result<Reply> {
             .ok_or_else(|| bad_request("eventTypes is required"))?,
     )?;
     endpoint_free(state, &endpoint, None)?;
+    let secret = new_secret()?;
     let (seq, now) = (state.next_seq(), state.clock.now());
     let record = WebhookRecord {
         id: Uuid::new_v4(),
@@ -811,11 +806,11 @@ fn webhooks_create(state: &mut State, body: &[u8]) -> Result<Reply> {
         event_types,
         created: now,
         updated: now,
-        secret: new_secret(),
+        secret,
         previous: Vec::new(),
     };
     let mut v = record.json();
-    v["secret"] = json!(record.secret);
+    v["secret"] = json!(record.secret.expose_secret());
     state.webhooks.push(record);
     Ok(Reply::json(StatusCode::CREATED, &v))
 }
@@ -897,6 +892,7 @@ fn webhooks_rotate_secret(state: &mut State, raw: &str, body: &[u8]) -> Result<R
         }
     };
     let now = state.clock.now();
+    let secret = new_secret()?;
     let w = &mut state.webhooks[i];
     w.previous.retain(|(_, until)| *until > now);
     if revoke {
@@ -907,12 +903,12 @@ fn webhooks_rotate_secret(state: &mut State, raw: &str, body: &[u8]) -> Result<R
             "Too many previous secrets are still inside their grace window. Wait for one to expire, or retry with `revokeImmediately`.",
         ));
     }
-    let old = std::mem::replace(&mut w.secret, new_secret());
+    let old = std::mem::replace(&mut w.secret, secret);
     if !revoke {
         w.previous.push((old, plus(now, SECRET_GRACE)));
     }
     w.updated = now;
-    ok(&json!({"secret": w.secret}))
+    ok(&json!({"secret": w.secret.expose_secret()}))
 }
 
 #[cfg(test)]
@@ -971,13 +967,14 @@ mod tests {
 
     #[test]
     fn secrets_look_like_standard_webhooks_secrets() {
-        let s = new_secret();
+        let new = || new_secret().map(|s| s.expose_secret()).unwrap_or_default();
+        let s = new();
         let key = s.strip_prefix("whsec_").unwrap_or_default();
         assert_eq!(key.len(), 32);
         assert!(
             key.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
         );
-        assert_ne!(s, new_secret());
+        assert_ne!(s, new());
     }
 }

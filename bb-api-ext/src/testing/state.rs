@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::script::{Ended, FunctionScript};
 use crate::InvocationCauseCode as CauseCode;
-use crate::webhooks::EventType;
+use crate::webhooks::{EventType, WebhookSecret};
 
 /// The one project every API key of the fake belongs to.
 pub const PROJECT_ID: Uuid = Uuid::from_u128(0x0b0e_5e00_1d00_4c0a_8b0b_0000_0000_0001);
@@ -331,10 +331,10 @@ pub(crate) struct WebhookRecord {
     pub(crate) event_types: Vec<EventType>,
     pub(crate) created: DateTime<Utc>,
     pub(crate) updated: DateTime<Utc>,
-    /// The current signing secret (`whsec_…`).
-    pub(crate) secret: String,
+    /// The current signing secret.
+    pub(crate) secret: WebhookSecret,
     /// Rotated-out secrets that still verify, with when they stop.
-    pub(crate) previous: Vec<(String, DateTime<Utc>)>,
+    pub(crate) previous: Vec<(WebhookSecret, DateTime<Utc>)>,
 }
 
 impl WebhookRecord {
@@ -798,7 +798,7 @@ mod tests {
             event_types: types.iter().map(|t| EventType::from(*t)).collect(),
             created: now,
             updated: now,
-            secret: "whsec_test".into(),
+            secret: WebhookSecret::from_key(b"test key"),
             previous: Vec::new(),
         });
         s

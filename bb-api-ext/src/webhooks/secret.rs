@@ -64,6 +64,12 @@ impl WebhookSecret {
         )
     }
 
+    /// A secret with this HMAC key (the fake server's new secrets).
+    #[cfg(feature = "testing")]
+    pub(crate) fn from_key(key: &[u8]) -> Self {
+        Self(SecretSlice::from(key.to_vec()))
+    }
+
     /// The HMAC-SHA256 key.
     pub(crate) fn hmac_key(&self) -> hmac::Key {
         hmac::Key::new(hmac::HMAC_SHA256, self.0.expose_secret())
