@@ -18,7 +18,8 @@ use super::state::{
     WebhookRecord, logs_json, plus,
 };
 use crate::InvocationCauseCode as CauseCode;
-use crate::validate::a_json_type;
+use crate::client::is_loopback;
+use crate::validate::{a_json_type, quoted};
 use crate::webhooks::{EventType, WebhookSecret};
 
 /// One operation of the Browserbase Functions and Webhooks API, named after its `operationId`.
@@ -194,18 +195,9 @@ fn not_found(what: &str, id: Uuid) -> Reply {
     )
 }
 
-/// A value as a short quoted snippet for an error message.
-fn shown(raw: &str) -> String {
-    let mut s: String = raw.chars().take(80).collect();
-    if s.len() < raw.len() {
-        s.push('…');
-    }
-    format!("{s:?}")
-}
-
 fn uuid(name: &str, raw: &str) -> Result<Uuid> {
     Uuid::parse_str(raw)
-        .map_err(|_| bad_request(format_args!("{name} must be a UUID (got {})", shown(raw))))
+        .map_err(|_| bad_request(format_args!("{name} must be a UUID (got {})", quoted(raw))))
 }
 
 /// The decoded query parameters.
@@ -245,7 +237,7 @@ impl Query {
                 } else {
                     format!("an integer from {min} to {max}")
                 };
-                bad_request(format_args!("{name} must be {range} (got {})", shown(raw)))
+                bad_request(format_args!("{name} must be {range} (got {})", quoted(raw)))
             })
     }
 
@@ -257,7 +249,7 @@ impl Query {
                     .map_err(|_| {
                         bad_request(format_args!(
                             "{name} must be an RFC 3339 date-time (got {})",
-                            shown(raw)
+                            quoted(raw)
                         ))
                     })
             })
@@ -320,7 +312,7 @@ fn only_keys(body: &Map<String, Value>, allowed: &[&str]) -> Result<()> {
     match body.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(k) => Err(bad_request(format_args!(
             "{} is not an accepted property (accepted: {})",
-            shown(k),
+            quoted(k),
             allowed.join(", ")
         ))),
         None => Ok(()),
@@ -588,7 +580,7 @@ fn cursor(state: &State, q: &Query, list: CursorList) -> Result<Option<u64>> {
         Some(c) if c.list == list => Ok(Some(c.after)),
         _ => Err(bad_request(format_args!(
             "cursor {} is not one this server issued for this list; pass back nextCursor as is",
-            shown(raw)
+            quoted(raw)
         ))),
     }
 }
@@ -684,24 +676,14 @@ fn endpoint(v: &Value) -> Result<String> {
         .strip_prefix("https://")
         .and_then(|rest| rest.chars().next())
         .is_some_and(|c| !matches!(c, '/' | '?' | '#'));
-    let loopback = || {
-        url::Url::parse(s).is_ok_and(|u| {
-            u.scheme() == "http"
-                && match u.host() {
-                    Some(url::Host::Domain(d)) => d == "localhost",
-                    Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                    Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                    None => false,
-                }
-        })
-    };
+    let loopback = || url::Url::parse(s).is_ok_and(|u| u.scheme() == "http" && is_loopback(&u));
     if s.chars().count() > 2048 {
         return Err(bad_request("endpoint must be at most 2048 characters"));
     }
     if !(https && url::Url::parse(s).is_ok() || loopback()) {
         return Err(bad_request(format_args!(
             "endpoint must be an https:// URL with a host (the fake also takes http://127.0.0.1 and http://localhost) (got {})",
-            shown(s)
+            quoted(s)
         )));
     }
     Ok(s.to_owned())
@@ -722,13 +704,13 @@ fn event_types(v: &Value) -> Result<Vec<EventType>> {
                 return Err(bad_request(format_args!(
                     "eventTypes[{i}] must be one of {} (got {})",
                     all.join(", "),
-                    shown(t)
+                    quoted(t)
                 )));
             }
             Some((t, known)) if out.contains(&known) => {
                 return Err(bad_request(format_args!(
                     "eventTypes[{i}] repeats {}",
-                    shown(t)
+                    quoted(t)
                 )));
             }
             Some((_, known)) => out.push(known),
