@@ -585,40 +585,60 @@ fn cursor(state: &State, q: &Query, list: CursorList) -> Result<Option<u64>> {
     }
 }
 
+/// One page of a cursor list: `{"data": [...], "limit": limit, "nextCursor": ...}` with the first
+/// `limit` (capped by the fake's largest page) of the items `select` picks, in list order and past
+/// the request's cursor; `nextCursor` continues after the page's last item when more follow.
+fn cursor_reply<R>(
+    state: &mut State,
+    list: CursorList,
+    limit: u64,
+    select: impl FnOnce(&State) -> Vec<&R>,
+    seq: impl Fn(&R) -> u64,
+    to_json: impl Fn(&State, &R) -> Value,
+) -> Result<Reply> {
+    let size = usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .min(state.max_page_size);
+    let (data, last) = {
+        let matching = select(state);
+        let page = &matching[..size.min(matching.len())];
+        let data: Vec<Value> = page.iter().map(|r| to_json(state, r)).collect();
+        let more = matching.len() > page.len();
+        (data, page.last().filter(|_| more).map(|r| seq(r)))
+    };
+    let next = last.map(|after| state.issue_cursor(list, after));
+    ok(&json!({"data": data, "limit": limit, "nextCursor": next}))
+}
+
 fn functions_list_secrets(state: &mut State, raw: &str, q: &Query) -> Result<Reply> {
     let id = uuid("id", raw)?;
     let limit = q.int("limit", 20, 1, 1000)?;
     let (start, end) = (q.date_time("startAt")?, q.date_time("endAt")?);
     let after = cursor(state, q, CursorList::Secrets(id))?;
-    let f = function(state, id)?;
-    let size = usize::try_from(limit)
-        .unwrap_or(usize::MAX)
-        .min(state.max_page_size);
-    let matching: Vec<&Attached> = f
-        .secrets
-        .iter()
-        .filter(|a| after.is_none_or(|s| a.seq > s))
-        .filter(|a| start.is_none_or(|t| a.at >= t) && end.is_none_or(|t| a.at <= t))
-        .collect();
-    let page: Vec<(Value, u64)> = matching
-        .iter()
-        .take(size)
-        .map(|a| {
+    function(state, id)?; // its 404
+    cursor_reply(
+        state,
+        CursorList::Secrets(id),
+        limit,
+        |state| {
+            state.function(id).map_or_else(Vec::new, |f| {
+                f.secrets
+                    .iter()
+                    .filter(|a| after.is_none_or(|s| a.seq > s))
+                    .filter(|a| start.is_none_or(|t| a.at >= t) && end.is_none_or(|t| a.at <= t))
+                    .collect()
+            })
+        },
+        |a: &Attached| a.seq,
+        |state, a| {
             let key = state
                 .secrets
                 .iter()
                 .find(|s| s.id == a.secret_id)
                 .map_or("", |s| s.key.as_str());
-            (json!({"id": a.secret_id, "secretKey": key}), a.seq)
-        })
-        .collect();
-    let more = matching.len() > page.len();
-    let next = match page.last() {
-        Some((_, seq)) if more => Some(state.issue_cursor(CursorList::Secrets(id), *seq)),
-        _ => None,
-    };
-    let data: Vec<Value> = page.into_iter().map(|(v, _)| v).collect();
-    ok(&json!({"data": data, "limit": limit, "nextCursor": next}))
+            json!({"id": a.secret_id, "secretKey": key})
+        },
+    )
 }
 
 fn functions_attach_secret(state: &mut State, raw: &str, body: &[u8]) -> Result<Reply> {
@@ -800,28 +820,23 @@ fn webhooks_create(state: &mut State, body: &[u8]) -> Result<Reply> {
 fn webhooks_list(state: &mut State, q: &Query) -> Result<Reply> {
     let limit = q.int("limit", 20, 1, 100)?;
     let after = cursor(state, q, CursorList::Webhooks)?;
-    let size = usize::try_from(limit)
-        .unwrap_or(usize::MAX)
-        .min(state.max_page_size);
-    // Newest first: descending `seq`.
-    let mut matching: Vec<&WebhookRecord> = state
-        .webhooks
-        .iter()
-        .filter(|w| after.is_none_or(|s| w.seq < s))
-        .collect();
-    matching.sort_by_key(|w| std::cmp::Reverse(w.seq));
-    let more = matching.len() > size;
-    let page: Vec<(Value, u64)> = matching
-        .into_iter()
-        .take(size)
-        .map(|w| (w.json(), w.seq))
-        .collect();
-    let next = match page.last() {
-        Some((_, seq)) if more => Some(state.issue_cursor(CursorList::Webhooks, *seq)),
-        _ => None,
-    };
-    let data: Vec<Value> = page.into_iter().map(|(v, _)| v).collect();
-    ok(&json!({"data": data, "limit": limit, "nextCursor": next}))
+    cursor_reply(
+        state,
+        CursorList::Webhooks,
+        limit,
+        |state| {
+            // Newest first: descending `seq`.
+            let mut matching: Vec<&WebhookRecord> = state
+                .webhooks
+                .iter()
+                .filter(|w| after.is_none_or(|s| w.seq < s))
+                .collect();
+            matching.sort_by_key(|w| std::cmp::Reverse(w.seq));
+            matching
+        },
+        |w| w.seq,
+        |_, w| w.json(),
+    )
 }
 
 fn webhooks_get(state: &State, raw: &str) -> Result<Reply> {
