@@ -329,13 +329,12 @@ fn publish(
 /// An invocation of `version` made `age` ago, long finished.
 fn past(state: &mut State, now: DateTime<Utc>, version: Uuid, age: Duration, params: Value) {
     let params = params.as_object().cloned().unwrap_or_default();
-    let Some(script) = state.versions.get(&version).map(|v| v.script.clone()) else {
+    let Some(run) = state
+        .versions
+        .get(&version)
+        .map(|v| Run::from_script(&v.script, &params))
+    else {
         return;
-    };
-    let run = Run {
-        time: script.run_time,
-        ended: script.outcome(&params),
-        logs: script.logs.clone(),
     };
     state.start_invocation_at(
         minus(now, age),

@@ -464,11 +464,7 @@ fn functions_invoke(state: &mut State, raw: &str, body: &[u8]) -> Result<Reply> 
         .map(|s| params::violations(s, &params))
         .unwrap_or_default();
     let run = if problems.is_empty() {
-        Run {
-            time: script.run_time,
-            ended: script.outcome(&params),
-            logs: script.logs.clone(),
-        }
+        Run::from_script(script, &params)
     } else {
         // The runtime rejects the params before the handler runs, as a workload failure.
         Run {

@@ -322,6 +322,17 @@ pub(crate) struct Run {
     pub(crate) logs: Vec<String>,
 }
 
+impl Run {
+    /// The run `script` scripts for `params`.
+    pub(crate) fn from_script(script: &FunctionScript, params: &Map<String, Value>) -> Self {
+        Self {
+            time: script.run_time,
+            ended: script.outcome(params),
+            logs: script.logs.clone(),
+        }
+    }
+}
+
 /// A registered webhook endpoint and its signing secrets.
 pub(crate) struct WebhookRecord {
     pub(crate) id: Uuid,
