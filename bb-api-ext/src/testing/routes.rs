@@ -270,7 +270,6 @@ fn offset_page(state: &State, q: &Query) -> Result<(usize, usize)> {
     ))
 }
 
-/// Items `offset..offset + size` of `items`.
 /// One page of an offset list: `{key: [the items from `offset`, at most `size`], "total": n}`.
 fn offset_reply<T>(
     key: &str,
