@@ -1,5 +1,6 @@
 //! The `webhook_receiver` example end to end on 127.0.0.1: statuses, empty rejection bodies, the
-//! 413 before the body is read, deduplication, the worker hand-off and `--max-events` exit.
+//! 413 before the body is read, deduplication, the worker hand-off and `--max-events` exit, and
+//! the 503 of a full queue whose retry is not taken for a duplicate.
 
 #[allow(
     dead_code,
@@ -53,8 +54,9 @@ fn signed(id: &str, body: Vec<u8>) -> Delivery {
     }
 }
 
-async fn post(client: &reqwest::Client, url: &str, d: &Delivery) -> (u16, String) {
-    let response = client
+/// POSTs `d` as Browserbase does; the whole response.
+async fn send(client: &reqwest::Client, url: &str, d: &Delivery) -> reqwest::Response {
+    client
         .post(url)
         .header("webhook-id", &d.id)
         .header("webhook-timestamp", d.timestamp.to_string())
@@ -63,7 +65,12 @@ async fn post(client: &reqwest::Client, url: &str, d: &Delivery) -> (u16, String
         .body(d.body.clone())
         .send()
         .await
-        .unwrap_or_else(|e| panic!("POST: {e}"));
+        .unwrap_or_else(|e| panic!("POST: {e}"))
+}
+
+/// POSTs `d`; the status and body of the answer.
+async fn post(client: &reqwest::Client, url: &str, d: &Delivery) -> (u16, String) {
+    let response = send(client, url, d).await;
     let status = response.status().as_u16();
     (status, response.text().await.unwrap_or_default())
 }
@@ -189,4 +196,82 @@ async fn receiver_verifies_acknowledges_deduplicates_and_stops_after_max_events(
             ("evt_c", "functions.builds.completed", "res-evt_c"),
         ]
     );
+}
+
+/// With the worker busy and the queue full, a delivery gets 503 with `Retry-After: 5` and is not
+/// marked as seen: its retry, once there is room, is accepted and processed, not dropped as a
+/// duplicate. The worker is held on a gate (bounded by PATIENCE), so every step is deterministic.
+// Multi-threaded: the gated worker blocks its thread (in block_in_place) while the server runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_answers_503_and_the_retry_is_not_a_duplicate() {
+    let listener = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let url = format!(
+        "http://{}/",
+        listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("addr: {e}"))
+    );
+    let processed: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = Arc::clone(&processed);
+    // The worker reports each event it takes, then waits for the gate (or PATIENCE).
+    let (taken_tx, mut taken) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let (gate, gate_rx) = std::sync::mpsc::channel::<()>();
+    let options = receiver::Options {
+        max_events: Some(3),
+        queue: 1,
+        ..receiver::Options::default()
+    };
+    let server = tokio::spawn(receiver::serve(
+        listener,
+        Verifier::new(secret()),
+        options,
+        move |event| {
+            let _ = taken_tx.send(event.id.clone());
+            let _ = tokio::task::block_in_place(|| gate_rx.recv_timeout(PATIENCE));
+            if let Ok(mut ids) = sink.lock() {
+                ids.push(event.id);
+            }
+        },
+    ));
+    let next_taken = async |taken: &mut tokio::sync::mpsc::UnboundedReceiver<String>| {
+        tokio::time::timeout(PATIENCE, taken.recv())
+            .await
+            .unwrap_or_else(|_| panic!("the worker took no event within {PATIENCE:?}"))
+            .unwrap_or_default()
+    };
+    let client = reqwest::Client::new();
+    let delivery = |id: &str| signed(id, body(id, "functions.invocations.completed"));
+    let (one, two, three) = (delivery("evt_1"), delivery("evt_2"), delivery("evt_3"));
+
+    // evt_1 is taken by the worker, which holds it; evt_2 fills the one-slot queue.
+    assert_eq!(post(&client, &url, &one).await, (200, String::new()));
+    assert_eq!(next_taken(&mut taken).await, "evt_1");
+    assert_eq!(post(&client, &url, &two).await, (200, String::new()));
+
+    // evt_3 finds the queue full: 503, Retry-After: 5, empty body.
+    let busy = send(&client, &url, &three).await;
+    assert_eq!(busy.status().as_u16(), 503);
+    assert_eq!(
+        busy.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    assert_eq!(busy.text().await.unwrap_or_default(), "");
+
+    // The worker finishes evt_1 and takes evt_2: the queue has room again.
+    let _ = gate.send(());
+    assert_eq!(next_taken(&mut taken).await, "evt_2");
+    // The retry of evt_3 is accepted as a first delivery, and processed.
+    assert_eq!(post(&client, &url, &three).await, (200, String::new()));
+    drop(gate);
+    assert_eq!(next_taken(&mut taken).await, "evt_3");
+    tokio::time::timeout(PATIENCE, server)
+        .await
+        .unwrap_or_else(|_| panic!("the receiver did not stop after 3 events"))
+        .unwrap_or_else(|e| panic!("receiver task: {e}"));
+    let processed = processed.lock().map(|ids| ids.clone()).unwrap_or_default();
+    assert_eq!(processed, ["evt_1", "evt_2", "evt_3"]);
 }

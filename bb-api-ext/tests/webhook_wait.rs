@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use bb_api_ext::testing::{FakeBrowserbase, FakeConfig, FunctionScript};
 use bb_api_ext::webhooks::{Event, EventType, Verifier, WebhookHub};
-use bb_api_ext::{Client, Error, InvocationCauseCode, InvocationStatus, PollSchedule};
+use bb_api_ext::{Client, Error, Invocation, InvocationCauseCode, InvocationStatus, PollSchedule};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -30,6 +30,16 @@ const INVOCATION_TYPES: [EventType; 4] = [
     EventType::FunctionsInvocationsCompleted,
     EventType::FunctionsInvocationsFailed,
 ];
+
+/// Invokes `function_id` with no params or settings.
+async fn invoke(client: &Client, function_id: Uuid) -> Invocation {
+    client
+        .functions()
+        .invoke(function_id)
+        .send()
+        .await
+        .expect("invoked")
+}
 
 /// A fake with a registered webhook whose endpoint is the example receiver, which feeds the
 /// client's hub with every first-time event that `forward` accepts.
@@ -116,6 +126,10 @@ impl Flow {
         }
     }
 
+    async fn invoke(&self, function_id: Uuid) -> Invocation {
+        invoke(&self.client, function_id).await
+    }
+
     fn invocation_gets(&self) -> usize {
         self.fake
             .requests_to("GET", "/v1/functions/invocations/")
@@ -136,23 +150,10 @@ async fn invoke_receive_and_wait_without_a_single_poll() {
             .with_queue_time(Duration::from_millis(100))
             .with_failure(InvocationCauseCode::WorkloadError, "selector not found"),
     );
-    let functions = flow.client.functions();
     let invocations = flow.client.invocations();
-    let a = functions
-        .invoke(scrape.function_id)
-        .send()
-        .await
-        .expect("invoked");
-    let b = functions
-        .invoke(scrape.function_id)
-        .send()
-        .await
-        .expect("invoked");
-    let c = functions
-        .invoke(broken.function_id)
-        .send()
-        .await
-        .expect("invoked");
+    let a = flow.invoke(scrape.function_id).await;
+    let b = flow.invoke(scrape.function_id).await;
+    let c = flow.invoke(broken.function_id).await;
     let requests_after_invokes = flow.fake.requests().len();
     assert_eq!(a.status, InvocationStatus::Pending);
 
@@ -248,13 +249,7 @@ async fn a_lost_delivery_is_caught_by_the_polling_fallback() {
             .with_run_time(Duration::from_secs(5))
             .with_results(json!({"ok": true})),
     );
-    let inv = flow
-        .client
-        .functions()
-        .invoke(f.function_id)
-        .send()
-        .await
-        .expect("invoked");
+    let inv = flow.invoke(f.function_id).await;
     if let Ok(mut l) = lost.lock() {
         *l = Some(inv.id);
     }
@@ -291,19 +286,17 @@ async fn a_terminal_event_without_the_invocation_gets_it_once() {
     let flow = Flow::start(FakeConfig::empty(), |_| false).await;
     // Ends at once, so the get agrees with the event.
     let f = flow.fake.add_function(FunctionScript::new("quick"));
-    let inv = flow
-        .client
-        .functions()
-        .invoke(f.function_id)
-        .send()
-        .await
-        .expect("invoked");
+    let inv = flow.invoke(f.function_id).await;
     let hub = flow.hub.clone();
     let id = inv.id;
     let feeder = tokio::spawn(async move {
         // The receiver forwards nothing; hand the hub a terminal event with an opaque payload
-        // once the wait is waiting.
+        // once the wait is waiting (bounded: false if it never is).
+        let started = tokio::time::Instant::now();
         while hub.waiting() == 0 {
+            if started.elapsed() >= PATIENCE {
+                return false;
+            }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         hub.deliver(&Event::new(
@@ -340,13 +333,7 @@ async fn duplicate_deliveries_change_nothing() {
     );
     let mut waits = Vec::new();
     for _ in 0..5 {
-        let inv = flow
-            .client
-            .functions()
-            .invoke(f.function_id)
-            .send()
-            .await
-            .expect("invoked");
+        let inv = flow.invoke(f.function_id).await;
         waits.push(
             flow.client
                 .invocations()
@@ -395,13 +382,7 @@ async fn a_wait_via_events_times_out_like_a_polling_one_and_leaves_the_hub() {
     let f = flow
         .fake
         .add_function(FunctionScript::new("long").with_run_time(Duration::from_secs(600)));
-    let inv = flow
-        .client
-        .functions()
-        .invoke(f.function_id)
-        .send()
-        .await
-        .expect("invoked");
+    let inv = flow.invoke(f.function_id).await;
     flow.until("the running event", |f| f.types_for(inv.id).len() == 2)
         .await;
     let err = flow
@@ -429,13 +410,7 @@ async fn a_wait_via_events_times_out_like_a_polling_one_and_leaves_the_hub() {
             .with_queue_time(Duration::from_millis(100))
             .with_run_time(Duration::from_secs(600)),
     );
-    let inv = flow
-        .client
-        .functions()
-        .invoke(queued.function_id)
-        .send()
-        .await
-        .expect("invoked");
+    let inv = flow.invoke(queued.function_id).await;
     let err = flow
         .client
         .invocations()
@@ -460,17 +435,20 @@ async fn a_wait_via_events_times_out_like_a_polling_one_and_leaves_the_hub() {
     );
 
     // Dropped before it ends: its place in the hub goes with it.
-    let wait = flow
-        .client
-        .invocations()
-        .wait(inv.id)
-        .via(&flow.hub)
-        .into_future();
+    let mut wait = Box::pin(
+        flow.client
+            .invocations()
+            .wait(inv.id)
+            .via(&flow.hub)
+            .into_future(),
+    );
     assert!(
-        tokio::time::timeout(Duration::from_millis(50), wait)
+        tokio::time::timeout(Duration::from_millis(50), &mut wait)
             .await
             .is_err()
     );
+    assert_eq!(flow.hub.waiting(), 1, "the wait registered with the hub");
+    drop(wait);
     assert_eq!(flow.hub.waiting(), 0);
     assert_eq!(flow.invocation_gets(), 0);
 }
@@ -585,19 +563,9 @@ async fn deliveries_are_retried_then_given_up_and_signed_by_every_valid_secret()
         .expect("registered");
     let old = Verifier::new(created.secret.clone());
 
-    let first = client
-        .functions()
-        .invoke(f.function_id)
-        .send()
-        .await
-        .expect("invoked");
+    let first = invoke(&client, f.function_id).await;
     until_deliveries(&fake, |d| d.len() == 2).await;
-    let second = client
-        .functions()
-        .invoke(f.function_id)
-        .send()
-        .await
-        .expect("invoked");
+    let second = invoke(&client, f.function_id).await;
     // Four attempts (50 ms, 250 ms, 1 s apart), then nothing more.
     until_deliveries(&fake, |d| d.len() == 6).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -640,12 +608,7 @@ async fn deliveries_are_retried_then_given_up_and_signed_by_every_valid_secret()
 
     // One more invoke, and the delivery it brings (the `n`th).
     let deliver_next = async |n: usize| {
-        client
-            .functions()
-            .invoke(f.function_id)
-            .send()
-            .await
-            .expect("invoked");
+        invoke(&client, f.function_id).await;
         until_deliveries(&fake, |d| d.len() == n).await;
         receiver.got().pop().expect("a delivery")
     };

@@ -78,6 +78,35 @@ async fn create_sends_exactly_the_body_and_returns_the_secret_once() {
     create.assert_calls_async(1).await;
 }
 
+/// A create is not repeated after a server error either: the first attempt may have registered
+/// the webhook (and a repeat would then be a conflict).
+#[tokio::test]
+async fn a_create_that_fails_is_not_retried() {
+    let server = MockServer::start_async().await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/webhooks");
+            then.status(503).json_body(
+                json!({"statusCode": 503, "error": "Service Unavailable", "message": "deploying"}),
+            );
+        })
+        .await;
+    // Retries on: a read would be retried three times here.
+    let c = client_custom(&server.base_url(), fast_retry(3), generous_timeouts());
+    let err = c
+        .webhooks()
+        .create(ENDPOINT, done_and_failed())
+        .await
+        .expect_err("503");
+    let Error::Api(error) = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(error.status, 503);
+    assert_eq!(error.operation, "Webhooks_create");
+    assert_eq!(err.status(), Some(503));
+    create.assert_calls_async(1).await;
+}
+
 #[tokio::test]
 async fn list_pages_with_cursors_and_the_largest_limit() {
     let server = MockServer::start_async().await;
@@ -259,6 +288,51 @@ async fn too_many_previous_secrets_is_its_own_error_and_not_retried() {
         "{err}"
     );
     refused.assert_calls_async(1).await;
+}
+
+/// A 429 with `Retry-After` whose body does not speak of secrets is a rate limit, not the
+/// too-many-secrets refusal: it stays `RateLimited` with the server's delay. Either way the
+/// rotation is not repeated (a repeat would issue and retire another secret).
+#[tokio::test]
+async fn a_rate_limited_rotation_stays_rate_limited_and_is_not_retried() {
+    for (message, too_many_secrets) in [
+        ("Rate limit exceeded, slow down", false),
+        ("Too many previous secrets in their grace window", true),
+    ] {
+        let server = MockServer::start_async().await;
+        let limited = server
+            .mock_async(|when, then| {
+                when.method(POST)
+                    .path(format!("/v1/webhooks/{WEBHOOK_ID}/secret"));
+                then.status(429).header("retry-after", "1").json_body(
+                    json!({"statusCode": 429, "error": "Too Many Requests", "message": message}),
+                );
+            })
+            .await;
+        let c = client_custom(&server.base_url(), fast_retry(3), generous_timeouts());
+        let err = c
+            .webhooks()
+            .rotate_secret(WEBHOOK_ID)
+            .await
+            .expect_err("429");
+        let error = match (&err, too_many_secrets) {
+            (Error::RateLimited { retry_after, error }, false) => {
+                assert_eq!(*retry_after, Some(Duration::from_secs(1)), "{err}");
+                assert!(
+                    err.to_string()
+                        .starts_with("rate limited (server asks to retry after 1.0s): "),
+                    "{err}"
+                );
+                error
+            }
+            (Error::TooManyWebhookSecrets(error), true) => error,
+            _ => panic!("{message}: {err:?}"),
+        };
+        assert_eq!(error.status, 429);
+        assert_eq!(error.operation, "Webhooks_rotateSecret");
+        assert_eq!(error.subject.as_deref(), Some(WEBHOOK_ID));
+        limited.assert_calls_async(1).await;
+    }
 }
 
 #[tokio::test]

@@ -148,15 +148,15 @@ fn jobs(state: &mut State) -> Vec<Job> {
             let endpoint = reqwest::Url::parse(&webhook.endpoint)
                 .ok()
                 .filter(|u| u.scheme() == "http" && crate::client::is_loopback(u))?;
-            let secrets = std::iter::once(webhook.secret.as_str())
+            let secrets = std::iter::once(&webhook.secret)
                 .chain(
                     webhook
                         .previous
                         .iter()
                         .filter(|(_, until)| *until > now)
-                        .map(|(s, _)| s.as_str()),
+                        .map(|(s, _)| s),
                 )
-                .filter_map(|s| WebhookSecret::parse(s).ok())
+                .cloned()
                 .collect();
             let body = Bytes::from(event.envelope().to_string());
             Some(Job {
@@ -182,7 +182,7 @@ async fn deliver(http: &reqwest::Client, shared: &Shared, job: &Job) {
             shared.delivery_log.push(DeliveryAttempt {
                 event_id: job.event.id,
                 webhook_id: job.event.webhook_id,
-                event_type: job.event.event_type.to_owned(),
+                event_type: job.event.event_type.to_string(),
                 resource_id: job.event.resource_id,
                 endpoint: job.endpoint.to_string(),
                 attempt,
@@ -230,4 +230,94 @@ async fn post(http: &reqwest::Client, job: &Job) -> Option<u16> {
         .await
         .ok()
         .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::FunctionScript;
+    use crate::testing::state::{Run, WebhookRecord, minus, plus};
+    use crate::webhooks::EventType;
+    use chrono::{DateTime, Utc};
+    use serde_json::Map;
+
+    fn secret(text: &str) -> WebhookSecret {
+        WebhookSecret::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    fn webhook(
+        state: &mut State,
+        endpoint: &str,
+        previous: Vec<(WebhookSecret, DateTime<Utc>)>,
+    ) -> Uuid {
+        let (id, seq, now) = (Uuid::new_v4(), state.next_seq(), state.clock.now());
+        state.webhooks.push(WebhookRecord {
+            id,
+            seq,
+            endpoint: endpoint.to_owned(),
+            event_types: vec![EventType::FunctionsInvocationsPending],
+            created: now,
+            updated: now,
+            secret: secret("whsec_Y3VycmVudA=="),
+            previous,
+        });
+        id
+    }
+
+    /// Only events of webhooks that still exist, with plain http loopback endpoints, become jobs;
+    /// each is signed by the current secret and the previous ones still in their grace window.
+    #[test]
+    fn jobs_go_only_to_existing_loopback_http_webhooks_with_their_valid_secrets() {
+        let mut state = State::new(usize::MAX);
+        let now = state.clock.now();
+        let hour = Duration::from_secs(3600);
+        let https = webhook(&mut state, "https://hooks.example.com/bb", Vec::new());
+        let remote_http = webhook(&mut state, "http://hooks.example.com/bb", Vec::new());
+        let expired = webhook(
+            &mut state,
+            "http://127.0.0.1:9/expired",
+            vec![(secret("whsec_b2xk"), minus(now, hour))],
+        );
+        let in_grace = webhook(
+            &mut state,
+            "http://localhost:9/grace",
+            vec![(secret("whsec_b2xk"), plus(now, hour))],
+        );
+        let deleted = webhook(&mut state, "http://127.0.0.1:9/deleted", Vec::new());
+        let script = FunctionScript::new("f");
+        let run = Run::from_script(&script, &Map::new());
+        let (_, version, _) = state.publish(script, now);
+        let invocation = state
+            .start_invocation(version, Map::new(), hour, run)
+            .expect("the version exists");
+        // The pending event is queued for all five; then one webhook is deleted.
+        state.webhooks.retain(|w| w.id != deleted);
+
+        let jobs = jobs(&mut state);
+        let to: Vec<(Uuid, &str)> = jobs
+            .iter()
+            .map(|j| (j.event.webhook_id, j.endpoint.as_str()))
+            .collect();
+        assert_eq!(
+            to,
+            [
+                (expired, "http://127.0.0.1:9/expired"),
+                (in_grace, "http://localhost:9/grace"),
+            ],
+            "not {https} (https), {remote_http} (not loopback) or {deleted} (deleted)"
+        );
+        let secrets = |job: &Job| -> Vec<String> {
+            job.secrets
+                .iter()
+                .map(WebhookSecret::expose_secret)
+                .collect()
+        };
+        assert_eq!(secrets(&jobs[0]), ["whsec_Y3VycmVudA=="]);
+        assert_eq!(secrets(&jobs[1]), ["whsec_Y3VycmVudA==", "whsec_b2xk"]);
+        for job in &jobs {
+            assert_eq!(job.event.resource_id, invocation);
+            assert_eq!(job.body, job.event.envelope().to_string());
+        }
+        assert!(super::jobs(&mut state).is_empty(), "the queue was drained");
+    }
 }

@@ -93,7 +93,7 @@ fn text(params: &Map<String, Value>, key: &str, default: &str) -> String {
         .to_owned()
 }
 
-fn secs(ms: u64) -> Duration {
+fn millis(ms: u64) -> Duration {
     Duration::from_millis(ms)
 }
 
@@ -107,8 +107,8 @@ fn scrape_title() -> FunctionScript {
         .with_session_create_params(json!({
             "browserSettings": {"blockAds": true, "viewport": {"width": 1280, "height": 720}}
         }))
-        .with_queue_time(secs(250))
-        .with_run_time(secs(1250))
+        .with_queue_time(millis(250))
+        .with_run_time(millis(1250))
         .with_logs([
             "Session ready",
             "Navigating to the page",
@@ -135,8 +135,8 @@ fn fill_form() -> FunctionScript {
             }),
             &["url", "fields"],
         ))
-        .with_queue_time(secs(200))
-        .with_run_time(secs(1800))
+        .with_queue_time(millis(200))
+        .with_run_time(millis(1800))
         .with_logs(["Session ready", "Filling the form", "Submitted"])
         .with_results_from(|p| {
             let filled = p
@@ -165,7 +165,7 @@ fn screenshot() -> FunctionScript {
         .with_session_create_params(json!({
             "browserSettings": {"viewport": {"width": 1920, "height": 1080}}
         }))
-        .with_run_time(secs(1000))
+        .with_run_time(millis(1000))
         .with_logs(["Session ready", "Captured the page"])
         .with_results_from(|p| {
             let ext = text(p, "format", "png");
@@ -188,8 +188,8 @@ fn flaky_checkout() -> FunctionScript {
             json!({"cartId": {"type": "string"}, "couponCode": {"type": "string"}}),
             &["cartId"],
         ))
-        .with_queue_time(secs(200))
-        .with_run_time(secs(1300))
+        .with_queue_time(millis(200))
+        .with_run_time(millis(1300))
         .with_logs([
             "Session ready",
             "Opening https://shop.example.com/cart",
@@ -207,7 +207,7 @@ fn extract_links() -> FunctionScript {
             json!({"url": url_schema(), "sameOriginOnly": {"type": "boolean"}}),
             &["url"],
         ))
-        .with_run_time(secs(800))
+        .with_run_time(millis(800))
         .with_logs(["Session ready", "Collected 3 links"])
         .with_results_from(|p| {
             let url = text(p, "url", "https://example.com");
@@ -227,8 +227,8 @@ fn login_and_export() -> FunctionScript {
             &["site", "format"],
         ))
         .with_session_create_params(json!({"browserSettings": {"solveCaptchas": true}}))
-        .with_queue_time(secs(500))
-        .with_run_time(secs(2500))
+        .with_queue_time(millis(500))
+        .with_run_time(millis(2500))
         .with_logs([
             "Session ready",
             "Logging in with EXPORT_API_TOKEN",
@@ -255,7 +255,7 @@ fn price_monitor() -> FunctionScript {
             }),
             &["productUrls"],
         ))
-        .with_run_time(secs(2000))
+        .with_run_time(millis(2000))
         .with_logs(["Session ready", "Read the prices"])
         .with_results_from(|p| {
             let prices: Vec<Value> = p
@@ -277,7 +277,7 @@ fn pdf_report() -> FunctionScript {
             json!({"reportId": {"type": "integer", "minimum": 1}}),
             &["reportId"],
         ))
-        .with_run_time(secs(1500))
+        .with_run_time(millis(1500))
         .with_logs(["Session ready", "Rendered 12 pages"])
         .with_results_from(|p| {
             let id = p.get("reportId").map(Value::to_string).unwrap_or_default();
@@ -292,7 +292,7 @@ fn search_results() -> FunctionScript {
             json!({"query": {"type": "string"}, "maxResults": {"type": "integer", "minimum": 1}}),
             &["query"],
         ))
-        .with_run_time(secs(1000))
+        .with_run_time(millis(1000))
         .with_logs(["Session ready", "Searched"])
         .with_results_from(|p| {
             let q = text(p, "query", "");
@@ -310,7 +310,7 @@ fn warm_cache() -> FunctionScript {
     FunctionScript::new("warm-cache")
         .with_id(WARM_CACHE)
         .with_user_params_schema(zod_object(json!({}), &[]))
-        .with_run_time(secs(300))
+        .with_run_time(millis(300))
         .with_logs(["Session ready", "Warmed 24 pages"])
 }
 
@@ -329,13 +329,12 @@ fn publish(
 /// An invocation of `version` made `age` ago, long finished.
 fn past(state: &mut State, now: DateTime<Utc>, version: Uuid, age: Duration, params: Value) {
     let params = params.as_object().cloned().unwrap_or_default();
-    let Some(script) = state.versions.get(&version).map(|v| v.script.clone()) else {
+    let Some(run) = state
+        .versions
+        .get(&version)
+        .map(|v| Run::from_script(&v.script, &params))
+    else {
         return;
-    };
-    let run = Run {
-        time: script.run_time,
-        ended: script.outcome(&params),
-        logs: script.logs.clone(),
     };
     state.start_invocation_at(
         minus(now, age),

@@ -251,13 +251,13 @@ impl FakeBrowserbase {
             state: Mutex::new(state),
             faults: faults::Faults::default(),
             recorder: record::Recorder::default(),
-            // The benchmarks' fixed mode keeps no state, so it has nothing to deliver.
             duplicate_deliveries: config.duplicate_deliveries,
             wake: tokio::sync::Notify::new(),
             delivery_log: deliver::DeliveryLog::default(),
             fixed,
         });
         let (stop, stopped) = watch::channel(());
+        // The benchmarks' fixed mode keeps no state, so it has nothing to deliver.
         let delivery = (shared.fixed.is_none())
             .then(|| tokio::spawn(deliver::run(Arc::clone(&shared), stopped.clone())));
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));

@@ -62,16 +62,13 @@ impl RecordedRequest {
 #[derive(Default)]
 pub(crate) struct Recorder {
     list: Mutex<VecDeque<RecordedRequest>>,
-    /// Every request pushed, including those the bounded list has dropped.
-    total: std::sync::atomic::AtomicU64,
-    /// The same per operation (`None`: unmatched).
+    /// Every request pushed per operation (`None`: unmatched), including those the bounded list
+    /// has dropped.
     counts: Mutex<HashMap<Option<Operation>, u64>>,
 }
 
 impl Recorder {
     pub(crate) fn push(&self, request: RecordedRequest) {
-        self.total
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         *self
             .counts
             .lock()
@@ -90,8 +87,10 @@ impl Recorder {
         list.iter().cloned().collect()
     }
 
+    /// Every request pushed: the sum of the counts.
     pub(crate) fn total(&self) -> u64 {
-        self.total.load(std::sync::atomic::Ordering::Relaxed)
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.values().sum()
     }
 
     pub(crate) fn count(&self, operation: Option<Operation>) -> u64 {

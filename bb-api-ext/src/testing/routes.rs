@@ -14,11 +14,13 @@ use uuid::Uuid;
 use super::params;
 use super::script::Ended;
 use super::state::{
-    Attached, BuildRecord, CursorList, EVENT_TYPES, FunctionRecord, InvocationRecord, Run, State,
-    VersionRecord, WebhookRecord, logs_json, plus,
+    Attached, BuildRecord, CursorList, FunctionRecord, InvocationRecord, Run, State, VersionRecord,
+    WebhookRecord, logs_json, plus,
 };
 use crate::InvocationCauseCode as CauseCode;
-use crate::validate::a_json_type;
+use crate::client::is_loopback;
+use crate::validate::{a_json_type, quoted};
+use crate::webhooks::{EventType, WebhookSecret};
 
 /// One operation of the Browserbase Functions and Webhooks API, named after its `operationId`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -193,18 +195,9 @@ fn not_found(what: &str, id: Uuid) -> Reply {
     )
 }
 
-/// A value as a short quoted snippet for an error message.
-fn shown(raw: &str) -> String {
-    let mut s: String = raw.chars().take(80).collect();
-    if s.len() < raw.len() {
-        s.push('…');
-    }
-    format!("{s:?}")
-}
-
 fn uuid(name: &str, raw: &str) -> Result<Uuid> {
     Uuid::parse_str(raw)
-        .map_err(|_| bad_request(format_args!("{name} must be a UUID (got {})", shown(raw))))
+        .map_err(|_| bad_request(format_args!("{name} must be a UUID (got {})", quoted(raw))))
 }
 
 /// The decoded query parameters.
@@ -244,7 +237,7 @@ impl Query {
                 } else {
                     format!("an integer from {min} to {max}")
                 };
-                bad_request(format_args!("{name} must be {range} (got {})", shown(raw)))
+                bad_request(format_args!("{name} must be {range} (got {})", quoted(raw)))
             })
     }
 
@@ -256,7 +249,7 @@ impl Query {
                     .map_err(|_| {
                         bad_request(format_args!(
                             "{name} must be an RFC 3339 date-time (got {})",
-                            shown(raw)
+                            quoted(raw)
                         ))
                     })
             })
@@ -277,7 +270,6 @@ fn offset_page(state: &State, q: &Query) -> Result<(usize, usize)> {
     ))
 }
 
-/// Items `offset..offset + size` of `items`.
 /// One page of an offset list: `{key: [the items from `offset`, at most `size`], "total": n}`.
 fn offset_reply<T>(
     key: &str,
@@ -319,7 +311,7 @@ fn only_keys(body: &Map<String, Value>, allowed: &[&str]) -> Result<()> {
     match body.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(k) => Err(bad_request(format_args!(
             "{} is not an accepted property (accepted: {})",
-            shown(k),
+            quoted(k),
             allowed.join(", ")
         ))),
         None => Ok(()),
@@ -471,11 +463,7 @@ fn functions_invoke(state: &mut State, raw: &str, body: &[u8]) -> Result<Reply> 
         .map(|s| params::violations(s, &params))
         .unwrap_or_default();
     let run = if problems.is_empty() {
-        Run {
-            time: script.run_time,
-            ended: script.outcome(&params),
-            logs: script.logs.clone(),
-        }
+        Run::from_script(script, &params)
     } else {
         // The runtime rejects the params before the handler runs, as a workload failure.
         Run {
@@ -587,9 +575,34 @@ fn cursor(state: &State, q: &Query, list: CursorList) -> Result<Option<u64>> {
         Some(c) if c.list == list => Ok(Some(c.after)),
         _ => Err(bad_request(format_args!(
             "cursor {} is not one this server issued for this list; pass back nextCursor as is",
-            shown(raw)
+            quoted(raw)
         ))),
     }
+}
+
+/// One page of a cursor list: `{"data": [...], "limit": limit, "nextCursor": ...}` with the first
+/// `limit` (capped by the fake's largest page) of the items `select` picks, in list order and past
+/// the request's cursor; `nextCursor` continues after the page's last item when more follow.
+fn cursor_reply<R>(
+    state: &mut State,
+    list: CursorList,
+    limit: u64,
+    select: impl FnOnce(&State) -> Vec<&R>,
+    seq: impl Fn(&R) -> u64,
+    to_json: impl Fn(&State, &R) -> Value,
+) -> Result<Reply> {
+    let size = usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .min(state.max_page_size);
+    let (data, last) = {
+        let matching = select(state);
+        let page = &matching[..size.min(matching.len())];
+        let data: Vec<Value> = page.iter().map(|r| to_json(state, r)).collect();
+        let more = matching.len() > page.len();
+        (data, page.last().filter(|_| more).map(|r| seq(r)))
+    };
+    let next = last.map(|after| state.issue_cursor(list, after));
+    ok(&json!({"data": data, "limit": limit, "nextCursor": next}))
 }
 
 fn functions_list_secrets(state: &mut State, raw: &str, q: &Query) -> Result<Reply> {
@@ -597,35 +610,30 @@ fn functions_list_secrets(state: &mut State, raw: &str, q: &Query) -> Result<Rep
     let limit = q.int("limit", 20, 1, 1000)?;
     let (start, end) = (q.date_time("startAt")?, q.date_time("endAt")?);
     let after = cursor(state, q, CursorList::Secrets(id))?;
-    let f = function(state, id)?;
-    let size = usize::try_from(limit)
-        .unwrap_or(usize::MAX)
-        .min(state.max_page_size);
-    let matching: Vec<&Attached> = f
-        .secrets
-        .iter()
-        .filter(|a| after.is_none_or(|s| a.seq > s))
-        .filter(|a| start.is_none_or(|t| a.at >= t) && end.is_none_or(|t| a.at <= t))
-        .collect();
-    let page: Vec<(Value, u64)> = matching
-        .iter()
-        .take(size)
-        .map(|a| {
+    function(state, id)?; // its 404
+    cursor_reply(
+        state,
+        CursorList::Secrets(id),
+        limit,
+        |state| {
+            state.function(id).map_or_else(Vec::new, |f| {
+                f.secrets
+                    .iter()
+                    .filter(|a| after.is_none_or(|s| a.seq > s))
+                    .filter(|a| start.is_none_or(|t| a.at >= t) && end.is_none_or(|t| a.at <= t))
+                    .collect()
+            })
+        },
+        |a: &Attached| a.seq,
+        |state, a| {
             let key = state
                 .secrets
                 .iter()
                 .find(|s| s.id == a.secret_id)
                 .map_or("", |s| s.key.as_str());
-            (json!({"id": a.secret_id, "secretKey": key}), a.seq)
-        })
-        .collect();
-    let more = matching.len() > page.len();
-    let next = match page.last() {
-        Some((_, seq)) if more => Some(state.issue_cursor(CursorList::Secrets(id), *seq)),
-        _ => None,
-    };
-    let data: Vec<Value> = page.into_iter().map(|(v, _)| v).collect();
-    ok(&json!({"data": data, "limit": limit, "nextCursor": next}))
+            json!({"id": a.secret_id, "secretKey": key})
+        },
+    )
 }
 
 fn functions_attach_secret(state: &mut State, raw: &str, body: &[u8]) -> Result<Reply> {
@@ -683,53 +691,44 @@ fn endpoint(v: &Value) -> Result<String> {
         .strip_prefix("https://")
         .and_then(|rest| rest.chars().next())
         .is_some_and(|c| !matches!(c, '/' | '?' | '#'));
-    let loopback = || {
-        url::Url::parse(s).is_ok_and(|u| {
-            u.scheme() == "http"
-                && match u.host() {
-                    Some(url::Host::Domain(d)) => d == "localhost",
-                    Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                    Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                    None => false,
-                }
-        })
-    };
+    let loopback = || url::Url::parse(s).is_ok_and(|u| u.scheme() == "http" && is_loopback(&u));
     if s.chars().count() > 2048 {
         return Err(bad_request("endpoint must be at most 2048 characters"));
     }
     if !(https && url::Url::parse(s).is_ok() || loopback()) {
         return Err(bad_request(format_args!(
             "endpoint must be an https:// URL with a host (the fake also takes http://127.0.0.1 and http://localhost) (got {})",
-            shown(s)
+            quoted(s)
         )));
     }
     Ok(s.to_owned())
 }
 
 /// `eventTypes`: a non-empty array of distinct known event types.
-fn event_types(v: &Value) -> Result<Vec<String>> {
+fn event_types(v: &Value) -> Result<Vec<EventType>> {
     let Some(items) = v.as_array().filter(|a| !a.is_empty()) else {
         return Err(bad_request(
             "eventTypes must be a non-empty array of event types",
         ));
     };
-    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    let mut out: Vec<EventType> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        match item.as_str() {
-            Some(t) if !EVENT_TYPES.contains(&t) => {
+        match item.as_str().map(|t| (t, EventType::from(t))) {
+            Some((t, known)) if known.is_unknown() => {
+                let all: Vec<&str> = EventType::KNOWN.iter().map(EventType::as_str).collect();
                 return Err(bad_request(format_args!(
                     "eventTypes[{i}] must be one of {} (got {})",
-                    EVENT_TYPES.join(", "),
-                    shown(t)
+                    all.join(", "),
+                    quoted(t)
                 )));
             }
-            Some(t) if out.iter().any(|o| o == t) => {
+            Some((t, known)) if out.contains(&known) => {
                 return Err(bad_request(format_args!(
                     "eventTypes[{i}] repeats {}",
-                    shown(t)
+                    quoted(t)
                 )));
             }
-            Some(t) => out.push(t.to_owned()),
+            Some((_, known)) => out.push(known),
             None => {
                 return Err(bad_request(format_args!(
                     "eventTypes[{i}] must be a string (got {})",
@@ -759,25 +758,19 @@ fn endpoint_free(state: &State, endpoint: &str, except: Option<Uuid>) -> Result<
     }
 }
 
-/// A signing secret: `whsec_` and the base64 of 24 random bytes.
-fn new_secret() -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    // 32 base64 characters are exactly 24 bytes (no padding), so any 32 are valid base64. A v4
-    // UUID's bytes 6 and 8 hold its version and variant: skip them.
-    let random = (0..3).flat_map(|_| {
-        let bytes = Uuid::new_v4().into_bytes();
-        bytes
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| *i != 6 && *i != 8)
-            .map(|(_, b)| b)
-            .collect::<Vec<u8>>()
-    });
-    let key: String = random
-        .take(32)
-        .map(|b| char::from(ALPHABET[usize::from(b % 64)]))
-        .collect();
-    format!("whsec_{key}")
+/// A new signing secret: 24 random bytes, so its text is `whsec_` and 32 base64 characters.
+fn new_secret() -> Result<WebhookSecret> {
+    use ring::rand::SecureRandom as _;
+    let mut key = secrecy::zeroize::Zeroizing::new([0u8; 24]);
+    ring::rand::SystemRandom::new()
+        .fill(key.as_mut())
+        .map_err(|_| {
+            Reply::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the fake could not draw random bytes for a webhook secret",
+            )
+        })?;
+    Ok(WebhookSecret::from_key(key.as_ref()))
 }
 
 fn webhook_id(state: &State, raw: &str) -> Result<usize> {
@@ -801,6 +794,7 @@ fn webhooks_create(state: &mut State, body: &[u8]) -> Result<Reply> {
             .ok_or_else(|| bad_request("eventTypes is required"))?,
     )?;
     endpoint_free(state, &endpoint, None)?;
+    let secret = new_secret()?;
     let (seq, now) = (state.next_seq(), state.clock.now());
     let record = WebhookRecord {
         id: Uuid::new_v4(),
@@ -809,11 +803,11 @@ fn webhooks_create(state: &mut State, body: &[u8]) -> Result<Reply> {
         event_types,
         created: now,
         updated: now,
-        secret: new_secret(),
+        secret,
         previous: Vec::new(),
     };
     let mut v = record.json();
-    v["secret"] = json!(record.secret);
+    v["secret"] = json!(record.secret.expose_secret());
     state.webhooks.push(record);
     Ok(Reply::json(StatusCode::CREATED, &v))
 }
@@ -821,28 +815,23 @@ fn webhooks_create(state: &mut State, body: &[u8]) -> Result<Reply> {
 fn webhooks_list(state: &mut State, q: &Query) -> Result<Reply> {
     let limit = q.int("limit", 20, 1, 100)?;
     let after = cursor(state, q, CursorList::Webhooks)?;
-    let size = usize::try_from(limit)
-        .unwrap_or(usize::MAX)
-        .min(state.max_page_size);
-    // Newest first: descending `seq`.
-    let mut matching: Vec<&WebhookRecord> = state
-        .webhooks
-        .iter()
-        .filter(|w| after.is_none_or(|s| w.seq < s))
-        .collect();
-    matching.sort_by_key(|w| std::cmp::Reverse(w.seq));
-    let more = matching.len() > size;
-    let page: Vec<(Value, u64)> = matching
-        .into_iter()
-        .take(size)
-        .map(|w| (w.json(), w.seq))
-        .collect();
-    let next = match page.last() {
-        Some((_, seq)) if more => Some(state.issue_cursor(CursorList::Webhooks, *seq)),
-        _ => None,
-    };
-    let data: Vec<Value> = page.into_iter().map(|(v, _)| v).collect();
-    ok(&json!({"data": data, "limit": limit, "nextCursor": next}))
+    cursor_reply(
+        state,
+        CursorList::Webhooks,
+        limit,
+        |state| {
+            // Newest first: descending `seq`.
+            let mut matching: Vec<&WebhookRecord> = state
+                .webhooks
+                .iter()
+                .filter(|w| after.is_none_or(|s| w.seq < s))
+                .collect();
+            matching.sort_by_key(|w| std::cmp::Reverse(w.seq));
+            matching
+        },
+        |w| w.seq,
+        |_, w| w.json(),
+    )
 }
 
 fn webhooks_get(state: &State, raw: &str) -> Result<Reply> {
@@ -895,6 +884,7 @@ fn webhooks_rotate_secret(state: &mut State, raw: &str, body: &[u8]) -> Result<R
         }
     };
     let now = state.clock.now();
+    let secret = new_secret()?;
     let w = &mut state.webhooks[i];
     w.previous.retain(|(_, until)| *until > now);
     if revoke {
@@ -905,12 +895,12 @@ fn webhooks_rotate_secret(state: &mut State, raw: &str, body: &[u8]) -> Result<R
             "Too many previous secrets are still inside their grace window. Wait for one to expire, or retry with `revokeImmediately`.",
         ));
     }
-    let old = std::mem::replace(&mut w.secret, new_secret());
+    let old = std::mem::replace(&mut w.secret, secret);
     if !revoke {
         w.previous.push((old, plus(now, SECRET_GRACE)));
     }
     w.updated = now;
-    ok(&json!({"secret": w.secret}))
+    ok(&json!({"secret": w.secret.expose_secret()}))
 }
 
 #[cfg(test)]
@@ -937,14 +927,46 @@ mod tests {
     }
 
     #[test]
+    fn event_types_are_the_seven_known_ones_each_once() {
+        let message = |v: Value| {
+            let reply = event_types(&v).err().map(|r| r.body).unwrap_or_default();
+            serde_json::from_slice::<Value>(&reply).unwrap_or_default()["message"].clone()
+        };
+        assert_eq!(
+            message(json!([
+                "functions.invocations.failed",
+                "functions.sessions.ended"
+            ])),
+            json!(
+                "Invalid request: eventTypes[1] must be one of functions.builds.running, \
+                 functions.builds.completed, functions.builds.failed, \
+                 functions.invocations.pending, functions.invocations.running, \
+                 functions.invocations.completed, functions.invocations.failed \
+                 (got \"functions.sessions.ended\")"
+            )
+        );
+        assert_eq!(
+            message(json!([
+                "functions.builds.failed",
+                "functions.builds.failed"
+            ])),
+            json!("Invalid request: eventTypes[1] repeats \"functions.builds.failed\"")
+        );
+        let all: Vec<&str> = EventType::KNOWN.iter().map(EventType::as_str).collect();
+        let parsed = event_types(&json!(all)).ok().unwrap_or_default();
+        assert_eq!(parsed, EventType::KNOWN);
+    }
+
+    #[test]
     fn secrets_look_like_standard_webhooks_secrets() {
-        let s = new_secret();
+        let new = || new_secret().map(|s| s.expose_secret()).unwrap_or_default();
+        let s = new();
         let key = s.strip_prefix("whsec_").unwrap_or_default();
         assert_eq!(key.len(), 32);
         assert!(
             key.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
         );
-        assert_ne!(s, new_secret());
+        assert_ne!(s, new());
     }
 }

@@ -70,6 +70,9 @@ impl std::error::Error for CloseConnection {}
 
 type Answer = Result<Response<Full<Bytes>>, CloseConnection>;
 
+/// How long the server waits after a failed accept before it accepts again.
+const ACCEPT_ERROR_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Serves `listener` until `stop` changes or its sender is dropped, then aborts every connection
 /// and waits for them to end.
 pub(crate) async fn serve(
@@ -82,7 +85,12 @@ pub(crate) async fn serve(
         tokio::select! {
             _ = stop.changed() => break,
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let Ok((stream, _)) = accepted else {
+                    // Out of file descriptors (or another transient error): pause rather than
+                    // spin until a connection closes.
+                    tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let shared = Arc::clone(&shared);
                 connections.spawn(async move {

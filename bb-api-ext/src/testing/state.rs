@@ -14,23 +14,13 @@ use uuid::Uuid;
 
 use super::script::{Ended, FunctionScript};
 use crate::InvocationCauseCode as CauseCode;
+use crate::webhooks::{EventType, WebhookSecret};
 
 /// The one project every API key of the fake belongs to.
 pub const PROJECT_ID: Uuid = Uuid::from_u128(0x0b0e_5e00_1d00_4c0a_8b0b_0000_0000_0001);
 
 /// The region every invocation runs in (Functions run only in `us-west-2`).
 const REGION: &str = "us-west-2";
-
-/// The seven webhook event types, as the API spells them.
-pub(crate) const EVENT_TYPES: [&str; 7] = [
-    "functions.builds.running",
-    "functions.builds.completed",
-    "functions.builds.failed",
-    "functions.invocations.pending",
-    "functions.invocations.running",
-    "functions.invocations.completed",
-    "functions.invocations.failed",
-];
 
 /// The most events kept for delivery; older ones are dropped first.
 const MAX_OUTBOX: usize = 10_000;
@@ -105,6 +95,16 @@ impl Status {
             Self::Running => "RUNNING",
             Self::Completed => "COMPLETED",
             Self::Failed => "FAILED",
+        }
+    }
+
+    /// The webhook event an invocation sends on reaching this status.
+    fn invocation_event(self) -> EventType {
+        match self {
+            Self::Pending => EventType::FunctionsInvocationsPending,
+            Self::Running => EventType::FunctionsInvocationsRunning,
+            Self::Completed => EventType::FunctionsInvocationsCompleted,
+            Self::Failed => EventType::FunctionsInvocationsFailed,
         }
     }
 }
@@ -288,6 +288,12 @@ impl InvocationRecord {
         self.base(Status::Pending, self.created, self.created)
     }
 
+    /// The invocation as it read while `RUNNING` (the running event's payload), even when the
+    /// same check also noticed its end.
+    pub(crate) fn running_json(&self) -> Value {
+        self.base(Status::Running, self.started, self.started)
+    }
+
     fn base(&self, status: Status, updated: DateTime<Utc>, started: DateTime<Utc>) -> Value {
         json!({
             "id": self.id,
@@ -316,18 +322,30 @@ pub(crate) struct Run {
     pub(crate) logs: Vec<String>,
 }
 
+impl Run {
+    /// The run `script` scripts for `params`.
+    pub(crate) fn from_script(script: &FunctionScript, params: &Map<String, Value>) -> Self {
+        Self {
+            time: script.run_time,
+            ended: script.outcome(params),
+            logs: script.logs.clone(),
+        }
+    }
+}
+
 /// A registered webhook endpoint and its signing secrets.
 pub(crate) struct WebhookRecord {
     pub(crate) id: Uuid,
     pub(crate) seq: u64,
     pub(crate) endpoint: String,
-    pub(crate) event_types: Vec<String>,
+    /// Known types only (`routes.rs` refuses others), in the order given.
+    pub(crate) event_types: Vec<EventType>,
     pub(crate) created: DateTime<Utc>,
     pub(crate) updated: DateTime<Utc>,
-    /// The current signing secret (`whsec_…`).
-    pub(crate) secret: String,
+    /// The current signing secret.
+    pub(crate) secret: WebhookSecret,
     /// Rotated-out secrets that still verify, with when they stop.
-    pub(crate) previous: Vec<(String, DateTime<Utc>)>,
+    pub(crate) previous: Vec<(WebhookSecret, DateTime<Utc>)>,
 }
 
 impl WebhookRecord {
@@ -350,7 +368,7 @@ pub(crate) struct WebhookEvent {
     /// The event id: the envelope's `id`, stable across retries of this delivery.
     pub(crate) id: Uuid,
     pub(crate) webhook_id: Uuid,
-    pub(crate) event_type: &'static str,
+    pub(crate) event_type: EventType,
     pub(crate) resource_id: Uuid,
     pub(crate) data: Value,
 }
@@ -697,10 +715,20 @@ impl State {
             if status > Status::Running {
                 passed.push(status);
             }
-            let data = inv.json(now, true);
-            let (inv_id, resource) = (inv.id, inv.id);
-            for s in passed {
-                self.emit(s, resource, &data);
+            // Each event carries the invocation as it read in that status.
+            let events: Vec<(Status, Value)> = passed
+                .into_iter()
+                .map(|s| {
+                    let data = match s {
+                        Status::Running => inv.running_json(),
+                        _ => inv.json(now, true),
+                    };
+                    (s, data)
+                })
+                .collect();
+            let inv_id = inv.id;
+            for (s, data) in events {
+                self.emit(s, inv_id, &data);
             }
             if let Some(inv) = self.invocations.get_mut(&inv_id) {
                 inv.reported = status;
@@ -740,23 +768,18 @@ impl State {
     }
 
     fn emit(&mut self, status: Status, resource_id: Uuid, data: &Value) {
-        let event_type = match status {
-            Status::Pending => EVENT_TYPES[3],
-            Status::Running => EVENT_TYPES[4],
-            Status::Completed => EVENT_TYPES[5],
-            Status::Failed => EVENT_TYPES[6],
-        };
+        let event_type = status.invocation_event();
         let subscribed: Vec<Uuid> = self
             .webhooks
             .iter()
-            .filter(|w| w.event_types.iter().any(|t| t == event_type))
+            .filter(|w| w.event_types.contains(&event_type))
             .map(|w| w.id)
             .collect();
         for webhook_id in subscribed {
             self.deliveries.push(WebhookEvent {
                 id: Uuid::new_v4(),
                 webhook_id,
-                event_type,
+                event_type: event_type.clone(),
                 resource_id,
                 data: data.clone(),
             });
@@ -783,10 +806,10 @@ mod tests {
             id: Uuid::new_v4(),
             seq,
             endpoint: "http://127.0.0.1:9/hook".into(),
-            event_types: types.iter().map(|t| (*t).to_owned()).collect(),
+            event_types: types.iter().map(|t| EventType::from(*t)).collect(),
             created: now,
             updated: now,
-            secret: "whsec_test".into(),
+            secret: WebhookSecret::from_key(b"test key"),
             previous: Vec::new(),
         });
         s
@@ -817,7 +840,7 @@ mod tests {
         s.notice_transitions();
         s.notice_transitions();
         let events = s.deliveries.take();
-        let kinds: Vec<&str> = events.iter().map(|e| e.event_type).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
         assert_eq!(
             kinds,
             [
@@ -831,6 +854,47 @@ mod tests {
         assert_eq!(events[2].envelope()["data"]["status"], json!("COMPLETED"));
         assert_eq!(events[2].envelope()["data"]["results"], json!({"ok": true}));
         assert!(s.deliveries.take().is_empty());
+    }
+
+    /// A run shorter than the gap between two checks: one check notices both transitions, and
+    /// each event carries the invocation as it read in its own status.
+    #[test]
+    fn the_running_event_says_running_when_the_end_is_noticed_with_it() {
+        let mut s = state_with_webhook(&[
+            "functions.invocations.running",
+            "functions.invocations.completed",
+        ]);
+        let now = s.clock.now();
+        let script = FunctionScript::new("t").with_results(json!({"ok": true}));
+        let (_, version, _) = s.publish(script, now);
+        let run = Run {
+            time: Duration::ZERO,
+            ended: Ended::Completed(Some(json!({"ok": true}))),
+            logs: Vec::new(),
+        };
+        let id = s
+            .start_invocation(version, Map::new(), Duration::from_secs(900), run)
+            .expect("the version exists");
+        s.notice_transitions();
+        let events = s.deliveries.take();
+        let kinds: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "functions.invocations.running",
+                "functions.invocations.completed"
+            ]
+        );
+        let running = &events[0].envelope()["data"];
+        assert_eq!(running["id"], json!(id));
+        assert_eq!(running["status"], json!("RUNNING"));
+        assert_eq!(running["updatedAt"], running["startedAt"]);
+        assert!(running.get("endedAt").is_none(), "{running}");
+        assert!(running.get("results").is_none(), "{running}");
+        let completed = &events[1].envelope()["data"];
+        assert_eq!(completed["status"], json!("COMPLETED"));
+        assert_eq!(completed["results"], json!({"ok": true}));
+        assert_eq!(completed["endedAt"], completed["startedAt"]);
     }
 
     #[test]

@@ -4,9 +4,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT;
+use base64::engine::general_purpose::{STANDARD, STANDARD_PAD_INDIFFERENT};
 use ring::hmac;
-use secrecy::zeroize::Zeroize;
+use secrecy::zeroize::{Zeroize, Zeroizing};
 use secrecy::{ExposeSecret, SecretSlice};
 
 /// The prefix every Browserbase (Standard Webhooks) signing secret starts with.
@@ -35,14 +35,16 @@ impl WebhookSecret {
             .trim()
             .strip_prefix(SECRET_PREFIX)
             .ok_or(SecretError::MissingPrefix)?;
-        let mut key = STANDARD_PAD_INDIFFERENT
-            .decode(encoded)
+        // Decoded into a buffer zeroed on drop, then copied once into an exact-size box: no
+        // un-zeroed copy of the key is left behind (a growing or shrinking Vec would leave one).
+        let mut buffer = Zeroizing::new(vec![0u8; base64::decoded_len_estimate(encoded.len())]);
+        let len = STANDARD_PAD_INDIFFERENT
+            .decode_slice(encoded, &mut buffer[..])
             .map_err(|_| SecretError::InvalidBase64)?;
-        if key.is_empty() {
+        if len == 0 {
             return Err(SecretError::EmptyKey);
         }
-        key.shrink_to_fit();
-        Ok(Self(SecretSlice::from(key)))
+        Ok(Self(SecretSlice::from(Box::<[u8]>::from(&buffer[..len]))))
     }
 
     /// The secret as `whsec_…` text, for storing it where your receiver reads it (a secret manager,
@@ -58,10 +60,19 @@ impl WebhookSecret {
     /// # Ok::<(), bb_api_ext::webhooks::SecretError>(())
     /// ```
     pub fn expose_secret(&self) -> String {
-        format!(
-            "{SECRET_PREFIX}{}",
-            base64::engine::general_purpose::STANDARD.encode(self.0.expose_secret())
-        )
+        let key = self.0.expose_secret();
+        // Sized up front and encoded in place: no intermediate copy of the encoded key.
+        let len = base64::encoded_len(key.len(), true).unwrap_or(0);
+        let mut text = String::with_capacity(SECRET_PREFIX.len() + len);
+        text.push_str(SECRET_PREFIX);
+        STANDARD.encode_string(key, &mut text);
+        text
+    }
+
+    /// A secret with this HMAC key (the fake server's new secrets).
+    #[cfg(feature = "testing")]
+    pub(crate) fn from_key(key: &[u8]) -> Self {
+        Self(SecretSlice::from(Box::<[u8]>::from(key)))
     }
 
     /// The HMAC-SHA256 key.
@@ -164,6 +175,17 @@ mod tests {
         assert_eq!(key(" whsec_AAEC\n"), Ok(vec![0, 1, 2]));
         assert!(WebhookSecret::try_from(String::from("whsec_AAEC")).is_ok());
         assert!("whsec_AAEC".parse::<WebhookSecret>().is_ok());
+    }
+
+    #[test]
+    fn exposes_canonical_padded_text_sized_up_front() {
+        let text = |s: &str| WebhookSecret::parse(s).map(|w| w.expose_secret()).ok();
+        assert_eq!(text("whsec_AAE").as_deref(), Some("whsec_AAE="));
+        assert_eq!(text(" whsec_AAEC\n").as_deref(), Some("whsec_AAEC"));
+        let exposed = text("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap_or_default();
+        assert_eq!(exposed, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        // Never grown, so no reallocation left a copy behind.
+        assert_eq!(exposed.capacity(), exposed.len());
     }
 
     #[test]
