@@ -1,48 +1,160 @@
-//! The preset-file schema the repository keeps (`openapi/session-preset.schema.json`, written by
-//! `cargo xtask preset-schema`) against the spec's `sessionCreateParams`: every property, type and
-//! enum value present in both; and that it accepts what the crate reads and refuses typos.
+//! The preset-file schema the repository keeps (`openapi/session-preset.schema.json`): that it is
+//! what [`expected::text`] generates (`cargo xtask preset-schema` writes it by running
+//! [`the_committed_preset_schema_is_up_to_date`] with `BB_API_WRITE_PRESET_SCHEMA=1`); against
+//! the spec's `sessionCreateParams`, every property, type and enum value present in both; and that
+//! it accepts what the crate reads and refuses typos.
+
+mod expected;
+mod schemas;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use bb_api_ext::{ParamsSchema, SessionCreateParams};
 use serde_json::{Value, json};
 
-fn spec() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/browserbase.yaml");
-    let text = std::fs::read_to_string(path).expect("the spec is readable");
-    serde_norway::from_str(&text).expect("the spec parses")
-}
+use schemas::{
+    PRESET_SCHEMA_PATH, SPEC_SESSION_POINTER, alternatives, preset_schema, resolve, spec,
+    spec_session, workspace_path,
+};
 
-fn spec_session(spec: &Value) -> &Value {
-    spec.pointer("/paths/~1v1~1functions~1{id}~1invoke/post/requestBody/content/application~1json/schema/properties/sessionCreateParams")
-        .expect("the invoke body has sessionCreateParams")
-}
+/// Set to `1` (by `cargo xtask preset-schema`), [`the_committed_preset_schema_is_up_to_date`]
+/// writes the file instead of checking it.
+const WRITE_VAR: &str = "BB_API_WRITE_PRESET_SCHEMA";
 
-fn preset_schema() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../openapi/session-preset.schema.json"
-    );
-    let text = std::fs::read_to_string(path).expect("the preset schema is checked in");
-    serde_json::from_str(&text).expect("the preset schema is JSON")
-}
-
-/// Follows local `$ref`s.
-fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
-    let mut schema = schema;
-    while let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        schema = root
-            .pointer(r.trim_start_matches('#'))
-            .expect("a local $ref that resolves");
+/// Why the committed text is not the expected one, naming the file, the first line that differs
+/// and what to run; `None` when they are equal byte for byte.
+fn stale_message(committed: &str, expected: &str) -> Option<String> {
+    if committed == expected {
+        return None;
     }
-    schema
+    let committed_lines: Vec<&str> = committed.lines().collect();
+    let expected_lines: Vec<&str> = expected.lines().collect();
+    let first = (0..committed_lines.len().max(expected_lines.len()))
+        .find(|&i| committed_lines.get(i) != expected_lines.get(i));
+    let detail = match first {
+        Some(i) => {
+            let shown = |lines: &[&str]| -> String {
+                lines
+                    .get(i)
+                    .map_or("(end of file)", |l| l.trim())
+                    .to_owned()
+            };
+            format!(
+                "line {} is `{}`, expected `{}`",
+                i + 1,
+                shown(&committed_lines),
+                shown(&expected_lines)
+            )
+        }
+        None => "its line endings or final newline differ".to_owned(),
+    };
+    Some(format!(
+        "{PRESET_SCHEMA_PATH} is out of date with bb-api-ext's session types or the spec ({detail}); run `cargo xtask preset-schema` and review"
+    ))
 }
 
-fn alternatives(schema: &Value) -> Option<&Vec<Value>> {
-    schema
-        .get("anyOf")
-        .or_else(|| schema.get("oneOf"))
-        .and_then(Value::as_array)
+/// Writes `text` to `path` unless the file already holds it (through a temporary file and a
+/// rename, so a reader never sees half a file); returns whether it wrote.
+fn write_if_changed(path: &Path, text: &str) -> bool {
+    if std::fs::read(path).is_ok_and(|current| current == text.as_bytes()) {
+        return false;
+    }
+    let temporary = path.with_extension("json.tmp");
+    std::fs::write(&temporary, text)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", temporary.display()));
+    std::fs::rename(&temporary, path).unwrap_or_else(|e| {
+        panic!(
+            "cannot rename {} to {}: {e}",
+            temporary.display(),
+            path.display()
+        )
+    });
+    true
+}
+
+#[test]
+fn the_committed_preset_schema_is_up_to_date() {
+    let expected = expected::text(&spec());
+    let path = workspace_path(PRESET_SCHEMA_PATH);
+    if std::env::var_os(WRITE_VAR).is_some_and(|v| v == "1") {
+        write_if_changed(&path, &expected);
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("cannot read {PRESET_SCHEMA_PATH} ({e}); run `cargo xtask preset-schema`")
+    });
+    if let Some(message) = stale_message(&committed, &expected) {
+        panic!("{message}");
+    }
+}
+
+#[test]
+fn the_expected_text_carries_the_specs_descriptions() {
+    let text = expected::text(&spec());
+    assert!(
+        text.contains("\"description\": \"Duration in seconds after which the function invocation will automatically end."),
+        "the spec's descriptions are added"
+    );
+    assert!(text.ends_with("}\n"), "one final newline");
+}
+
+#[test]
+fn a_stale_file_is_caught_and_named_with_the_command_to_run() {
+    let expected = expected::text(&spec());
+    let stale = expected.replace("\"maximum\": 900", "\"maximum\": 600");
+    assert_ne!(stale, expected, "the edit applies");
+    let line = 1 + expected
+        .lines()
+        .position(|l| l.contains("\"maximum\": 900"))
+        .expect("the timeout's maximum is in the file");
+    assert_eq!(
+        stale_message(&stale, &expected),
+        Some(format!(
+            "openapi/session-preset.schema.json is out of date with bb-api-ext's session types or the spec (line {line} is `\"maximum\": 600,`, expected `\"maximum\": 900,`); run `cargo xtask preset-schema` and review"
+        ))
+    );
+    assert_eq!(
+        stale_message(expected.trim_end(), &expected),
+        Some("openapi/session-preset.schema.json is out of date with bb-api-ext's session types or the spec (its line endings or final newline differ); run `cargo xtask preset-schema` and review".to_owned())
+    );
+    let longer = format!("{expected}{{}}\n");
+    let last = expected.lines().count() + 1;
+    assert_eq!(
+        stale_message(&longer, &expected),
+        Some(format!(
+            "openapi/session-preset.schema.json is out of date with bb-api-ext's session types or the spec (line {last} is `{{}}`, expected `(end of file)`); run `cargo xtask preset-schema` and review"
+        ))
+    );
+    assert_eq!(stale_message(&expected, &expected), None);
+}
+
+#[test]
+fn the_file_is_written_only_when_its_text_changes() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("preset-schema-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let path = dir.join("session-preset.schema.json");
+    let _ = std::fs::remove_file(&path);
+    assert!(write_if_changed(&path, "{}\n"), "an absent file is written");
+    assert_eq!(std::fs::read_to_string(&path).ok().as_deref(), Some("{}\n"));
+    assert!(
+        !write_if_changed(&path, "{}\n"),
+        "the same text is not rewritten"
+    );
+    assert!(
+        write_if_changed(&path, "{\"a\": 1}\n"),
+        "a different text is"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).ok().as_deref(),
+        Some("{\"a\": 1}\n")
+    );
+    assert!(
+        !dir.join("session-preset.schema.json.tmp").exists(),
+        "no temporary file is left"
+    );
+    std::fs::remove_dir_all(&dir).expect("the scratch directory is removed");
 }
 
 /// The JSON types a schema names, without `null`.
@@ -185,15 +297,14 @@ fn every_property_type_and_enum_value_is_in_both() {
 #[test]
 fn the_comparison_sees_a_difference() {
     let mut spec = spec();
-    let pointer = "/paths/~1v1~1functions~1{id}~1invoke/post/requestBody/content/application~1json/schema/properties/sessionCreateParams";
-    let session = spec.pointer_mut(pointer).expect("present");
+    let session = spec.pointer_mut(SPEC_SESSION_POINTER).expect("present");
     session["properties"]["browserSettings"]["properties"]["os"]["enum"]
         .as_array_mut()
         .expect("an enum")
         .push(json!("chromeos"));
     session["properties"]["region"] = json!({"type": "string"});
     session["properties"]["timeout"]["type"] = json!("number");
-    let session = spec.pointer(pointer).expect("present").clone();
+    let session = spec_session(&spec).clone();
     assert_eq!(
         differences(&preset_schema(), &spec, &session),
         [
