@@ -1,7 +1,9 @@
 //! `cargo xtask check` (run by `.ci/run`): the spec validates, progenitor generates from it, the
 //! spec carries the local edits of `openapi/local-edits.yaml`, and the checked-in public API
 //! listings `bb-api/public-api.txt` (generated code) and `bb-api-ext/public-api.txt` (sources)
-//! are up to date, and so is the preset schema `openapi/session-preset.schema.json`.
+//! are up to date. It builds neither bb-api nor bb-api-ext, so it still runs when a spec change
+//! breaks them; the preset schema `openapi/session-preset.schema.json`, which needs bb-api-ext, is
+//! checked by the test suite (`tests/tests/preset_schema`).
 
 use crate::api_listing;
 use crate::ext_listing::{self, EXT_LISTING_PATH, Status};
@@ -57,9 +59,6 @@ pub fn run(ws: &Workspace) -> Result<bool, String> {
             );
             ok = false;
         }
-    }
-    if !crate::preset_schema::check(ws)? {
-        ok = false;
     }
     Ok(ok)
 }

@@ -23,8 +23,8 @@ commands:
         spec against the working tree) and classify every change for clients of bb-api.
   check
         CI: the spec validates, progenitor generates from it, it carries the edits of
-        openapi/local-edits.yaml, bb-api/public-api.txt, bb-api-ext/public-api.txt and
-        openapi/session-preset.schema.json (where present) are up to date.
+        openapi/local-edits.yaml, bb-api/public-api.txt and bb-api-ext/public-api.txt (where
+        present) are up to date. (The test suite checks openapi/session-preset.schema.json.)
   api-listing [--write]
         Print the public API of bb-api-ext (from its sources); --write stores it in
         bb-api-ext/public-api.txt.
@@ -33,7 +33,8 @@ commands:
   generate
         Print the generated client and httpmock helpers.
   preset-schema
-        Write openapi/session-preset.schema.json, the JSON Schema of session preset files.
+        Write openapi/session-preset.schema.json, the JSON Schema of session preset files, by
+        running its up-to-date test in bb-api-tests in write mode.
 
 options for every command:
   --root DIR   the workspace to work on (default: the one xtask was built in)

@@ -1,216 +1,177 @@
 //! `cargo xtask preset-schema`: writes `openapi/session-preset.schema.json`, the JSON Schema of a
-//! session preset file, so that editors validate and complete team presets. The shape and rules
-//! come from bb-api-ext's session types (`SessionCreateParams::preset_schema`), the descriptions
-//! from the spec's `sessionCreateParams`. `check` verifies the file is up to date.
+//! session preset file, so that editors validate and complete team presets.
+//!
+//! The text comes from bb-api-ext's session types and the spec's descriptions; the test target
+//! `tests/tests/preset_schema` generates it, checks the committed file in every test run, and
+//! writes it when this command runs that test with `BB_API_WRITE_PRESET_SCHEMA=1`. xtask itself
+//! does not build bb-api or bb-api-ext, so `diff` and `check` still run when a spec change breaks
+//! them.
 
-use serde_json::Value;
+use std::process::Command;
 
-use crate::regen::write_if_changed;
 use crate::workspace::Workspace;
 
 /// Where the preset schema is kept, relative to the workspace root.
 pub const PRESET_SCHEMA_PATH: &str = "openapi/session-preset.schema.json";
 
-/// Where the spec describes `sessionCreateParams`: the invoke request body.
-const SPEC_POINTER: &str = "/paths/~1v1~1functions~1{id}~1invoke/post/requestBody/content/application~1json/schema/properties/sessionCreateParams";
+/// The environment variable that turns the up-to-date test into the writer.
+const WRITE_VAR: &str = "BB_API_WRITE_PRESET_SCHEMA";
 
-/// The file's expected text.
-pub fn expected(ws: &Workspace) -> Result<String, String> {
-    let path = ws.spec_path();
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let spec: Value = serde_norway::from_str(&text)
-        .map_err(|e| format!("{}: invalid YAML: {e}", path.display()))?;
-    let session = spec.pointer(SPEC_POINTER).ok_or_else(|| {
-        format!(
-            "{} has no sessionCreateParams in the invoke request body",
-            path.display()
-        )
-    })?;
-    let mut schema = bb_api_ext::SessionCreateParams::preset_schema();
-    let mut found = Vec::new();
-    collect(&schema, String::new(), session, &spec, &mut found, 0);
-    for (pointer, description) in found {
-        if let Some(Value::Object(node)) = schema.pointer_mut(&pointer) {
-            node.entry("description").or_insert(description);
-        }
-    }
-    let mut text = serde_json::to_string_pretty(&sorted(schema)).map_err(|e| e.to_string())?;
-    text.push('\n');
-    Ok(text)
-}
+/// `cargo ARGS`: the test that checks, or with [`WRITE_VAR`] writes, the file.
+const TEST_ARGS: [&str; 7] = [
+    "test",
+    "-q",
+    "-p",
+    "bb-api-tests",
+    "--test",
+    "preset_schema",
+    "the_committed_preset_schema_is_up_to_date",
+];
 
-/// `cargo xtask preset-schema`: writes the file (unless it already holds that text).
+/// How many lines of the test run's output a failure shows.
+const TAIL_LINES: usize = 40;
+
+/// Runs the test in write mode in the workspace root, then says whether the file changed.
 pub fn run(ws: &Workspace) -> Result<bool, String> {
-    let text = expected(ws)?;
-    if write_if_changed(&ws.root().join(PRESET_SCHEMA_PATH), &text)? {
-        println!("wrote {PRESET_SCHEMA_PATH}");
-    } else {
-        println!("{PRESET_SCHEMA_PATH} unchanged");
+    let path = ws.root().join(PRESET_SCHEMA_PATH);
+    let before = std::fs::read(&path).ok();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let command = command_line();
+    let output = Command::new(&cargo)
+        .args(TEST_ARGS)
+        .env(WRITE_VAR, "1")
+        .current_dir(ws.root())
+        .output()
+        .map_err(|e| format!("cannot run `{command}` (cargo: {cargo}): {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(failure(
+            &command,
+            &output.status.to_string(),
+            &stdout,
+            &stderr,
+        ));
     }
+    if !ran_one_test(&stdout) {
+        return Err(format!(
+            "`{command}` ran no test (was the test renamed?); the last lines of its stdout:\n{}",
+            tail(&stdout, TAIL_LINES)
+        ));
+    }
+    let after = std::fs::read(&path).map_err(|e| {
+        format!("`{command}` succeeded but {PRESET_SCHEMA_PATH} cannot be read: {e}")
+    })?;
+    println!("{}", outcome(before.as_deref(), &after));
     Ok(true)
 }
 
-/// For `check`: whether the file is up to date (prints what to do when it is not). A workspace
-/// without the file (a test's partial copy) passes, as it does for the bb-api-ext listing; this
-/// repository's tests read the file, so it cannot go missing unnoticed.
-pub fn check(ws: &Workspace) -> Result<bool, String> {
-    let Ok(actual) = std::fs::read_to_string(ws.root().join(PRESET_SCHEMA_PATH)) else {
-        return Ok(true);
-    };
-    let expected = expected(ws)?;
-    if actual == expected {
-        println!("{PRESET_SCHEMA_PATH} up to date");
-        Ok(true)
+/// The command as a maintainer would type it.
+fn command_line() -> String {
+    format!("{WRITE_VAR}=1 cargo {}", TEST_ARGS.join(" "))
+}
+
+/// What the command prints, from the file's bytes before (if it existed) and after.
+fn outcome(before: Option<&[u8]>, after: &[u8]) -> String {
+    if before == Some(after) {
+        format!("{PRESET_SCHEMA_PATH} unchanged")
     } else {
-        println!(
-            "{PRESET_SCHEMA_PATH} is out of date with bb-api-ext's session types or the spec; run `cargo xtask preset-schema` and review"
-        );
-        Ok(false)
+        format!("wrote {PRESET_SCHEMA_PATH}")
     }
 }
 
-/// Collects the spec's `description`s for our schema's nodes, by JSON pointer into our schema,
-/// walking both: properties, items, and `anyOf`/`oneOf` alternatives paired by [`key_of`]. A
-/// `$ref` is followed into our `definitions` (draft 7 ignores a `$ref`'s siblings, so the
-/// description goes on the definition).
-fn collect(
-    ours: &Value,
-    pointer: String,
-    spec: &Value,
-    spec_root: &Value,
-    found: &mut Vec<(String, Value)>,
-    depth: usize,
-) {
-    if depth > 16 {
-        return;
+/// Whether libtest's summary says exactly one test ran and passed (a renamed test would leave
+/// the filter matching none, and cargo would still succeed).
+fn ran_one_test(stdout: &str) -> bool {
+    stdout
+        .lines()
+        .any(|l| l.starts_with("test result: ok. 1 passed;"))
+}
+
+/// The error for a failed test run: its stderr's tail (compile errors, cargo's message) and, when
+/// there is any, its stdout's tail (where libtest prints a test's panic).
+fn failure(command: &str, status: &str, stdout: &str, stderr: &str) -> String {
+    let mut message = format!(
+        "`{command}` failed ({status}); the last lines of its stderr:\n{}",
+        tail(stderr, TAIL_LINES)
+    );
+    if !stdout.trim().is_empty() {
+        message.push_str("\nthe last lines of its stdout:\n");
+        message.push_str(&tail(stdout, TAIL_LINES));
     }
-    let Some(mut node) = ours.pointer(&pointer) else {
-        return;
-    };
-    let mut pointer = pointer;
-    if let Some(name) = node
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/definitions/"))
-    {
-        pointer = format!("/definitions/{}", escape(name));
-        match ours.pointer(&pointer) {
-            Some(target) => node = target,
-            None => return,
-        }
-    }
-    let spec = resolve(spec_root, spec);
-    if let Some(description) = spec.get("description") {
-        found.push((pointer.clone(), description.clone()));
-    }
-    if let (Some(properties), Some(spec_properties)) = (
-        node.get("properties").and_then(Value::as_object),
-        spec.get("properties").and_then(Value::as_object),
-    ) {
-        for name in properties.keys() {
-            if let Some(spec_property) = spec_properties.get(name) {
-                let child = format!("{pointer}/properties/{}", escape(name));
-                collect(ours, child, spec_property, spec_root, found, depth + 1);
-            }
-        }
-    }
-    if let (Some(_), Some(spec_items)) = (node.get("items"), spec.get("items")) {
-        collect(
-            ours,
-            format!("{pointer}/items"),
-            spec_items,
-            spec_root,
-            found,
-            depth + 1,
+    message
+}
+
+/// The last `count` lines of `text`, without trailing blank lines.
+fn tail(text: &str, count: usize) -> String {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    lines[lines.len().saturating_sub(count)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn says_whether_the_file_changed() {
+        assert_eq!(
+            outcome(Some(b"{}\n"), b"{}\n"),
+            "openapi/session-preset.schema.json unchanged"
+        );
+        assert_eq!(
+            outcome(Some(b"{}\n"), b"{\"a\": 1}\n"),
+            "wrote openapi/session-preset.schema.json"
+        );
+        assert_eq!(
+            outcome(None, b"{}\n"),
+            "wrote openapi/session-preset.schema.json"
         );
     }
-    let spec_alternatives = alternatives_of(&spec);
-    for key in ["anyOf", "oneOf"] {
-        let Some(alternatives) = node.get(key).and_then(Value::as_array) else {
-            continue;
-        };
-        for (i, alternative) in alternatives.iter().enumerate() {
-            let wanted = key_of(&resolve_ours(ours, alternative));
-            if let Some(spec_alternative) = spec_alternatives
-                .iter()
-                .find(|s| key_of(&resolve(spec_root, s)) == wanted)
-            {
-                let child = format!("{pointer}/{key}/{i}");
-                collect(ours, child, spec_alternative, spec_root, found, depth + 1);
-            }
-        }
+
+    #[test]
+    fn the_command_is_the_up_to_date_test_in_write_mode() {
+        assert_eq!(
+            command_line(),
+            "BB_API_WRITE_PRESET_SCHEMA=1 cargo test -q -p bb-api-tests --test preset_schema the_committed_preset_schema_is_up_to_date"
+        );
     }
-}
 
-/// `value` with every object's keys in sorted order, whether or not serde_json preserves insertion
-/// order in this build (its `preserve_order` feature), so the file's text does not depend on it.
-fn sorted(value: Value) -> Value {
-    match value {
-        Value::Object(object) => {
-            let mut entries: Vec<(String, Value)> = object.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
-        other => other,
+    #[test]
+    fn only_one_passed_test_counts_as_a_run() {
+        assert!(ran_one_test(
+            "\nrunning 1 test\n.\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 7 filtered out; finished in 0.01s\n\n"
+        ));
+        assert!(!ran_one_test(
+            "\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 8 filtered out; finished in 0.00s\n\n"
+        ));
+        assert!(!ran_one_test(""));
     }
-}
 
-/// A JSON pointer token.
-fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-/// A spec schema with `$ref`s (to `#/components/schemas/...`) followed.
-fn resolve(root: &Value, schema: &Value) -> Value {
-    let mut schema = schema.clone();
-    for _ in 0..8 {
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(reference) => match reference.strip_prefix('#').and_then(|p| root.pointer(p)) {
-                Some(target) => schema = target.clone(),
-                None => break,
-            },
-            None => break,
-        }
+    #[test]
+    fn a_failed_run_is_an_error_naming_the_command_with_cargos_stderr() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let ws = Workspace::new(Some(dir.path().to_path_buf()));
+        let error = run(&ws).expect_err("no workspace to test there");
+        let start = "`BB_API_WRITE_PRESET_SCHEMA=1 cargo test -q -p bb-api-tests --test preset_schema the_committed_preset_schema_is_up_to_date` failed (exit status: 101); the last lines of its stderr:\nerror: could not find `Cargo.toml` in ";
+        assert!(error.starts_with(start), "{error}");
+        assert!(!dir.path().join(PRESET_SCHEMA_PATH).exists());
     }
-    schema
-}
 
-/// One of our schemas with a `$ref` followed.
-fn resolve_ours(ours: &Value, schema: &Value) -> Value {
-    match schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-        .and_then(|p| ours.pointer(p))
-    {
-        Some(target) => target.clone(),
-        None => schema.clone(),
-    }
-}
-
-fn alternatives_of(schema: &Value) -> Vec<Value> {
-    schema
-        .get("anyOf")
-        .or_else(|| schema.get("oneOf"))
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// What pairs an alternative with its counterpart: the value of its `type` property for a proxy
-/// (`const` on our side, a one-value `enum` in the spec), else its JSON type.
-fn key_of(schema: &Value) -> String {
-    let tag = schema.pointer("/properties/type").and_then(|t| {
-        t.get("const")
-            .cloned()
-            .or_else(|| t.get("enum").and_then(|e| e.get(0)).cloned())
-    });
-    match tag {
-        Some(tag) => format!("object:{tag}"),
-        None => schema
-            .get("type")
-            .map_or_else(|| "any".to_owned(), Value::to_string),
+    #[test]
+    fn a_failure_shows_the_tails_of_stderr_and_stdout() {
+        let stderr: String = (1..=50).map(|i| format!("line {i}\n")).collect();
+        let message = failure("cmd", "exit status: 101", "panicked at x\n\n", &stderr);
+        let expected_stderr: Vec<String> = (11..=50).map(|i| format!("line {i}")).collect();
+        assert_eq!(
+            message,
+            format!(
+                "`cmd` failed (exit status: 101); the last lines of its stderr:\n{}\nthe last lines of its stdout:\npanicked at x",
+                expected_stderr.join("\n")
+            )
+        );
+        assert_eq!(
+            failure("cmd", "exit status: 101", "  \n", "error: no\n"),
+            "`cmd` failed (exit status: 101); the last lines of its stderr:\nerror: no"
+        );
     }
 }
