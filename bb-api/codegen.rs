@@ -75,6 +75,7 @@ pub fn parse_spec(text: &str) -> Result<openapiv3::OpenAPI, String> {
 /// `crate_path` is the path by which the httpmock module names the generated crate
 /// (`crate` from inside bb-api).
 pub fn generate(spec: &openapiv3::OpenAPI, crate_path: &str) -> Result<Generated, String> {
+    let spec = &for_progenitor(spec);
     let settings = settings();
     let mut generator = Generator::new(&settings);
     let client = generator
@@ -87,6 +88,48 @@ pub fn generate(spec: &openapiv3::OpenAPI, crate_path: &str) -> Result<Generated
         client: format_tokens(client)?,
         httpmock: format_tokens(httpmock)?,
     })
+}
+
+/// Request content types progenitor cannot generate a body for: their operations get a raw method
+/// without a body, and bb-api-ext builds the body itself (streaming multipart).
+pub const UNGENERATED_REQUEST_TYPES: [&str; 1] = ["multipart/form-data"];
+
+/// The spec as progenitor is given it: request bodies whose only content types are
+/// [`UNGENERATED_REQUEST_TYPES`] are left out (progenitor 0.15 refuses `multipart/form-data`).
+/// The spec itself keeps them: it stays the source of truth for the wire format.
+fn for_progenitor(spec: &openapiv3::OpenAPI) -> openapiv3::OpenAPI {
+    let mut spec = spec.clone();
+    for (_, item) in spec.paths.paths.iter_mut() {
+        let openapiv3::ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for op in ops.into_iter().flatten() {
+            let only_ungenerated = match &op.request_body {
+                Some(openapiv3::ReferenceOr::Item(body)) => {
+                    !body.content.is_empty()
+                        && body
+                            .content
+                            .keys()
+                            .all(|t| UNGENERATED_REQUEST_TYPES.contains(&t.as_str()))
+                }
+                _ => false,
+            };
+            if only_ungenerated {
+                op.request_body = None;
+            }
+        }
+    }
+    spec
 }
 
 fn format_tokens(tokens: proc_macro2::TokenStream) -> Result<String, String> {

@@ -473,9 +473,11 @@ fn check_fails_when_the_spec_lacks_the_local_edits() {
     write(
         ws.path(),
         SPEC,
-        &spec.replace(
+        // The first one is the invoke's session timeout (Sessions_create has its own, later).
+        &spec.replacen(
             "minimum: 60\n",
             "minimum: 60\n                      default: 900\n",
+            1,
         ),
     );
     let out = run(ws.path(), &["check"]);
