@@ -9,6 +9,12 @@ use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeIm
 #[allow(dead_code)]
 pub const SPEC_PATH: &str = "openapi/browserbase.yaml";
 
+/// Path of the spec's packaged copy, relative to the bb-api crate: `cargo package` takes nothing
+/// from outside a crate, so the published crate builds from this byte-identical copy of
+/// [`SPEC_PATH`] (`cargo xtask regen` writes it, `cargo xtask check` fails when it differs).
+#[allow(dead_code)]
+pub const PACKAGED_SPEC_PATH: &str = "spec/browserbase.yaml";
+
 /// Schemas generated as open enums (`Unknown(String)` for values newer than the spec).
 pub const OPEN_ENUMS: [&str; 5] = [
     "InvocationStatus",

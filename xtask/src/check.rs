@@ -1,7 +1,7 @@
 //! `cargo xtask check` (run by `.ci/run`): the spec validates, progenitor generates from it, the
 //! spec carries the local edits of `openapi/local-edits.yaml`, and the checked-in public API
 //! listings `bb-api/public-api.txt` (generated code) and `bb-api-ext/public-api.txt` (sources)
-//! are up to date. It builds neither bb-api nor bb-api-ext, so it still runs when a spec change
+//! are up to date, and bb-api's packaged copy of the spec is identical to it. It builds neither bb-api nor bb-api-ext, so it still runs when a spec change
 //! breaks them; the preset schema `openapi/session-preset.schema.json`, which needs bb-api-ext, is
 //! checked by the test suite (`tests/tests/preset_schema`).
 
@@ -59,6 +59,20 @@ pub fn run(ws: &Workspace) -> Result<bool, String> {
             );
             ok = false;
         }
+    }
+    let copy = format!("bb-api/{}", crate::codegen::PACKAGED_SPEC_PATH);
+    if std::fs::read_to_string(ws.packaged_spec_path())
+        .ok()
+        .as_deref()
+        == Some(text.as_str())
+    {
+        println!("{copy} is identical to {}", crate::codegen::SPEC_PATH);
+    } else {
+        println!(
+            "{copy} (the copy bb-api's package builds from) differs from {}; run `cargo xtask regen`",
+            crate::codegen::SPEC_PATH
+        );
+        ok = false;
     }
     Ok(ok)
 }

@@ -72,8 +72,14 @@ pub fn run(
     let listing_text = api_listing::listing_text(api_listing::LISTING_HEADER, &listing);
 
     let wrote_spec = write_if_changed(&spec_path, &valid.text)?;
+    let wrote_copy = write_if_changed(&ws.packaged_spec_path(), &valid.text)?;
     let wrote_api = write_if_changed(&ws.public_api_path(), &listing_text)?;
     eprintln!("{}: {}", codegen::SPEC_PATH, status(wrote_spec));
+    eprintln!(
+        "bb-api/{} (the packaged copy): {}",
+        codegen::PACKAGED_SPEC_PATH,
+        status(wrote_copy)
+    );
     eprintln!("{PUBLIC_API_PATH}: {}", status(wrote_api));
     if wrote_spec {
         eprintln!("bb-api regenerates its bindings from the spec on its next build.");

@@ -35,6 +35,11 @@ impl Workspace {
         self.root.join(codegen::SPEC_PATH)
     }
 
+    /// The spec's packaged copy inside bb-api, `bb-api/spec/browserbase.yaml`.
+    pub fn packaged_spec_path(&self) -> PathBuf {
+        self.root.join("bb-api").join(codegen::PACKAGED_SPEC_PATH)
+    }
+
     /// The deliberate local edits applied on every regen, `openapi/local-edits.yaml`.
     pub fn local_edits_path(&self) -> PathBuf {
         self.root.join(crate::local_edits::LOCAL_EDITS_PATH)

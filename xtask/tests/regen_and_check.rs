@@ -10,6 +10,7 @@ use common::{fixtures, read, repo_root, run, stderr, stdout, workspace, write, x
 const SPEC: &str = "openapi/browserbase.yaml";
 const EDITS: &str = "openapi/local-edits.yaml";
 const LISTING: &str = "bb-api/public-api.txt";
+const COPY: &str = "bb-api/spec/browserbase.yaml";
 
 fn page() -> String {
     fixtures()
@@ -62,7 +63,7 @@ fn regen_twice_changes_nothing_the_second_time() {
     let second = run(ws.path(), &["regen"]);
     assert_eq!(
         stderr(&second),
-        "applied openapi/local-edits.yaml\nopenapi/browserbase.yaml: unchanged\nbb-api/public-api.txt: unchanged\n"
+        "applied openapi/local-edits.yaml\nopenapi/browserbase.yaml: unchanged\nbb-api/spec/browserbase.yaml (the packaged copy): unchanged\nbb-api/public-api.txt: unchanged\n"
     );
     assert_eq!(
         stdout(&second),
@@ -446,7 +447,7 @@ fn check_passes_on_this_repository() {
 
 #[test]
 fn check_prints_the_diff_of_a_stale_listing() {
-    let ws = workspace(&[SPEC, EDITS, LISTING]);
+    let ws = workspace(&[SPEC, EDITS, LISTING, COPY]);
     let listing = read(&ws.path().join(LISTING));
     write(
         ws.path(),
@@ -489,4 +490,42 @@ fn check_fails_when_the_spec_lacks_the_local_edits() {
         stderr(&out)
     );
     assert!(stdout(&out).contains("lacks edits from openapi/local-edits.yaml"));
+}
+
+#[test]
+fn regen_writes_the_packaged_copy_of_the_spec() {
+    let ws = workspace(&[SPEC, EDITS, LISTING]);
+    let out = run(ws.path(), &["regen"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("bb-api/spec/browserbase.yaml (the packaged copy): written\n"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&ws.path().join(COPY)), read(&ws.path().join(SPEC)));
+}
+
+#[test]
+fn check_fails_when_the_packaged_copy_of_the_spec_differs() {
+    let ws = workspace(&[SPEC, EDITS, LISTING, COPY]);
+    let ok = run(ws.path(), &["check"]);
+    assert_eq!(ok.status.code(), Some(0), "{}{}", stdout(&ok), stderr(&ok));
+    write(
+        ws.path(),
+        COPY,
+        &format!("{}# drift\n", read(&ws.path().join(SPEC))),
+    );
+    let out = run(ws.path(), &["check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).ends_with("bb-api/spec/browserbase.yaml (the copy bb-api's package builds from) differs from openapi/browserbase.yaml; run `cargo xtask regen`\n"),
+        "{}",
+        stdout(&out)
+    );
 }
