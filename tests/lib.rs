@@ -2,6 +2,12 @@
 //! scripted raw TCP fault server, and tracing capture; and the plain `reqwest` floor of the
 //! benchmarks and the load generator (`tests/benches/`, `tests/examples/`).
 
+/// The workspace README's Rust blocks, compiled and run as doc tests so its examples stay true.
+/// They live here, not in bb-api-ext: a published crate may include nothing from outside itself.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 #[path = "src/capture.rs"]
 pub mod capture;
 #[path = "src/fault_server.rs"]

@@ -84,11 +84,8 @@
 //! | `testing` | [`testing::FakeBrowserbase`], a fake server to test code that uses this crate |
 
 #![warn(missing_docs)]
-
-/// The README's Rust blocks, compiled and run as doc tests so its examples stay true.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;
+// docs.rs (`--cfg docsrs`, nightly) marks feature-gated items with the features they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builds;
 mod client;
