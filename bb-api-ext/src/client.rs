@@ -22,6 +22,9 @@ use crate::webhooks::{WebhookHub, Webhooks};
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.browserbase.com";
+/// Where `bb dev` (the local development server of `@browserbasehq/sdk-functions`) listens by
+/// default: [`Client::dev`].
+pub const DEV_SERVER_URL: &str = "http://127.0.0.1:14113";
 /// The environment variable holding the API key (the name the official SDKs use).
 pub const API_KEY_ENV: &str = "BROWSERBASE_API_KEY";
 /// The environment variable that overrides the base URL.
@@ -56,6 +59,37 @@ impl Client {
     /// [`Error::Config`] for an empty key or one an HTTP header cannot carry.
     pub fn new(api_key: impl Into<ApiKey>) -> Result<Self, Error> {
         Self::builder().api_key(api_key).build()
+    }
+
+    /// A client for the local development server `bb dev` at its default address,
+    /// `http://127.0.0.1:14113` ([`DEV_SERVER_URL`]); no API key is needed. The same code that
+    /// invokes a deployed Function invokes the one `bb dev` serves. See
+    /// [`ClientBuilder::dev_server`] for what dev mode does and does not do.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), bb_api_ext::Error> {
+    /// use bb_api_ext::Client;
+    ///
+    /// let client = Client::dev()?; // `pnpm bb dev index.ts` runs in another terminal
+    /// let done = client
+    ///     .functions()
+    ///     .invoke("scrape-title") // the name given to defineFn
+    ///     .params(serde_json::json!({"url": "https://example.com"}))
+    ///     .send_and_wait()
+    ///     .await?;
+    /// println!("{:?}", done.results);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// None in practice: the default address is valid. (A `Result` like every other constructor.)
+    pub fn dev() -> Result<Self, Error> {
+        Self::builder().dev_server(DEV_SERVER_URL).build()
+    }
+
+    /// Whether this client talks to the local development server ([`Client::dev`]).
+    pub fn is_dev(&self) -> bool {
+        self.ctx.transport.dev
     }
 
     /// Starts a configuration.
@@ -147,6 +181,7 @@ impl fmt::Debug for Client {
             .field("retry", &t.retry)
             .field("poll", &t.poll)
             .field("max_response_bytes", &t.max_response_bytes)
+            .field("dev", &t.dev)
             .finish_non_exhaustive()
     }
 }
@@ -176,6 +211,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     allow_insecure_http: bool,
     max_response_bytes: Option<usize>,
+    dev: bool,
     #[cfg(feature = "params-check")]
     check_params: bool,
     #[cfg(feature = "params-check")]
@@ -224,6 +260,32 @@ impl ClientBuilder {
     /// Plain `http` is refused except to a loopback address, unless [`Self::allow_insecure_http`].
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self
+    }
+
+    /// Talks to the local development server `bb dev` at `url` (its default is
+    /// [`DEV_SERVER_URL`]; [`Client::dev`] is this with that address). No API key is needed, and
+    /// none is sent even if one is set.
+    ///
+    /// `bb dev` serves one operation: invoke by name (`POST /v1/functions/{name}/invoke`), answered
+    /// when the handler returns. Invokes keep their production API: `send_and_wait` (and
+    /// [`crate::TypedFunction`]) return the invocation `COMPLETED` with the handler's return value
+    /// as `results`, and `send` returns it ended too. A handler that throws is
+    /// [`Error::InvocationFailed`] with the handler's error (type, message and stack trace) as the
+    /// cause's message; a name the entrypoint does not define is [`Error::DevMode`]
+    /// ([`DevModeError::FunctionNotFound`](crate::DevModeError::FunctionNotFound)); the server's
+    /// 503 (it runs one invocation at a time) is waited out with backoff within the invoke's wait
+    /// limit; a 400 is [`Error::Api`] with the server's validation message. Invoking by id, and
+    /// every other call (lists, gets, logs, builds, webhooks, secrets), fails at once with
+    /// [`Error::DevMode`] and sends nothing. The params check ([`crate::Invoke::check_params`])
+    /// is skipped: `bb dev` publishes no versions to check against, and does not validate params.
+    ///
+    /// What `bb dev` ignores: `sessionCreateParams` (it creates the session from the Function's
+    /// own `sessionConfig`). These facts come from the `@browserbasehq/sdk-functions` 1.0.2 source;
+    /// Browserbase documents `bb dev` only as "invoke locally" with `curl`.
+    pub fn dev_server(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self.dev = true;
         self
     }
 
@@ -297,12 +359,19 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let api_key = self.api_key.ok_or(ConfigError::MissingApiKey)?;
-        if api_key.expose().trim().is_empty() {
+        // The dev server takes no key: none is needed, and a key that is set is never sent.
+        let api_key = match self.api_key {
+            None if self.dev => ApiKey::new(""),
+            key => key.ok_or(ConfigError::MissingApiKey)?,
+        };
+        if !self.dev && api_key.expose().trim().is_empty() {
             return Err(ConfigError::MissingApiKey.into());
         }
-        let mut api_key_header =
-            HeaderValue::from_str(api_key.expose()).map_err(|_| ConfigError::InvalidApiKey)?;
+        let mut api_key_header = if self.dev {
+            HeaderValue::from_static("")
+        } else {
+            HeaderValue::from_str(api_key.expose()).map_err(|_| ConfigError::InvalidApiKey)?
+        };
         api_key_header.set_sensitive(true);
 
         let base = parse_base(&check_base_url(
@@ -346,6 +415,7 @@ impl ClientBuilder {
                 anchor: crate::transport::TimerAnchor::new(
                     self.timeouts.attempt().min(self.timeouts.overall()),
                 ),
+                dev: self.dev,
             },
             self.max_polls_in_flight
                 .unwrap_or(crate::wait::MAX_POLLS_IN_FLIGHT),

@@ -139,6 +139,17 @@ pub enum Error {
     )]
     TooManyWebhookSecrets(ApiError),
 
+    /// A dev-mode client ([`crate::Client::dev`]) was asked for what the local development server
+    /// `bb dev` does not do: an operation it does not serve, an invoke by id, or a Function its
+    /// entrypoint does not define.
+    #[error("dev mode (bb dev at {base_url}): {problem}")]
+    DevMode {
+        /// The dev server's URL.
+        base_url: String,
+        /// What it does not do.
+        problem: crate::dev::DevModeError,
+    },
+
     /// An invocation's results are not the type asked for. `results` keeps them as sent.
     #[error("the results of invocation {invocation_id} do not decode as the requested type")]
     Results {

@@ -428,6 +428,9 @@ impl PreparedInvoke {
     /// # Errors
     /// As [`Invoke::send`].
     pub async fn send(&self) -> Result<Invocation, Error> {
+        if self.ctx.transport.dev {
+            return self.send_dev().await;
+        }
         let id = resolve(&self.ctx, &self.function).await?;
         #[cfg(feature = "params-check")]
         if self.check_params {
@@ -446,18 +449,51 @@ impl PreparedInvoke {
         self.ctx.transport.call(call).await
     }
 
+    /// Dev mode: `bb dev` answers when the handler is done, so the invocation comes back ended.
+    async fn send_dev(&self) -> Result<Invocation, Error> {
+        let name = match &self.function {
+            FunctionRef::Name(name) => name.as_str(),
+            FunctionRef::Id(id) => {
+                return Err(Error::DevMode {
+                    base_url: self.ctx.transport.base_url().to_owned(),
+                    problem: crate::DevModeError::InvokeById { id: *id },
+                });
+            }
+        };
+        let secrets: Vec<&str> = self.secrets().collect();
+        let invocation = crate::dev::invoke(
+            &self.ctx.transport,
+            name,
+            &self.body,
+            &secrets,
+            self.wait_limit(),
+        )
+        .await;
+        match invocation {
+            // `send` returns an invocation that ended in failure; `send_and_wait` makes it the error.
+            Err(Error::InvocationFailed(failed)) => Ok(*failed),
+            other => other,
+        }
+    }
+
+    /// How long `send_and_wait` waits: the call's `max_wait`, else the session's timeout (the
+    /// longest the Function can run) and a margin.
+    fn wait_limit(&self) -> Duration {
+        self.max_wait.unwrap_or_else(|| {
+            self.session_timeout
+                .unwrap_or(SessionTimeout::MAX)
+                .as_duration()
+                + WAIT_MARGIN
+        })
+    }
+
     /// Sends the invocation, then waits for it to end (see [`Invoke::send_and_wait`]).
     ///
     /// # Errors
     /// As [`Invoke::send_and_wait`].
     pub async fn send_and_wait(&self) -> Result<Invocation, Error> {
         let invocation = self.send().await?;
-        let max_wait = self.max_wait.unwrap_or_else(|| {
-            self.session_timeout
-                .unwrap_or(SessionTimeout::MAX)
-                .as_duration()
-                + WAIT_MARGIN
-        });
+        let max_wait = self.wait_limit();
         Wait::invocation(self.ctx.clone(), invocation.id.into(), max_wait)
             .poll_schedule(self.poll)
             .starting_from(invocation)

@@ -93,6 +93,7 @@ mod client;
 mod compat;
 mod config;
 mod context;
+mod dev;
 mod error;
 mod fanout;
 mod functions;
@@ -131,10 +132,13 @@ pub use bb_api::types::{
     InvocationLog, InvocationsGetLogsResponse as InvocationLogs, Secret,
 };
 pub use builds::{BuildList, Builds, DEFAULT_BUILD_WAIT};
-pub use client::{API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT};
+pub use client::{
+    API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEV_SERVER_URL, USER_AGENT,
+};
 #[cfg(feature = "schemars")]
 pub use compat::{Compatibility, Finding, Severity};
 pub use config::{InvokeRetry, PollSchedule, RetryConfig, TimeoutConfig};
+pub use dev::DevModeError;
 pub use error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, FanOutItem, Progress};
 pub use functions::{FunctionVersions, Functions, OffsetList};

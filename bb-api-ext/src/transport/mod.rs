@@ -44,6 +44,9 @@ pub(crate) struct Transport {
     pub(crate) gate: gate::RateGate,
     /// Keeps attempt timers from waking the runtime's driver (see `anchor.rs`).
     pub(crate) anchor: anchor::TimerAnchor,
+    /// Talking to the local development server (`bb dev`): no API key is sent, and only the
+    /// operations of [`crate::dev::SERVED`] are called.
+    pub(crate) dev: bool,
 }
 
 /// One call of an operation.
@@ -60,6 +63,9 @@ pub(crate) struct Call<'a> {
     /// Statuses that are this operation's answer rather than a passing condition: never retried
     /// (a secret rotation's 429 means "too many previous secrets", which no retry fixes).
     pub(crate) final_statuses: &'a [u16],
+    /// For a call whose response comes only when the work is done (the dev server's synchronous
+    /// invoke): this limit replaces both the attempt and the overall timeout.
+    pub(crate) hold: Option<Duration>,
 }
 
 impl<'a> Call<'a> {
@@ -73,6 +79,7 @@ impl<'a> Call<'a> {
             secrets: &[],
             deadline: None,
             final_statuses: &[],
+            hold: None,
         }
     }
 }
@@ -181,7 +188,10 @@ impl Transport {
     /// Runs the call under the retry policy and the overall timeout (or the caller's deadline,
     /// whichever is sooner).
     async fn send(&self, call: &Call<'_>) -> Result<Success, Error> {
-        let overall = self.timeouts.overall();
+        if self.dev && !crate::dev::SERVED.contains(&call.op.id) {
+            return Err(crate::dev::unsupported(call.op, self.base_url()));
+        }
+        let overall = call.hold.unwrap_or(self.timeouts.overall());
         let started = Instant::now();
         let mut deadline = later(started, overall);
         if let Some(d) = call.deadline {
@@ -298,7 +308,7 @@ impl Transport {
         };
         self.anchor.keep(started);
         // The last attempt may have less time than a whole attempt: that is the overall limit.
-        let configured = self.timeouts.attempt();
+        let configured = call.hold.unwrap_or(self.timeouts.attempt());
         let (ends, kind) = if deadline.saturating_duration_since(started) < configured {
             (deadline, TimeoutKind::Overall(total))
         } else {
@@ -413,8 +423,10 @@ impl Transport {
         let mut request = self
             .http
             .request(call.op.method.clone(), url.clone())
-            .header(API_KEY_HEADER, self.api_key_header.clone())
             .header(ACCEPT, JSON);
+        if !self.dev {
+            request = request.header(API_KEY_HEADER, self.api_key_header.clone());
+        }
         if let Some(ua) = &self.user_agent {
             request = request.header(USER_AGENT, ua.clone());
         }
