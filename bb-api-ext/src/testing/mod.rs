@@ -36,6 +36,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! [`FakeDevServer`] stands in for the local development server `bb dev` instead (see
+//! [`crate::ClientBuilder::dev_server`]).
+//!
 //! # Time
 //!
 //! The fake's clock is tokio's ([`tokio::time::Instant`]) plus what [`FakeBrowserbase::advance`]
@@ -67,6 +70,7 @@
 //! only for `timeout`.
 
 mod deliver;
+mod dev_server;
 mod faults;
 mod params;
 mod record;
@@ -90,6 +94,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub use deliver::DeliveryAttempt;
+pub use dev_server::{DevHandler, FakeDevServer};
 pub use faults::Fault;
 pub use record::{REDACTED, RecordedRequest};
 pub use routes::Operation;
