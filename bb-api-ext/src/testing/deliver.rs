@@ -87,8 +87,6 @@ struct Job {
 
 /// Runs until `stop` changes or its sender is dropped; in-flight deliveries are then aborted.
 pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
-    #[cfg(feature = "rustls")]
-    bb_api::install_default_crypto_provider();
     let http = match reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
