@@ -383,8 +383,6 @@ impl ClientBuilder {
         let (http, user_agent) = match self.http {
             Some(http) => (http, Some(user_agent)),
             None => {
-                #[cfg(feature = "rustls")]
-                bb_api::install_default_crypto_provider();
                 let http = reqwest::Client::builder()
                     .user_agent(USER_AGENT)
                     .connect_timeout(self.timeouts.connect())

@@ -164,7 +164,13 @@ pub use wait::Wait;
 
 /// Types that appear in this crate's signatures, re-exported so callers need not depend on their
 /// crates to name them.
+pub use bytes::Bytes;
 pub use chrono::{DateTime, Utc};
 pub use futures_util::{Stream, StreamExt};
+/// The HTTP client underneath ([`ClientBuilder::http_client`] takes its `Client`); its `HeaderMap`
+/// and `StatusCode` are the `http` crate's, the types axum and hyper use too.
+pub use reqwest;
+pub use reqwest::StatusCode;
+pub use reqwest::header::HeaderMap;
 pub use serde_json::Value;
 pub use uuid::Uuid;

@@ -199,10 +199,9 @@ async fn invoke_receive_and_wait_without_a_single_poll() {
     assert_eq!(flow.types_for(a.id), lifecycle("completed"));
     assert_eq!(flow.types_for(b.id), lifecycle("completed"));
     assert_eq!(flow.types_for(c.id), lifecycle("failed"));
-    // The fake logs an attempt once it has read the answer, just after the receiver took it.
-    flow.until("every delivery logged", |f| f.fake.deliveries().len() == 9)
-        .await;
-    let deliveries = flow.fake.deliveries();
+    // The fake logs an attempt when it sends it; its status once the receiver has answered.
+    let deliveries = flow.fake.settled_deliveries(PATIENCE).await;
+    assert_eq!(deliveries.len(), 9, "{deliveries:#?}");
     assert!(
         deliveries
             .iter()
@@ -352,7 +351,7 @@ async fn duplicate_deliveries_change_nothing() {
         .await;
     flow.until("every event", |f| f.received().len() == 15)
         .await;
-    let deliveries = flow.fake.deliveries();
+    let deliveries = flow.fake.settled_deliveries(PATIENCE).await;
     assert!(
         deliveries.iter().all(|d| d.status == Some(200)),
         "{deliveries:#?}"
@@ -526,6 +525,108 @@ impl ScriptedReceiver {
     fn got(&self) -> Vec<(hyper::HeaderMap, bytes::Bytes)> {
         self.got.lock().map(|g| g.clone()).unwrap_or_default()
     }
+}
+
+/// A wait `.via(&hub)` ends when the receiver hands the hub the event, which can be before the
+/// receiver answers the fake: the attempt is listed from when it was sent, so `deliveries()`
+/// straight after the wait has it (in flight), and `settled_deliveries` has its status.
+#[tokio::test]
+async fn deliveries_list_the_attempt_a_wait_ended_on() {
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::rt::TokioIo;
+
+    /// How long the receiver holds its answer after handing the event to the hub.
+    const HOLD: Duration = Duration::from_secs(1);
+
+    let fake = FakeBrowserbase::start()
+        .await
+        .unwrap_or_else(|e| panic!("fake: {e}"));
+    let f = fake.add_function(FunctionScript::new("quick").with_results(json!({"ok": 1})));
+    let client = fake.client();
+    let hub = client.webhook_events();
+    let listener = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("addr: {e}"));
+    let created = client
+        .webhooks()
+        .create(
+            format!("http://{addr}/hook"),
+            [EventType::FunctionsInvocationsCompleted],
+        )
+        .await
+        .expect("registered");
+    let verifier = Verifier::new(created.secret);
+    let to_hub = hub.clone();
+    let receiver = tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (verifier, to_hub) = (verifier.clone(), to_hub.clone());
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let (verifier, to_hub) = (verifier.clone(), to_hub.clone());
+                        async move {
+                            let (parts, body) = req.into_parts();
+                            let body = body
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            // hyper's headers are the `HeaderMap` the verifier takes.
+                            if let Ok(event) = verifier.verify(&parts.headers, &body) {
+                                to_hub.deliver(&event);
+                            }
+                            tokio::time::sleep(HOLD).await;
+                            Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(
+                                bytes::Bytes::new(),
+                            )))
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+
+    let invocation = invoke(&client, f.function_id).await;
+    let done = client
+        .invocations()
+        .wait(invocation.id)
+        .via(&hub)
+        .max_wait(PATIENCE)
+        .await
+        .expect("completed");
+    assert_eq!(done.results, Some(json!({"ok": 1})));
+    let listed = fake.deliveries();
+    let summary: Vec<(Uuid, &str, u32, Option<u16>, bool)> = listed
+        .iter()
+        .map(|d| {
+            let t = d.event_type.as_str();
+            (d.resource_id, t, d.attempt, d.status, d.in_flight)
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [(
+            invocation.id,
+            "functions.invocations.completed",
+            1,
+            None,
+            true
+        )],
+        "listed while the receiver holds its answer"
+    );
+    let settled = fake.settled_deliveries(PATIENCE).await;
+    assert_eq!(settled.len(), 1, "{settled:#?}");
+    assert_eq!(
+        (settled[0].status, settled[0].in_flight),
+        (Some(200), false)
+    );
+    receiver.abort();
 }
 
 /// Until `done` holds of the fake's delivery log (bounded).

@@ -48,14 +48,3 @@ pub mod signing_secret;
 pub mod mock {
     include!(concat!(env!("OUT_DIR"), "/httpmock.rs"));
 }
-
-/// Installs the ring crypto provider as rustls' process default if no provider is installed yet.
-///
-/// reqwest is built without a provider of its own (`rustls-no-provider`): ring builds much faster
-/// than aws-lc-rs and needs no C toolchain beyond `cc`. Call this before building a
-/// `reqwest::Client`; `bb-api-ext` does it for you. Calling it more than once is harmless.
-#[cfg(feature = "rustls")]
-pub fn install_default_crypto_provider() {
-    // An error only means another provider is already installed, which is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}

@@ -51,8 +51,6 @@ pub struct Plain {
 impl Plain {
     /// A plain `reqwest::Client` with the ext client's user agent and nothing else configured.
     pub fn new(base_url: &str, function_id: &str, api_key: &str) -> Result<Self, String> {
-        // reqwest is built without a rustls provider of its own; the ext client installs this too.
-        bb_api::install_default_crypto_provider();
         let http = reqwest::Client::builder()
             .user_agent(bb_api_ext::USER_AGENT)
             .build()

@@ -15,7 +15,6 @@ use uuid::Uuid;
 use bb_api_tests::fixtures::{FUNCTION_ID, INVOCATION_ID, KEY, invocation_json};
 
 fn client(server: &MockServer) -> bb_api::Client {
-    bb_api::install_default_crypto_provider();
     let mut headers = reqwest::header::HeaderMap::new();
     let mut key = reqwest::header::HeaderValue::from_static(KEY);
     key.set_sensitive(true);

@@ -29,7 +29,6 @@ impl Api {
 
     /// No timers unless asked (a paused clock moves to the next timer), no idle pool reaper.
     fn with_timeout(fake: &FakeBrowserbase, timeout: Option<Duration>) -> Self {
-        bb_api::install_default_crypto_provider();
         let mut b = reqwest::Client::builder().pool_idle_timeout(None);
         if let Some(t) = timeout {
             b = b.timeout(t);
@@ -272,7 +271,6 @@ async fn builds_use_data_with_a_status_filter_and_logs() {
 #[tokio::test]
 async fn missing_or_wrong_key_is_401() {
     let fake = FakeBrowserbase::demo().await.expect("binds 127.0.0.1");
-    bb_api::install_default_crypto_provider();
     let http = reqwest::Client::new();
     for key in [None, Some("bb_live_wrong")] {
         let mut req = http.get(format!("{}/v1/functions", fake.url()));

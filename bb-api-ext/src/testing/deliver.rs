@@ -51,28 +51,72 @@ pub struct DeliveryAttempt {
     /// 1 for the first POST of this event, then 2, 3… (retries, and the repeat of
     /// [`FakeConfig::with_duplicate_deliveries`](super::FakeConfig::with_duplicate_deliveries)).
     pub attempt: u32,
-    /// The receiver's status; `None` when it did not answer (refused, reset, or over 15 s).
+    /// The receiver's status; `None` while the POST awaits its answer ([`in_flight`]) and when
+    /// the receiver did not answer (refused, reset, or over 15 s).
+    ///
+    /// [`in_flight`]: Self::in_flight
     pub status: Option<u16>,
+    /// Whether the POST still awaits its answer. An attempt is logged when it is sent, before
+    /// the receiver (and any hub it feeds) sees the event, so a wait that ended on the event
+    /// finds it listed; [`FakeBrowserbase::settled_deliveries`] waits for the answers.
+    ///
+    /// [`FakeBrowserbase::settled_deliveries`]: super::FakeBrowserbase::settled_deliveries
+    pub in_flight: bool,
 }
 
 /// The attempts made so far, oldest first, bounded.
 #[derive(Default)]
 pub(crate) struct DeliveryLog {
-    attempts: Mutex<VecDeque<DeliveryAttempt>>,
+    /// Each attempt with its sequence number, by which its answer is filled in.
+    attempts: Mutex<(u64, VecDeque<(u64, DeliveryAttempt)>)>,
+    /// Signalled when an attempt gets its answer.
+    answered: tokio::sync::Notify,
 }
 
 impl DeliveryLog {
-    fn push(&self, attempt: DeliveryAttempt) {
-        let mut attempts = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
+    /// Logs an attempt about to be sent (in flight); returns its sequence number.
+    fn sent(&self, attempt: DeliveryAttempt) -> u64 {
+        let mut guard = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
+        let (next, attempts) = &mut *guard;
+        *next += 1;
         if attempts.len() >= MAX_LOG {
             attempts.pop_front();
         }
-        attempts.push_back(attempt);
+        attempts.push_back((*next, attempt));
+        *next
+    }
+
+    /// Records the answer (or its absence) of attempt `seq`.
+    fn answered(&self, seq: u64, status: Option<u16>) {
+        {
+            let mut guard = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((_, attempt)) = guard.1.iter_mut().rev().find(|(s, _)| *s == seq) {
+                attempt.status = status;
+                attempt.in_flight = false;
+            }
+        }
+        self.answered.notify_waiters();
     }
 
     pub(crate) fn all(&self) -> Vec<DeliveryAttempt> {
-        let attempts = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
-        attempts.iter().cloned().collect()
+        let guard = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
+        guard.1.iter().map(|(_, a)| a.clone()).collect()
+    }
+
+    /// Every attempt once none is in flight, or as they stand after `within`.
+    pub(crate) async fn settled(&self, within: Duration) -> Vec<DeliveryAttempt> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            // Registered before the check, so an answer between the two is not missed.
+            let answered = self.answered.notified();
+            let all = self.all();
+            if !all.iter().any(|a| a.in_flight) {
+                return all;
+            }
+            if tokio::time::timeout_at(deadline, answered).await.is_err() {
+                return self.all();
+            }
+        }
     }
 }
 
@@ -87,8 +131,6 @@ struct Job {
 
 /// Runs until `stop` changes or its sender is dropped; in-flight deliveries are then aborted.
 pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
-    #[cfg(feature = "rustls")]
-    bb_api::install_default_crypto_provider();
     let http = match reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
@@ -178,16 +220,18 @@ async fn deliver(http: &reqwest::Client, shared: &Shared, job: &Job) {
         let mut delays = RETRY_DELAYS.iter();
         loop {
             attempt += 1;
-            let status = post(http, job).await;
-            shared.delivery_log.push(DeliveryAttempt {
+            let seq = shared.delivery_log.sent(DeliveryAttempt {
                 event_id: job.event.id,
                 webhook_id: job.event.webhook_id,
                 event_type: job.event.event_type.to_string(),
                 resource_id: job.event.resource_id,
                 endpoint: job.endpoint.to_string(),
                 attempt,
-                status,
+                status: None,
+                in_flight: true,
             });
+            let status = post(http, job).await;
+            shared.delivery_log.answered(seq, status);
             if status.is_some_and(|s| (200..300).contains(&s)) {
                 break;
             }

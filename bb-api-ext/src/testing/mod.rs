@@ -38,6 +38,20 @@
 //!
 //! [`FakeDevServer`] stands in for the local development server `bb dev` instead (see
 //! [`crate::ClientBuilder::dev_server`]).
+//! # Conventions
+//!
+//! What the fake hands back as a record of what happened ([`Published`], [`RecordedRequest`],
+//! [`DeliveryAttempt`]) is plain data with public fields, `#[non_exhaustive]` so fields can be
+//! added; their methods only compute (a case-insensitive [`RecordedRequest::header`] lookup, the
+//! body parsed as JSON). What you configure ([`FakeConfig`], [`FunctionScript`]) has `with_x`
+//! builders and `x()` accessors. Types of other crates in these signatures are re-exported at
+//! the crate root ([`crate::StatusCode`], [`crate::HeaderMap`], [`crate::Bytes`]).
+//!
+//! # Faults
+//!
+//! [`FakeBrowserbase::inject`] faults the next requests whatever they are, and a client call may
+//! make several (invoking by name lists Functions first); [`FakeBrowserbase::inject_for_invoke`]
+//! faults one Function's invokes only, [`FakeBrowserbase::inject_for`] one operation.
 //!
 //! # Time
 //!
@@ -98,7 +112,7 @@ pub use dev_server::{DevHandler, FakeDevServer};
 pub use faults::Fault;
 pub use record::{REDACTED, RecordedRequest};
 pub use routes::Operation;
-pub use script::{FunctionScript, Published};
+pub use script::{FunctionScript, Outcome, Published};
 pub use state::PROJECT_ID;
 
 use crate::{Client, ClientBuilder};
@@ -349,14 +363,48 @@ impl FakeBrowserbase {
     }
 
     /// Answers the next `times` requests, to any operation (or to none), with `fault`.
+    ///
+    /// Every request counts, and one call of the client may make several: invoking a Function
+    /// *by name* first lists Functions to find its id (`GET /v1/functions`), a request of its
+    /// own that takes the fault before the invoke is sent. To fault the invoke itself, use
+    /// [`Self::inject_for_invoke`] (one Function) or [`Self::inject_for`] with
+    /// [`Operation::FunctionsInvoke`] (any Function).
     pub fn inject(&self, fault: Fault, times: usize) {
-        self.shared.faults.arm(None, fault, times);
+        self.shared.faults.arm(None, None, fault, times);
     }
 
     /// Answers the next `times` requests to `operation` with `fault`. Faults are used in the
     /// order they were injected.
     pub fn inject_for(&self, operation: Operation, fault: Fault, times: usize) {
-        self.shared.faults.arm(Some(operation), fault, times);
+        self.shared.faults.arm(Some(operation), None, fault, times);
+    }
+
+    /// Answers the next `times` invokes of the Function `function_id` (the id
+    /// [`add_function`](Self::add_function) returned) with `fault`; its name lookup, other
+    /// Functions and every other request are served.
+    ///
+    /// ```
+    /// use bb_api_ext::testing::{FakeBrowserbase, Fault, FunctionScript};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let fake = FakeBrowserbase::start().await?;
+    /// let scrape = fake.add_function(FunctionScript::new("scrape-title"));
+    /// fake.inject_for_invoke(scrape.function_id, Fault::RateLimited { retry_after_secs: 0 }, 1);
+    ///
+    /// // By name: the lookup is served, the invoke gets one 429, the client retries it.
+    /// let invocation = fake.client().functions().invoke("scrape-title").send().await?;
+    /// assert_eq!(fake.requests_to("POST", "/v1/functions/").len(), 2);
+    /// # let _ = invocation;
+    /// # Ok(()) }
+    /// ```
+    pub fn inject_for_invoke(&self, function_id: Uuid, fault: Fault, times: usize) {
+        self.shared.faults.arm(
+            Some(Operation::FunctionsInvoke),
+            Some(function_id),
+            fault,
+            times,
+        );
     }
 
     /// Removes every injected fault not used yet.
@@ -393,8 +441,19 @@ impl FakeBrowserbase {
     }
 
     /// Every webhook delivery attempt so far (the last 10,000), oldest first.
+    ///
+    /// An attempt is listed from the moment it is sent, before its receiver sees the event: when
+    /// a wait `.via(&hub)` ends on an event, its attempt is already here, possibly still
+    /// [`in_flight`](DeliveryAttempt::in_flight) (no status yet). [`Self::settled_deliveries`]
+    /// waits for the answers.
     pub fn deliveries(&self) -> Vec<DeliveryAttempt> {
         self.shared.delivery_log.all()
+    }
+
+    /// [`Self::deliveries`] once no attempt awaits its answer, or as they stand after `within`
+    /// (a receiver has 15 s to answer): for assertions on statuses right after a wait.
+    pub async fn settled_deliveries(&self, within: Duration) -> Vec<DeliveryAttempt> {
+        self.shared.delivery_log.settled(within).await
     }
 
     /// Forgets the requests received so far.

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::InvocationCauseCode as CauseCode;
 
 type ResultsFn = dyn Fn(&Map<String, Value>) -> Value + Send + Sync;
+type OutcomeFn = dyn Fn(&Map<String, Value>) -> Outcome + Send + Sync;
 
 /// What one Function does when invoked, published to a [`FakeBrowserbase`] with
 /// [`FakeBrowserbase::add_function`].
@@ -49,6 +50,7 @@ pub struct FunctionScript {
 enum Behaviour {
     Results(Option<Value>),
     ResultsFrom(Arc<ResultsFn>),
+    OutcomeFrom(Arc<OutcomeFn>),
     Fails { code: CauseCode, message: String },
 }
 
@@ -103,6 +105,35 @@ impl FunctionScript {
         self
     }
 
+    /// Ends each invocation as `outcome` decides from its params: completed with results, or
+    /// failed with a cause, each with its own log lines if it gives some. For fan-out tests where
+    /// some inputs fail and others do not.
+    ///
+    /// ```
+    /// use bb_api_ext::InvocationCauseCode;
+    /// use bb_api_ext::testing::{FunctionScript, Outcome};
+    /// use serde_json::json;
+    ///
+    /// let scrape = FunctionScript::new("scrape-title").with_outcome(|params| {
+    ///     match params.get("url").and_then(|u| u.as_str()) {
+    ///         Some(url) if url.contains("broken") => {
+    ///             Outcome::failed(InvocationCauseCode::WorkloadError, "net::ERR_NAME_NOT_RESOLVED")
+    ///                 .with_logs([format!("Navigating to {url}"), "Navigation failed".into()])
+    ///         }
+    ///         Some(url) => Outcome::completed(json!({"title": url})),
+    ///         None => Outcome::failed(InvocationCauseCode::WorkloadError, "url is required"),
+    ///     }
+    /// });
+    /// # let _ = scrape;
+    /// ```
+    pub fn with_outcome(
+        mut self,
+        outcome: impl Fn(&Map<String, Value>) -> Outcome + Send + Sync + 'static,
+    ) -> Self {
+        self.behaviour = Behaviour::OutcomeFrom(Arc::new(outcome));
+        self
+    }
+
     /// Fails with this cause (`WORKLOAD_ERROR` is what a Function that throws gets).
     pub fn with_failure(mut self, code: CauseCode, message: impl Into<String>) -> Self {
         self.behaviour = Behaviour::Fails {
@@ -149,16 +180,22 @@ impl FunctionScript {
         self
     }
 
-    /// How an invocation with these params ends.
-    pub(crate) fn outcome(&self, params: &Map<String, Value>) -> Ended {
-        match &self.behaviour {
+    /// How an invocation with these params ends, and the lines it logs.
+    pub(crate) fn outcome(&self, params: &Map<String, Value>) -> (Ended, Vec<String>) {
+        let ended = match &self.behaviour {
             Behaviour::Results(r) => Ended::Completed(r.clone()),
             Behaviour::ResultsFrom(f) => Ended::Completed(Some(f(params)).filter(|r| !r.is_null())),
+            Behaviour::OutcomeFrom(f) => {
+                let outcome = f(params);
+                let logs = outcome.logs.unwrap_or_else(|| self.logs.clone());
+                return (outcome.ended, logs);
+            }
             Behaviour::Fails { code, message } => Ended::Failed {
                 code: code.clone(),
                 message: message.clone(),
             },
-        }
+        };
+        (ended, self.logs.clone())
     }
 }
 
@@ -168,6 +205,7 @@ impl fmt::Debug for FunctionScript {
             Behaviour::Results(Some(_)) => "completes with results".to_owned(),
             Behaviour::Results(None) => "completes without results".to_owned(),
             Behaviour::ResultsFrom(_) => "completes with results computed from params".to_owned(),
+            Behaviour::OutcomeFrom(_) => "ends as its params decide".to_owned(),
             Behaviour::Fails { code, .. } => format!("fails with {code}"),
         };
         f.debug_struct("FunctionScript")
@@ -177,6 +215,46 @@ impl fmt::Debug for FunctionScript {
             .field("run_time", &self.run_time)
             .field("logs", &self.logs.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// How one invocation ends, as the function given to [`FunctionScript::with_outcome`] decides
+/// from its params.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    ended: Ended,
+    logs: Option<Vec<String>>,
+}
+
+impl Outcome {
+    /// `COMPLETED` with these results (`null`: without results).
+    pub fn completed(results: Value) -> Self {
+        Self {
+            ended: Ended::Completed(Some(results).filter(|r| !r.is_null())),
+            logs: None,
+        }
+    }
+
+    /// `FAILED` with this cause (`WORKLOAD_ERROR` is what a Function that throws gets).
+    pub fn failed(code: CauseCode, message: impl Into<String>) -> Self {
+        Self {
+            ended: Ended::Failed {
+                code,
+                message: message.into(),
+            },
+            logs: None,
+        }
+    }
+
+    /// The log lines this invocation writes, in place of the script's
+    /// [`with_logs`](FunctionScript::with_logs).
+    pub fn with_logs<I>(mut self, lines: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.logs = Some(lines.into_iter().map(Into::into).collect());
+        self
     }
 }
 

@@ -198,7 +198,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
         operation: route.map(|r| r.operation),
     });
 
-    if let Some(fault) = shared.faults.take(route.map(|r| r.operation)) {
+    if let Some(fault) = shared.faults.take(route.map(|r| r.operation), path) {
         return injected(fault).await;
     }
     let Some(route) = route else {

@@ -325,10 +325,11 @@ pub(crate) struct Run {
 impl Run {
     /// The run `script` scripts for `params`.
     pub(crate) fn from_script(script: &FunctionScript, params: &Map<String, Value>) -> Self {
+        let (ended, logs) = script.outcome(params);
         Self {
             time: script.run_time,
-            ended: script.outcome(params),
-            logs: script.logs.clone(),
+            ended,
+            logs,
         }
     }
 }

@@ -70,6 +70,20 @@ pub enum VerifyError {
         tolerance: Duration,
     },
 
+    /// `webhook-signature` holds no well-formed `v1,<base64>` entry: nothing could be checked
+    /// against the secrets, so the secret is not the problem.
+    #[error(
+        "`webhook-signature` holds no well-formed `v1,<base64>` entry (received {received}): \
+         each entry is `v1,` then the base64 of a 32-byte HMAC-SHA256 tag, entries separated by \
+         spaces; check that the sender is Browserbase (Standard Webhooks, v1 signatures) and that \
+         no proxy rewrites the header"
+    )]
+    NoWellFormedSignature {
+        /// The entries as received, bounded: each quoted, a payload longer than 12 characters
+        /// shown by its length only (so no signature is logged), at most 3 entries.
+        received: String,
+    },
+
     /// No `v1` signature in `webhook-signature` matches any of the verifier's secrets.
     #[error(
         "no signature matches: {candidates} v1 signature(s) checked against {secrets} secret(s); \
@@ -78,7 +92,8 @@ pub enum VerifyError {
          re-serialized, decompressed or re-encoded)"
     )]
     NoMatchingSignature {
-        /// How many well-formed `v1` signatures the header had (other versions are ignored).
+        /// How many well-formed `v1` signatures the header had (at least one; other versions
+        /// are ignored).
         candidates: usize,
         /// How many secrets they were checked against.
         secrets: usize,
@@ -125,6 +140,7 @@ impl VerifyError {
             | Self::MalformedTimestamp { .. }
             | Self::TimestampTooOld { .. }
             | Self::TimestampTooNew { .. }
+            | Self::NoWellFormedSignature { .. }
             | Self::NoMatchingSignature { .. } => 401,
         }
     }

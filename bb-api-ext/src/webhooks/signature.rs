@@ -64,6 +64,42 @@ pub(crate) fn v1_candidates<'a>(values: impl IntoIterator<Item = &'a str>) -> Ve
     candidates
 }
 
+/// The entries of `webhook-signature` values for an error message, bounded: at most
+/// [`SHOWN_ENTRIES`] entries, each quoted, a payload after the `,` longer than [`SHOWN_PAYLOAD`]
+/// characters shown by its length only (so a signature of another version is not logged).
+pub(crate) fn describe_entries<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
+    const SHOWN_ENTRIES: usize = 3;
+    const SHOWN_PAYLOAD: usize = 12;
+    let entries: Vec<&str> = values
+        .into_iter()
+        .flat_map(|v| v.split(' '))
+        .filter(|e| !e.is_empty())
+        .collect();
+    let mut shown: Vec<String> = entries
+        .iter()
+        .take(SHOWN_ENTRIES)
+        .map(|entry| {
+            let (head, payload) = entry
+                .split_once(',')
+                .map_or((None, *entry), |(v, p)| (Some(v), p));
+            let payload = if payload.chars().count() > SHOWN_PAYLOAD {
+                format!("<{} characters>", payload.chars().count())
+            } else {
+                payload.escape_debug().to_string()
+            };
+            let head: String = head.map_or(String::new(), |v| {
+                let v: String = v.chars().take(SHOWN_PAYLOAD).collect();
+                format!("{},", v.escape_debug())
+            });
+            format!("\"{head}{payload}\"")
+        })
+        .collect();
+    if entries.len() > SHOWN_ENTRIES {
+        shown.push(format!("and {} more", entries.len() - SHOWN_ENTRIES));
+    }
+    shown.join(", ")
+}
+
 /// Whether any candidate is the tag of `{id}.{timestamp}.{body}` under any secret.
 ///
 /// The body is hashed once per secret. Each candidate is then compared with that tag through

@@ -9,7 +9,7 @@ use secrecy::zeroize::Zeroize;
 use super::error::VerifyError;
 use super::event::Event;
 use super::secret::{SecretError, WebhookSecret};
-use super::signature::{any_matches, v1_candidates};
+use super::signature::{any_matches, describe_entries, v1_candidates};
 
 /// The environment variable [`Verifier::from_env`] reads: the signing secret, or several
 /// separated by spaces while a rotation's grace window lasts.
@@ -37,9 +37,14 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// the body size, the timestamp's format and distance from now, the signature (any `v1` entry
 /// matching any secret), and only then the JSON envelope.
 ///
+/// [`verify`](Self::verify) takes the `http` crate's [`HeaderMap`](crate::HeaderMap), re-exported
+/// at the crate root: axum's and hyper's headers are that type, so pass them as they are. Other
+/// frameworks: [`verify_parts`](Self::verify_parts) takes the three values as text.
+///
 /// ```
+/// use bb_api_ext::HeaderMap;
+/// use bb_api_ext::reqwest::header::HeaderValue;
 /// use bb_api_ext::webhooks::{sign, Verifier, WebhookSecret};
-/// use reqwest::header::{HeaderMap, HeaderValue};
 ///
 /// let secret: WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".parse()?;
 /// let body = br#"{"id":"evt_1","type":"functions.invocations.completed","resourceId":"r1","data":{}}"#;
@@ -212,7 +217,13 @@ impl Verifier {
             });
         }
         self.check_timestamp(timestamp, now)?;
-        let candidates = v1_candidates(signatures);
+        let signatures: Vec<&str> = signatures.into_iter().collect();
+        let candidates = v1_candidates(signatures.iter().copied());
+        if candidates.is_empty() {
+            return Err(VerifyError::NoWellFormedSignature {
+                received: describe_entries(signatures),
+            });
+        }
         if !any_matches(&self.secrets, &candidates, id, timestamp, body) {
             return Err(VerifyError::NoMatchingSignature {
                 candidates: candidates.len(),
@@ -618,8 +629,14 @@ mod tests {
                 401,
             ),
             (
+                VerifyError::NoWellFormedSignature {
+                    received: String::new(),
+                },
+                401,
+            ),
+            (
                 VerifyError::NoMatchingSignature {
-                    candidates: 0,
+                    candidates: 1,
                     secrets: 1,
                 },
                 401,
@@ -672,6 +689,81 @@ mod tests {
             assert!(!shown.contains("whsec_"), "{shown}");
         }
         assert!(!format!("{v:?}").contains("MfKQ"));
+    }
+
+    /// Each cause of a rejected signature has its own variant and advice: a header with no
+    /// well-formed `v1,<base64>` entry is not a secret problem, and says what it received.
+    #[test]
+    fn malformed_signatures_are_told_from_wrong_ones() {
+        let good = sign(&secret(SECRET_TEXT), "evt_1", NOW as i64, BODY);
+        let good_b64 = good.trim_start_matches("v1,");
+        let ts = NOW.to_string();
+        let check = |signature: &str| {
+            verifier()
+                .verify_parts("evt_1", &ts, signature, BODY, at(NOW))
+                .err()
+        };
+        let no_entry = |received: &str| {
+            Some(VerifyError::NoWellFormedSignature {
+                received: received.into(),
+            })
+        };
+        assert_eq!(check("garbage"), no_entry(r#""garbage""#));
+        assert_eq!(check("v1,not-base64!!"), no_entry(r#""v1,not-base64!!""#));
+        assert_eq!(check("v2,abc"), no_entry(r#""v2,abc""#));
+        // Base64, but of 4 bytes rather than a 32-byte tag.
+        assert_eq!(check("v1,bm9wZQ=="), no_entry(r#""v1,bm9wZQ==""#));
+        // The right tag under another version: shown by its length, never quoted.
+        assert_eq!(
+            check(&format!("v2,{good_b64} a\"b c d")),
+            no_entry(r#""v2,<44 characters>", "a\"b", "c", and 1 more"#)
+        );
+        assert_eq!(
+            check("v1,bm9wZQ== garbage")
+                .map(|e| e.to_string())
+                .as_deref(),
+            Some(
+                "`webhook-signature` holds no well-formed `v1,<base64>` entry (received \
+                 \"v1,bm9wZQ==\", \"garbage\"): each entry is `v1,` then the base64 of a 32-byte \
+                 HMAC-SHA256 tag, entries separated by spaces; check that the sender is \
+                 Browserbase (Standard Webhooks, v1 signatures) and that no proxy rewrites the \
+                 header"
+            )
+        );
+        // One well-formed entry among malformed ones: the secret or the body is at fault.
+        let wrong = sign(&secret(OTHER_TEXT), "evt_1", NOW as i64, BODY);
+        assert_eq!(
+            check(&format!("garbage {wrong}"))
+                .map(|e| e.to_string())
+                .as_deref(),
+            Some(
+                "no signature matches: 1 v1 signature(s) checked against 1 secret(s); check that \
+                 the secret is this endpoint's current one (during a rotation give both, \
+                 separated by a space), and that the body reaches the verifier byte for byte (not \
+                 re-serialized, decompressed or re-encoded)"
+            )
+        );
+        assert_eq!(
+            check("").map(|e| e.to_string()).as_deref(),
+            Some(
+                "the delivery has no `webhook-signature` header: it was not sent by Browserbase, \
+                 or a proxy in front of this receiver dropped it (forward webhook-id, \
+                 webhook-timestamp and webhook-signature unchanged)"
+            )
+        );
+        // The timestamp is checked first: a stale delivery says so whatever its signature.
+        assert_eq!(
+            verifier()
+                .verify_parts("evt_1", &ts, "garbage", BODY, at(NOW + 301))
+                .map_err(|e| e.to_string())
+                .err()
+                .as_deref(),
+            Some(
+                "`webhook-timestamp` is 301s in the past, beyond the 300s tolerance: a replayed or \
+                 long delayed delivery, or this machine's clock is ahead (check NTP); widen \
+                 Verifier::with_tolerance only if deliveries are legitimately this late"
+            )
+        );
     }
 
     #[test]
