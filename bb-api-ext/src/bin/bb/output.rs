@@ -46,7 +46,7 @@ impl Out {
     ) -> Result<(), Failure> {
         if self.json {
             let line = serde_json::to_string(value)
-                .map_err(|e| Failure::Usage(format!("cannot print the result as JSON: {e}")))?;
+                .map_err(|e| Failure::Output(std::io::Error::other(e)))?;
             self.line(&line)
         } else {
             self.line(&human())
