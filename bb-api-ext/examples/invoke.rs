@@ -1,57 +1,22 @@
 //! The main job: invoke a Browserbase Function, wait for its result, print what was sent and got.
 //!
 //! ```text
-//! cargo run --example invoke -- [FUNCTION_ID] [--params JSON] [--session JSON] [--check-params] [--no-wait]
+//! cargo run --example invoke                                  # the demo, against the embedded fake
+//! cargo run --example invoke -- FUNCTION ['{"url":"…"}']      # with BROWSERBASE_API_KEY: your Function
 //! ```
 //!
 //! Without `BROWSERBASE_API_KEY` it starts the crate's fake Browserbase server
-//! (`bb_api_ext::testing`, with its demo data) on 127.0.0.1 and talks to that; with the key it talks
-//! to `BROWSERBASE_BASE_URL` or the real API. `--session` takes
-//! `sessionCreateParams` exactly as the API documents it (camelCase JSON). `--check-params` also
-//! checks the params against the schema the Function publishes, before invoking. Invalid input
-//! prints every violation, invokes nothing and exits with status 2.
+//! (`bb_api_ext::testing`, with its demo data) on 127.0.0.1 and invokes its `scrape-title` with
+//! params and session settings; with the key it talks to `BROWSERBASE_BASE_URL` or the real API
+//! and invokes FUNCTION (a name or an id) with the params given (default none). Invalid input
+//! prints every violation, invokes nothing and exits with status 2. For every option (session
+//! settings, `--check-params`, `--no-wait`), install the `bb` tool: `bb invoke --help`.
 
 use std::process::ExitCode;
 
 use bb_api_ext::testing::demo;
-use bb_api_ext::{
-    BrowserSettings, Error, Geolocation, Proxy, SessionCreateParams, SessionCreateParamsBuilder,
-};
+use bb_api_ext::{BrowserSettings, Error, Geolocation, Proxy, SessionCreateParams};
 use serde_json::Value;
-
-struct Args {
-    function_id: Option<String>,
-    params: Option<String>,
-    session: Option<String>,
-    wait: bool,
-    check_params: bool,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        function_id: None,
-        params: None,
-        session: None,
-        wait: true,
-        check_params: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--params" => args.params = Some(it.next().ok_or("--params needs a JSON value")?),
-            "--session" => args.session = Some(it.next().ok_or("--session needs a JSON value")?),
-            "--no-wait" => args.wait = false,
-            "--check-params" => args.check_params = true,
-            "-h" | "--help" => return Err(String::new()),
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
-            id if args.function_id.is_none() => args.function_id = Some(id.to_owned()),
-            extra => return Err(format!("unexpected argument {extra:?}")),
-        }
-    }
-    Ok(args)
-}
-
-const USAGE: &str = "usage: cargo run --example invoke -- [FUNCTION_ID] [--params JSON] [--session JSON] [--check-params] [--no-wait]";
 
 #[path = "support/connect.rs"]
 mod connect;
@@ -59,16 +24,8 @@ mod connect;
 #[path = "support/logs.rs"]
 mod logs;
 
-#[path = "support/usage.rs"]
-mod usage;
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match usage::or_usage(parse_args(), USAGE) {
-        Ok(args) => args,
-        Err(code) => return code,
-    };
-
     // Keep the fake alive for the whole run.
     let (client, fake) = match connect::connect().await {
         Ok(c) => c,
@@ -93,41 +50,32 @@ async fn main() -> ExitCode {
         println!("Using the Browserbase API at {}", client.base_url());
     }
 
-    let Some(function_id) = args
-        .function_id
-        .clone()
-        .or_else(|| (!real).then(|| demo::SCRAPE_TITLE.to_string()))
-    else {
-        eprintln!("error: FUNCTION_ID is required when talking to the real API\n{USAGE}");
-        return ExitCode::from(2);
+    let invoke = if real {
+        // The Function and its params: positional, as given (no flags: that is `bb invoke`).
+        let Some(function) = std::env::args().nth(1) else {
+            eprintln!(
+                "error: name the Function: cargo run --example invoke -- FUNCTION [PARAMS_JSON]"
+            );
+            return ExitCode::from(2);
+        };
+        let mut invoke = client.functions().invoke(function);
+        match std::env::args()
+            .nth(2)
+            .as_deref()
+            .map(serde_json::from_str::<Value>)
+        {
+            Some(Ok(params)) => invoke = invoke.params(params),
+            Some(Err(e)) => return usage_error(&format!("the params are not JSON: {e}")),
+            None => {}
+        }
+        invoke
+    } else {
+        client
+            .functions()
+            .invoke(demo::SCRAPE_TITLE)
+            .params(serde_json::json!({"url": "https://example.com", "selector": "h1"}))
+            .session(demo_session())
     };
-
-    let mut invoke = client
-        .functions()
-        .invoke(function_id)
-        .check_params(args.check_params);
-    match args.params.as_deref().map(serde_json::from_str::<Value>) {
-        Some(Ok(p)) => invoke = invoke.params(p),
-        Some(Err(e)) => return usage_error(&format!("--params is not JSON: {e}")),
-        None if !real => {
-            invoke =
-                invoke.params(serde_json::json!({"url": "https://example.com", "selector": "h1"}))
-        }
-        None => {}
-    }
-    match args
-        .session
-        .as_deref()
-        .map(serde_json::from_str::<SessionCreateParamsBuilder>)
-    {
-        Some(Ok(s)) => invoke = invoke.session(s),
-        Some(Err(e)) => {
-            return usage_error(&format!("--session is not valid sessionCreateParams: {e}"));
-        }
-        None if !real => invoke = invoke.session(demo_session()),
-        None => {}
-    }
-
     let prepared = match invoke.prepare() {
         Ok(p) => p,
         Err(e) => return fail(&e),
@@ -136,18 +84,8 @@ async fn main() -> ExitCode {
     println!("  X-BB-API-Key: [REDACTED]\n  Content-Type: application/json");
     println!("  {}", prepared.redacted_body());
 
-    let result = if args.wait {
-        if args.check_params {
-            println!(
-                "\nChecking the params against the Function's schema, then invoking and waiting…"
-            );
-        } else {
-            println!("\nInvoking and waiting for the result…");
-        }
-        prepared.send_and_wait().await
-    } else {
-        prepared.send().await
-    };
+    println!("\nInvoking and waiting for the result…");
+    let result = prepared.send_and_wait().await;
     if let Some(fake) = &fake {
         let requests = fake.requests();
         println!("\nThe fake received {} request(s):", requests.len());
@@ -174,7 +112,7 @@ async fn main() -> ExitCode {
     }
 }
 
-fn demo_session() -> SessionCreateParamsBuilder {
+fn demo_session() -> bb_api_ext::SessionCreateParamsBuilder {
     SessionCreateParams::builder()
         .timeout_secs(120)
         .browser_settings(BrowserSettings::new().block_ads(true).viewport(1280, 720))

@@ -1,16 +1,22 @@
-//! The `bb` example as a user runs it: `invoke … --check-params` with a typo in the params exits 2
-//! naming `params` and invokes nothing (the fake's recorded requests say so); without the flag
-//! the same params start an invocation that fails in the Function.
+//! The installed `bb` binary (bb-api-ext feature `cli`) as a user runs it, against a fake
+//! Browserbase started by each test and named by `BROWSERBASE_BASE_URL`: `--help` of every
+//! command, completions, exit statuses 0/1/2, `--json` output, `--check-params`, and
+//! `invoke-many` (input order, per-line errors before anything is sent, stdin).
 //!
-//! The example is built once per test binary with the `cargo` that runs the tests.
+//! The binary lives in bb-api-ext, not in this package, so `CARGO_BIN_EXE_bb` is not set here: it
+//! is built once per test binary with the `cargo` that runs the tests.
 
+use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-use bb_api_ext::testing::{FakeBrowserbase, demo};
+use bb_api_ext::MAX_PARAMS_BYTES;
+use bb_api_ext::testing::{FakeBrowserbase, Operation, demo};
+use serde_json::{Value, json};
 
-/// Builds the `bb` example and returns its path.
+/// Builds `bb` (`-p bb-api-ext --features cli --bin bb`) and returns its path.
 fn bb() -> &'static PathBuf {
     static BB: OnceLock<PathBuf> = OnceLock::new();
     BB.get_or_init(|| {
@@ -21,7 +27,9 @@ fn bb() -> &'static PathBuf {
                 "-q",
                 "-p",
                 "bb-api-ext",
-                "--example",
+                "--features",
+                "cli",
+                "--bin",
                 "bb",
                 "--message-format=json",
             ])
@@ -35,35 +43,332 @@ fn bb() -> &'static PathBuf {
         );
         String::from_utf8_lossy(&out.stdout)
             .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
             .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "bb")
             .find_map(|m| m["executable"].as_str().map(PathBuf::from))
             .expect("cargo names the bb executable")
     })
 }
 
-/// Runs `bb ARGS` against `fake` (or, without one, with no key: its own embedded fake).
-async fn run(fake: Option<&FakeBrowserbase>, args: &[&str]) -> Output {
+/// `bb ARGS` with the key and base URL of `fake` (none: neither variable is set), and `stdin`.
+async fn run_with(fake: Option<&FakeBrowserbase>, args: &[&str], stdin: Option<String>) -> Output {
     let mut command = Command::new(bb());
     command
         .args(args)
         .env_remove("BROWSERBASE_API_KEY")
-        .env_remove("BROWSERBASE_BASE_URL");
+        .env_remove("BROWSERBASE_BASE_URL")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
     if let Some(fake) = fake {
         command
             .env("BROWSERBASE_API_KEY", fake.api_key())
             .env("BROWSERBASE_BASE_URL", fake.url());
     }
-    tokio::task::spawn_blocking(move || command.output().expect("bb runs"))
-        .await
-        .expect("not cancelled")
+    tokio::task::spawn_blocking(move || {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("bb starts");
+        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(text.as_bytes())
+                .expect("stdin takes the input");
+        }
+        child.wait_with_output().expect("bb runs")
+    })
+    .await
+    .expect("not cancelled")
+}
+
+async fn run(fake: Option<&FakeBrowserbase>, args: &[&str]) -> Output {
+    run_with(fake, args, None).await
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Every stdout line as JSON.
+fn json_lines(out: &Output) -> Vec<Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn assert_status(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// A JSON Lines file under the temp dir, removed on drop.
+struct InputFile(PathBuf);
+
+impl InputFile {
+    fn new(name: &str, lines: &[String]) -> Self {
+        let path = std::env::temp_dir().join(format!("bb-cli-{}-{name}.jsonl", std::process::id()));
+        std::fs::write(&path, lines.join("\n") + "\n").expect("temp file written");
+        Self(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("UTF-8 temp path")
+    }
+}
+
+impl Drop for InputFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 const TYPO: &str = r#"{"ulr":"https://example.com"}"#;
+const GOOD: &str = r#"{"url":"https://example.com"}"#;
+
+/// The subcommand names of a `--help` text: the first word of each line under `Commands:`.
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| l.trim() != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_has_help_and_exits_0() {
+    let mut seen = BTreeSet::new();
+    let mut queue: Vec<Vec<String>> = vec![vec![]];
+    // Commands nest two deep; the bound keeps a help text that lists itself from looping.
+    while let Some(path) = queue.pop() {
+        assert!(seen.len() < 100, "too many commands: {seen:?}");
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = run(None, &args).await;
+        assert_status(&out, 0);
+        let usage = format!("Usage: bb {}", path.join(" "));
+        assert!(stdout(&out).contains(usage.trim_end()), "{}", stdout(&out));
+        for name in subcommands(&stdout(&out)) {
+            let mut sub = path.clone();
+            sub.push(name);
+            if path.len() < 3 {
+                queue.push(sub);
+            }
+        }
+        seen.insert(path.join(" "));
+    }
+    let expected = [
+        "",
+        "functions",
+        "functions list",
+        "functions get",
+        "invoke",
+        "invoke-many",
+        "invocations",
+        "invocations get",
+        "invocations logs",
+        "invocations wait",
+        "versions",
+        "versions list",
+        "versions get",
+        "versions invocations",
+        "builds",
+        "builds list",
+        "builds get",
+        "builds logs",
+        "builds wait",
+        "secrets",
+        "secrets list",
+        "secrets attach",
+        "secrets detach",
+        "completions",
+    ];
+    for command in expected {
+        assert!(
+            seen.contains(command),
+            "no help for `bb {command}`: {seen:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completions_for_bash_zsh_and_fish() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(None, &["completions", shell]).await;
+        assert_status(&out, 0);
+        // fish writes options as `-l check-params`.
+        for word in ["invoke-many", "check-params", "concurrency"] {
+            assert!(stdout(&out).contains(word), "{shell}: no {word}");
+        }
+    }
+    let out = run(None, &["completions", "tcsh"]).await;
+    assert_status(&out, 2);
+    assert!(
+        stderr(&out).contains("invalid value 'tcsh'"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_input_exits_2_and_sends_nothing() {
+    let fake = FakeBrowserbase::demo().await.expect("fake starts");
+    let cases: [(&[&str], &str); 6] = [
+        (&["frobnicate"], "unrecognized subcommand 'frobnicate'"),
+        (&["invoke"], "required arguments were not provided"),
+        (
+            &["invoke", "scrape-title", "--params", "[1]"],
+            "must be a JSON object",
+        ),
+        (&["invoke", "scrape-title", "--params", "{url"], "not JSON"),
+        (
+            &["invoke", "scrape-title", "--no-wait", "--max-wait", "5"],
+            "cannot be used with",
+        ),
+        (
+            &["invocations", "wait", "x", "--max-wait", "0"],
+            "positive number of seconds",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = run(Some(&fake), args).await;
+        assert_status(&out, 2);
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+    // Checked by the library before sending: a session timeout out of range.
+    let out = run(
+        Some(&fake),
+        &["invoke", "scrape-title", "--session", r#"{"timeout":1}"#],
+    )
+    .await;
+    assert_status(&out, 2);
+    assert!(
+        stderr(&out).contains("sessionCreateParams.timeout"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(fake.requests().is_empty(), "nothing may be sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_api_key_exits_2_naming_the_variable() {
+    let out = run(None, &["functions", "list"]).await;
+    assert_status(&out, 2);
+    assert!(
+        stderr(&out).contains("environment variable BROWSERBASE_API_KEY is not set or empty"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_print_one_json_line_per_item() {
+    let fake = FakeBrowserbase::demo().await.expect("fake starts");
+    let out = run(Some(&fake), &["--json", "functions", "list"]).await;
+    assert_status(&out, 0);
+    let names: BTreeSet<String> = json_lines(&out)
+        .iter()
+        .map(|f| f["name"].as_str().expect("a name").to_owned())
+        .collect();
+    assert_eq!(names.len(), 10, "{names:?}");
+    assert!(names.contains("scrape-title") && names.contains("warm-cache"));
+    assert_eq!(stderr(&out), "", "no count or progress with --json");
+
+    // Human: one line per Function, the count on stderr.
+    let out = run(Some(&fake), &["functions", "list"]).await;
+    assert_status(&out, 0);
+    assert_eq!(stdout(&out).lines().count(), 10);
+    assert!(stdout(&out).contains(&format!("{}  scrape-title", demo::SCRAPE_TITLE)));
+    assert_eq!(stderr(&out), "(10 in all)\n");
+
+    // `--json` after the subcommand works too; a secret list shows keys.
+    let out = run(
+        Some(&fake),
+        &["secrets", "list", "flaky-checkout", "--json"],
+    )
+    .await;
+    assert_status(&out, 0);
+    let secrets = json_lines(&out);
+    assert_eq!(secrets.len(), 1);
+    assert_eq!(secrets[0]["secretKey"], "CHECKOUT_PASSWORD");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoke_exits_0_with_the_result_and_1_when_the_function_fails() {
+    let fake = FakeBrowserbase::demo().await.expect("fake starts");
+    let out = run(
+        Some(&fake),
+        &[
+            "--json",
+            "invoke",
+            "scrape-title",
+            "--params",
+            GOOD,
+            "--max-wait",
+            "30",
+        ],
+    )
+    .await;
+    assert_status(&out, 0);
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["status"], "COMPLETED");
+    assert_eq!(lines[0]["functionId"], demo::SCRAPE_TITLE.to_string());
+    assert_eq!(lines[0]["results"]["url"], "https://example.com");
+    let invokes = fake.requests_to(
+        "POST",
+        &format!("/v1/functions/{}/invoke", demo::SCRAPE_TITLE),
+    );
+    assert_eq!(invokes.len(), 1);
+    let body: Value = serde_json::from_slice(&invokes[0].body).expect("a JSON body");
+    assert_eq!(body, json!({"params": {"url": "https://example.com"}}));
+
+    // A failed invocation: exit 1, the invocation on stdout, the error and its logs on stderr.
+    let out = run(
+        Some(&fake),
+        &[
+            "--json",
+            "invoke",
+            "flaky-checkout",
+            "--params",
+            r#"{"cartId":"c-1"}"#,
+        ],
+    )
+    .await;
+    assert_status(&out, 1);
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["status"], "FAILED");
+    assert!(stderr(&out).contains("WORKLOAD_ERROR"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Last log lines of invocation"),
+        "{}",
+        stderr(&out)
+    );
+
+    // An unknown name: exit 1, named.
+    let out = run(Some(&fake), &["invoke", "no-such-function"]).await;
+    assert_status(&out, 1);
+    assert!(
+        stderr(&out).contains("no-such-function"),
+        "{}",
+        stderr(&out)
+    );
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_params_exits_2_naming_params_and_invokes_nothing() {
@@ -73,7 +378,7 @@ async fn check_params_exits_2_naming_params_and_invokes_nothing() {
         &["invoke", "scrape-title", "--params", TYPO, "--check-params"],
     )
     .await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_status(&out, 2);
     assert!(
         stderr(&out).contains(
             "params.ulr: is not a parameter of this schema (did you mean url?); params.url: required property missing"
@@ -81,14 +386,8 @@ async fn check_params_exits_2_naming_params_and_invokes_nothing() {
         "{}",
         stderr(&out)
     );
-    let invokes: Vec<String> = fake
-        .requests_to("POST", "/v1/functions/")
-        .into_iter()
-        .map(|r| r.path)
-        .collect();
-    assert!(invokes.is_empty(), "{invokes:?}");
-    let versions = format!("/v1/functions/{}/versions", demo::SCRAPE_TITLE);
-    assert_eq!(fake.requests_to("GET", &versions).len(), 1);
+    assert_eq!(fake.request_count(Operation::FunctionsInvoke), 0);
+    assert_eq!(fake.request_count(Operation::FunctionsListVersions), 1);
 
     // Without the flag the same params are invoked, and the Function fails on them.
     let out = run(
@@ -103,22 +402,192 @@ async fn check_params_exits_2_naming_params_and_invokes_nothing() {
         ],
     )
     .await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_status(&out, 1);
     assert!(stderr(&out).contains("WORKLOAD_ERROR"), "{}", stderr(&out));
-    assert_eq!(fake.requests_to("POST", "/v1/functions/").len(), 1);
+    assert_eq!(fake.request_count(Operation::FunctionsInvoke), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_no_key_it_checks_against_its_own_fake() {
+async fn invoke_many_prints_in_input_order_whatever_the_finishing_order() {
+    let fake = FakeBrowserbase::demo().await.expect("fake starts");
+    // With --check-params the typos fail at once, before the good items (1.5 s each) end: the
+    // output must still follow the input.
+    let input = InputFile::new(
+        "order",
+        &[
+            GOOD.to_owned(),
+            TYPO.to_owned(),
+            String::new(),
+            r#"{"url":"https://example.org"}"#.to_owned(),
+            TYPO.to_owned(),
+            r#"{"url":"https://example.net"}"#.to_owned(),
+        ],
+    );
     let out = run(
-        None,
-        &["invoke", "scrape-title", "--params", TYPO, "--check-params"],
+        Some(&fake),
+        &[
+            "invoke-many",
+            "scrape-title",
+            "--input",
+            input.path(),
+            "--concurrency",
+            "2",
+            "--check-params",
+            "--max-wait",
+            "60",
+        ],
     )
     .await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_status(&out, 1);
+    let items = json_lines(&out);
+    let summary: Vec<(u64, u64, &str)> = items
+        .iter()
+        .map(|i| {
+            (
+                i["index"].as_u64().expect("an index"),
+                i["line"].as_u64().expect("a line"),
+                i["status"].as_str().expect("a status"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (0, 1, "COMPLETED"),
+            (1, 2, "ERROR"),
+            (2, 4, "COMPLETED"),
+            (3, 5, "ERROR"),
+            (4, 6, "COMPLETED"),
+        ]
+    );
+    assert_eq!(
+        items[2]["invocation"]["results"]["url"],
+        "https://example.org"
+    );
     assert!(
-        stderr(&out).contains("params.url: required property missing"),
+        items[1]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("params.url: required property missing")),
+        "{}",
+        items[1]
+    );
+    assert_eq!(fake.request_count(Operation::FunctionsInvoke), 3);
+    assert!(
+        stderr(&out).contains("3 of 5 completed, 2 failed"),
         "{}",
         stderr(&out)
     );
+    assert!(
+        stderr(&out).contains("error: 2 of 5 items failed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoke_many_lists_bad_lines_with_their_numbers_and_sends_nothing() {
+    let fake = FakeBrowserbase::demo().await.expect("fake starts");
+    let huge = json!({"url": "x".repeat(MAX_PARAMS_BYTES)}).to_string();
+    let input = InputFile::new(
+        "bad",
+        &[
+            GOOD.to_owned(),
+            "{url".to_owned(),
+            String::new(),
+            "[1]".to_owned(),
+            huge,
+            GOOD.to_owned(),
+        ],
+    );
+    let out = run(
+        Some(&fake),
+        &["invoke-many", "scrape-title", "--input", input.path()],
+    )
+    .await;
+    assert_status(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("2 bad line(s):\n  line 2: not JSON"), "{err}");
+    assert!(
+        err.contains("\n  line 4: params must be a JSON object"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was sent"), "{err}");
+    // The size limit is the library's, checked once the lines parse.
+    let input = InputFile::new(
+        "huge",
+        &[
+            GOOD.to_owned(),
+            json!({"url": "x".repeat(MAX_PARAMS_BYTES)}).to_string(),
+        ],
+    );
+    let out = run(
+        Some(&fake),
+        &["invoke-many", "scrape-title", "--input", input.path()],
+    )
+    .await;
+    assert_status(&out, 2);
+    assert!(
+        stderr(&out).contains(&format!(
+            "1 bad line(s):\n  line 2: params: must serialize to at most {MAX_PARAMS_BYTES} bytes"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "");
+    assert!(fake.requests().is_empty(), "nothing may be sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoke_many_reads_stdin() {
+    let fake = FakeBrowserbase::demo().await.expect("fake starts");
+    let urls = [
+        "https://a.example",
+        "https://b.example",
+        "https://c.example",
+    ];
+    let stdin: String = urls
+        .iter()
+        .map(|u| format!("{}\n", json!({"url": u})))
+        .collect();
+    let out = run_with(
+        Some(&fake),
+        &[
+            "--json",
+            "invoke-many",
+            "extract-links",
+            "--input",
+            "-",
+            "--no-wait",
+            "-c",
+            "3",
+        ],
+        Some(stdin),
+    )
+    .await;
+    assert_status(&out, 0);
+    let items = json_lines(&out);
+    assert_eq!(items.len(), 3);
+    for (i, item) in items.iter().enumerate() {
+        assert_eq!(item["index"], i);
+        assert_eq!(item["line"], i + 1);
+        assert!(item["invocation"]["id"].is_string(), "{item}");
+        assert!(item.get("error").is_none(), "{item}");
+    }
+    assert_eq!(stderr(&out), "", "no summary or progress with --json");
+    let mut sent: Vec<String> = fake
+        .requests_to(
+            "POST",
+            &format!("/v1/functions/{}/invoke", demo::EXTRACT_LINKS),
+        )
+        .iter()
+        .map(|r| {
+            let body: Value = serde_json::from_slice(&r.body).expect("a JSON body");
+            body["params"]["url"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    sent.sort();
+    assert_eq!(sent, urls);
 }

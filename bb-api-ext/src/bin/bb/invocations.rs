@@ -1,0 +1,60 @@
+//! `bb invocations`: an invocation's state, logs, and waiting for it to end.
+
+use std::time::Duration;
+
+use crate::args;
+use crate::output::{Ctx, Failure, invocation_line, log_time};
+use crate::progress;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Show an invocation.
+    Get {
+        /// The invocation id.
+        id: String,
+    },
+    /// Print an invocation's log lines.
+    Logs {
+        /// The invocation id.
+        id: String,
+    },
+    /// Wait for an invocation to end and print it; a failed invocation exits 1.
+    Wait {
+        /// The invocation id.
+        id: String,
+        /// The longest to wait, in seconds.
+        #[arg(long, value_name = "SECONDS", value_parser = args::seconds)]
+        max_wait: Option<Duration>,
+    },
+}
+
+pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
+    let invocations = ctx.client.invocations();
+    match command {
+        Command::Get { id } => {
+            let i = invocations.get(id).await?;
+            ctx.out.item(&i, || invocation_line(&i))
+        }
+        Command::Logs { id } => {
+            let logs = invocations.logs(id).await?;
+            for line in &logs.logs {
+                ctx.out.item(line, || {
+                    format!("{}  {}", log_time(line.time()), line.message)
+                })?;
+            }
+            Ok(())
+        }
+        Command::Wait { id, max_wait } => {
+            let spinner =
+                progress::spinner(ctx.out.progress, format!("waiting for invocation {id}"));
+            let mut wait = invocations.wait(id);
+            if let Some(d) = max_wait {
+                wait = wait.max_wait(d);
+            }
+            let result = wait.await;
+            spinner.finish_and_clear();
+            let i = result?;
+            ctx.out.item(&i, || invocation_line(&i))
+        }
+    }
+}
