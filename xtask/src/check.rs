@@ -1,5 +1,6 @@
 //! `cargo xtask check` (run by `.ci/run`): the spec validates, progenitor generates from it, the
-//! spec carries the local edits of `openapi/local-edits.yaml`, and the checked-in public API
+//! spec carries the local edits of `openapi/local-edits.yaml`, every operation has the facts of
+//! the operation table (`x-bb-idempotent`, `x-bb-what`), and the checked-in public API
 //! listings `bb-api/public-api.txt` (generated code) and `bb-api-ext/public-api.txt` (sources)
 //! are up to date. It builds neither bb-api nor bb-api-ext, so it still runs when a spec change
 //! breaks them; the preset schema `openapi/session-preset.schema.json`, which needs bb-api-ext, is
@@ -31,6 +32,13 @@ pub fn run(ws: &Workspace) -> Result<bool, String> {
         }
     }
     let valid = validate::validate(&doc)?;
+    if !valid.missing_facts.is_empty() {
+        println!(
+            "operations lack facts the transport needs; add them in {LOCAL_EDITS_PATH} and run `cargo xtask regen`:\n  {}",
+            valid.missing_facts.join("\n  ")
+        );
+        return Ok(false);
+    }
     let listing = api_listing::listing(&valid.generated.client, &valid.generated.httpmock)?;
     let expected = api_listing::listing_text(api_listing::LISTING_HEADER, &listing);
     let actual = std::fs::read_to_string(ws.public_api_path()).unwrap_or_default();
