@@ -95,12 +95,17 @@ fn is_param(segment: &str) -> bool {
     segment.starts_with('{') && segment.ends_with('}')
 }
 
-/// The operation `method path` is, the most specific one when several templates match (see
-/// [`Operation::literal_segments`]), with its path parameters in the template's order.
-pub fn route<'p>(method: &str, path: &'p str) -> Option<(OperationId, Vec<&'p str>)> {
+/// The operation `method path` (a path without its query) is among those `candidates` accepts,
+/// the most specific one when several templates match (see [`Operation::literal_segments`]),
+/// with its path parameters in the template's order.
+pub fn route<'p>(
+    method: &str,
+    path: &'p str,
+    candidates: impl Fn(OperationId) -> bool,
+) -> Option<(OperationId, Vec<&'p str>)> {
     OperationId::ALL
         .iter()
-        .filter(|id| id.operation().method.as_str() == method)
+        .filter(|id| id.operation().method.as_str() == method && candidates(**id))
         .filter_map(|id| Some((*id, id.operation().match_path(path)?)))
         .max_by(|(a, _), (b, _)| {
             a.operation()
@@ -139,28 +144,37 @@ mod tests {
         assert_eq!(FUNCTIONS_GET.segments(&["a", "b"]), None);
     }
 
+    fn route_all<'p>(method: &str, path: &'p str) -> Option<(OperationId, Vec<&'p str>)> {
+        route(method, path, |_| true)
+    }
+
     #[test]
     fn route_prefers_literal_segments_and_returns_parameters_in_order() {
         assert_eq!(
-            route("GET", "/v1/functions/builds"),
+            route_all("GET", "/v1/functions/builds"),
             Some((OperationId::FunctionBuildsList, vec![]))
         );
         assert_eq!(
-            route("GET", "/v1/functions/b1"),
+            route_all("GET", "/v1/functions/b1"),
             Some((OperationId::FunctionsGet, vec!["b1"]))
         );
         assert_eq!(
-            route("GET", "/v1/functions/versions/v1/invocations"),
+            route_all("GET", "/v1/functions/versions/v1/invocations"),
             Some((OperationId::FunctionVersionsListInvocations, vec!["v1"]))
         );
         assert_eq!(
-            route("DELETE", "/v1/functions/f/secrets/s"),
+            route_all("DELETE", "/v1/functions/f/secrets/s"),
             Some((OperationId::FunctionsDetachSecret, vec!["f", "s"]))
         );
-        assert_eq!(route("PUT", "/v1/functions"), None);
-        assert_eq!(route("GET", "/v1/functions/"), None);
-        assert_eq!(route("GET", "/v1//functions"), None);
-        assert_eq!(route("GET", "v1/functions"), None);
+        assert_eq!(route_all("PUT", "/v1/functions"), None);
+        assert_eq!(
+            route("GET", "/v1/functions/builds", |id| id
+                != OperationId::FunctionBuildsList),
+            Some((OperationId::FunctionsGet, vec!["builds"]))
+        );
+        assert_eq!(route_all("GET", "/v1/functions/"), None);
+        assert_eq!(route_all("GET", "/v1//functions"), None);
+        assert_eq!(route_all("GET", "v1/functions"), None);
     }
 
     #[test]
