@@ -353,9 +353,9 @@ impl ClientBuilder {
         #[cfg(feature = "params-check")]
         {
             ctx.check_params = self.check_params;
-            ctx.schemas = crate::params_check::SchemaCache::new(
+            ctx.schemas = crate::schema_cache::SchemaCache::new(
                 self.params_schema_ttl
-                    .unwrap_or(crate::params_check::DEFAULT_SCHEMA_TTL),
+                    .unwrap_or(crate::schema_cache::DEFAULT_SCHEMA_TTL),
             );
         }
         Ok(Client { ctx: Arc::new(ctx) })

@@ -98,6 +98,7 @@ mod config;
 mod context;
 mod error;
 mod fanout;
+mod function_versions;
 mod functions;
 mod geo;
 mod ids;
@@ -112,6 +113,10 @@ mod params_schema;
 #[cfg(feature = "schemars")]
 mod preset_schema;
 mod proxy;
+mod resolve;
+mod results;
+#[cfg(feature = "params-check")]
+mod schema_cache;
 mod secret;
 mod secrets;
 mod session;
