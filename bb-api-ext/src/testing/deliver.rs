@@ -2,15 +2,14 @@
 //! and POSTs each queued event, signed like Browserbase signs it, to its webhook's endpoint when
 //! that is plain http on loopback, retrying a few times when the receiver does not answer 2xx.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
-use uuid::Uuid;
 
+use super::delivery_log::DeliveryAttempt;
 use super::server::Shared;
 use super::state::{State, WebhookEvent};
 use crate::webhooks::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, WebhookSecret, sign};
@@ -28,53 +27,6 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Deliveries sent at the same time, at most.
 const MAX_IN_FLIGHT: usize = 64;
-
-/// The most attempts kept in the delivery log; older ones are dropped first.
-const MAX_LOG: usize = 10_000;
-
-/// One attempt at delivering a webhook event, as [`FakeBrowserbase::deliveries`] lists it.
-///
-/// [`FakeBrowserbase::deliveries`]: super::FakeBrowserbase::deliveries
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DeliveryAttempt {
-    /// The event id (envelope `id` and `webhook-id` header): the same on every attempt.
-    pub event_id: Uuid,
-    /// The webhook it was delivered for.
-    pub webhook_id: Uuid,
-    /// The event type, such as `functions.invocations.completed`.
-    pub event_type: String,
-    /// The invocation it is about.
-    pub resource_id: Uuid,
-    /// Where it was POSTed.
-    pub endpoint: String,
-    /// 1 for the first POST of this event, then 2, 3… (retries, and the repeat of
-    /// [`FakeConfig::with_duplicate_deliveries`](super::FakeConfig::with_duplicate_deliveries)).
-    pub attempt: u32,
-    /// The receiver's status; `None` when it did not answer (refused, reset, or over 15 s).
-    pub status: Option<u16>,
-}
-
-/// The attempts made so far, oldest first, bounded.
-#[derive(Default)]
-pub(crate) struct DeliveryLog {
-    attempts: Mutex<VecDeque<DeliveryAttempt>>,
-}
-
-impl DeliveryLog {
-    fn push(&self, attempt: DeliveryAttempt) {
-        let mut attempts = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
-        if attempts.len() >= MAX_LOG {
-            attempts.pop_front();
-        }
-        attempts.push_back(attempt);
-    }
-
-    pub(crate) fn all(&self) -> Vec<DeliveryAttempt> {
-        let attempts = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
-        attempts.iter().cloned().collect()
-    }
-}
 
 /// An event ready to send: where, what, and the secrets to sign it with.
 struct Job {

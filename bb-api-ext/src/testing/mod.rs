@@ -67,6 +67,7 @@
 //! only for `timeout`.
 
 mod deliver;
+mod delivery_log;
 mod faults;
 mod params;
 mod record;
@@ -89,7 +90,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-pub use deliver::DeliveryAttempt;
+pub use delivery_log::DeliveryAttempt;
 pub use faults::Fault;
 pub use record::{REDACTED, RecordedRequest};
 pub use routes::Operation;
@@ -253,7 +254,7 @@ impl FakeBrowserbase {
             recorder: record::Recorder::default(),
             duplicate_deliveries: config.duplicate_deliveries,
             wake: tokio::sync::Notify::new(),
-            delivery_log: deliver::DeliveryLog::default(),
+            delivery_log: delivery_log::DeliveryLog::default(),
             fixed,
         });
         let (stop, stopped) = watch::channel(());

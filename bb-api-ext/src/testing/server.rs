@@ -38,7 +38,7 @@ pub(crate) struct Shared {
     /// Wakes the delivery task: something may have queued an event or moved the clock.
     pub(crate) wake: tokio::sync::Notify,
     /// Every delivery attempt, bounded.
-    pub(crate) delivery_log: super::deliver::DeliveryLog,
+    pub(crate) delivery_log: super::delivery_log::DeliveryLog,
     /// Whether each delivered event is sent a second time.
     pub(crate) duplicate_deliveries: bool,
 }
