@@ -99,7 +99,7 @@ fn jobs(state: &mut State) -> Vec<Job> {
             let webhook = state.webhooks.iter().find(|w| w.id == event.webhook_id)?;
             let endpoint = reqwest::Url::parse(&webhook.endpoint)
                 .ok()
-                .filter(|u| u.scheme() == "http" && crate::client::is_loopback(u))?;
+                .filter(|u| u.scheme() == "http" && crate::validate::is_loopback(u))?;
             let secrets = std::iter::once(&webhook.secret)
                 .chain(
                     webhook
@@ -192,6 +192,7 @@ mod tests {
     use crate::webhooks::EventType;
     use chrono::{DateTime, Utc};
     use serde_json::Map;
+    use uuid::Uuid;
 
     fn secret(text: &str) -> WebhookSecret {
         WebhookSecret::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))

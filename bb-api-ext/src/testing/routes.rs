@@ -18,8 +18,7 @@ use super::state::{
     WebhookRecord, logs_json, plus,
 };
 use crate::InvocationCauseCode as CauseCode;
-use crate::client::is_loopback;
-use crate::validate::{a_json_type, quoted};
+use crate::validate::{a_json_type, is_loopback, quoted};
 use crate::webhooks::{EventType, WebhookSecret};
 
 /// One operation of the spec, named after its `operationId` (generated from the spec with the
