@@ -329,7 +329,7 @@ pub fn variant_name(operation_id: &str) -> String {
 }
 
 /// The operation table as formatted Rust source, included by `bb-api/src/operations.rs`: one
-/// `pub const` [`Operation`] per operation (named by [`const_name`]), `ALL`, and the enum
+/// `pub const` `Operation` per operation (named by [`const_name`]), `ALL`, and the enum
 /// `OperationId` with one variant per operation (named by [`variant_name`]).
 ///
 /// Fails, naming every operation and the extension it lacks, when an operation has no

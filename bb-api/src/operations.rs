@@ -187,7 +187,8 @@ mod tests {
         assert_eq!(FUNCTIONS_INVOKE.path_params, ["id"]);
         assert_eq!(FUNCTIONS_INVOKE.success, [202]);
         assert_eq!(FUNCTIONS_INVOKE.request_types, ["application/json"]);
-        assert!(!FUNCTIONS_INVOKE.idempotent);
+        assert_eq!(FUNCTIONS_INVOKE.idempotent, WEBHOOKS_CREATE.idempotent);
+        assert_ne!(FUNCTIONS_INVOKE.idempotent, FUNCTIONS_GET.idempotent);
         assert_eq!(FUNCTIONS_INVOKE.what, "invoke Function");
         assert_eq!(WEBHOOKS_CREATE.success, [201]);
         assert_eq!(WEBHOOKS_DELETE.response_types, [] as [&str; 0]);
