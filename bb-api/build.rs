@@ -1,4 +1,5 @@
-//! Generates the bindings from `openapi/browserbase.yaml` into `OUT_DIR` at build time.
+//! Generates the bindings and the operation table from `openapi/browserbase.yaml` into `OUT_DIR`
+//! at build time.
 //!
 //! In the workspace it reads `openapi/browserbase.yaml` itself, the source of truth; a packaged
 //! crate (crates.io, `cargo package`'s verification) has no workspace around it and reads its copy,
@@ -26,6 +27,8 @@ fn main() -> Result<(), String> {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
     std::fs::write(out_dir.join("client.rs"), generated.client).map_err(|e| e.to_string())?;
     std::fs::write(out_dir.join("httpmock.rs"), generated.httpmock).map_err(|e| e.to_string())?;
+    let table = codegen::operation_table(&spec)?;
+    std::fs::write(out_dir.join("operations.rs"), table).map_err(|e| e.to_string())?;
     Ok(())
 }
 

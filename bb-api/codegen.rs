@@ -143,3 +143,289 @@ fn format_tokens(tokens: proc_macro2::TokenStream) -> Result<String, String> {
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     Ok(prettyplease::unparse(&file))
 }
+
+/// The spec extension saying whether repeating an operation is harmless (`true` for reads and
+/// for writes the API documents as idempotent). The transport retries only these after a request
+/// may have reached the server. Every operation must carry it (`cargo xtask check`).
+pub const X_IDEMPOTENT: &str = "x-bb-idempotent";
+
+/// The spec extension naming an operation in a user's words ("get invocation"), for error
+/// messages. Every operation must carry it (`cargo xtask check`).
+pub const X_WHAT: &str = "x-bb-what";
+
+/// What the operation table says of one operation, read from the spec.
+pub struct OperationFacts {
+    /// The operationId, such as `Functions_invoke`.
+    pub id: String,
+    /// Upper-case method, such as `POST`.
+    pub method: String,
+    /// The path template, such as `/v1/functions/{id}/invoke`.
+    pub path: String,
+    /// Path parameter names, in the order of the template.
+    pub path_params: Vec<String>,
+    /// Query parameter names, in the order of the spec.
+    pub query_params: Vec<String>,
+    /// The 2xx statuses the spec documents.
+    pub success: Vec<u16>,
+    /// Request body content types.
+    pub request_types: Vec<String>,
+    /// Content types of the success responses.
+    pub response_types: Vec<String>,
+    /// `x-bb-idempotent`, `None` when absent or not a boolean.
+    pub idempotent: Option<bool>,
+    /// `x-bb-what`, `None` when absent, empty or not a string.
+    pub what: Option<String>,
+}
+
+/// Every operation of the spec, in the spec's order. Parameters, request bodies and responses
+/// given by `$ref` are resolved against the spec's components.
+pub fn operation_facts(spec: &openapiv3::OpenAPI) -> Vec<OperationFacts> {
+    use openapiv3::{Parameter, ReferenceOr, StatusCode};
+    let components = spec.components.as_ref();
+    let parameter = |p: &ReferenceOr<Parameter>| -> Option<Parameter> {
+        match p {
+            ReferenceOr::Item(p) => Some(p.clone()),
+            ReferenceOr::Reference { reference } => {
+                let name = reference.strip_prefix("#/components/parameters/")?;
+                match components?.parameters.get(name)? {
+                    ReferenceOr::Item(p) => Some(p.clone()),
+                    ReferenceOr::Reference { .. } => None,
+                }
+            }
+        }
+    };
+    let mut out = Vec::new();
+    for (path, item) in spec.paths.paths.iter() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, op) in item.iter() {
+            let params: Vec<Parameter> = item
+                .parameters
+                .iter()
+                .chain(op.parameters.iter())
+                .filter_map(parameter)
+                .collect();
+            let names = |want_path: bool| -> Vec<String> {
+                params
+                    .iter()
+                    .filter_map(|p| match p {
+                        Parameter::Path { parameter_data, .. } if want_path => {
+                            Some(parameter_data.name.clone())
+                        }
+                        Parameter::Query { parameter_data, .. } if !want_path => {
+                            Some(parameter_data.name.clone())
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            };
+            // Path parameters in the order the template names them.
+            let declared = names(true);
+            let path_params: Vec<String> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .filter(|name| declared.iter().any(|d| d == name))
+                .map(str::to_owned)
+                .collect();
+            let request_types = match &op.request_body {
+                Some(ReferenceOr::Item(body)) => body.content.keys().cloned().collect(),
+                Some(ReferenceOr::Reference { reference }) => reference
+                    .strip_prefix("#/components/requestBodies/")
+                    .and_then(|name| components?.request_bodies.get(name))
+                    .and_then(|b| b.as_item())
+                    .map(|b| b.content.keys().cloned().collect())
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            };
+            let mut success = Vec::new();
+            let mut response_types: Vec<String> = Vec::new();
+            for (status, response) in op.responses.responses.iter() {
+                let StatusCode::Code(code) = status else {
+                    continue;
+                };
+                if !(200..300).contains(code) {
+                    continue;
+                }
+                success.push(*code);
+                let response = match response {
+                    ReferenceOr::Item(r) => Some(r),
+                    ReferenceOr::Reference { reference } => reference
+                        .strip_prefix("#/components/responses/")
+                        .and_then(|name| components?.responses.get(name))
+                        .and_then(|r| r.as_item()),
+                };
+                for t in response.into_iter().flat_map(|r| r.content.keys()) {
+                    if !response_types.contains(t) {
+                        response_types.push(t.clone());
+                    }
+                }
+            }
+            out.push(OperationFacts {
+                id: op.operation_id.clone().unwrap_or_default(),
+                method: method.to_uppercase(),
+                path: path.clone(),
+                path_params,
+                query_params: names(false),
+                success,
+                request_types,
+                response_types,
+                idempotent: op.extensions.get(X_IDEMPOTENT).and_then(|v| v.as_bool()),
+                what: op
+                    .extensions
+                    .get(X_WHAT)
+                    .and_then(|v| v.as_str())
+                    .filter(|s| !s.trim().is_empty())
+                    .map(str::to_owned),
+            })
+        }
+    }
+    out
+}
+
+/// `operation: missing x-bb-…` for every operation that lacks a fact the transport needs
+/// (`x-bb-idempotent` as a boolean, `x-bb-what` as a non-empty string).
+pub fn missing_facts(spec: &openapiv3::OpenAPI) -> Vec<String> {
+    let mut missing = Vec::new();
+    for op in operation_facts(spec) {
+        let name = format!("{} ({} {})", op.id, op.method, op.path);
+        if op.idempotent.is_none() {
+            missing.push(format!("{name} lacks {X_IDEMPOTENT} (true or false)"));
+        }
+        if op.what.is_none() {
+            missing.push(format!(
+                "{name} lacks {X_WHAT} (its name in a user's words, such as \"get invocation\")"
+            ));
+        }
+    }
+    missing
+}
+
+/// `Functions_listVersions` → `FUNCTIONS_LIST_VERSIONS`.
+pub fn const_name(operation_id: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in operation_id.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        });
+    }
+    out
+}
+
+/// `Functions_listVersions` → `FunctionsListVersions`.
+pub fn variant_name(operation_id: &str) -> String {
+    operation_id
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The operation table as formatted Rust source, included by `bb-api/src/operations.rs`: one
+/// `pub const` `Operation` per operation (named by [`const_name`]), `ALL`, and the enum
+/// `OperationId` with one variant per operation (named by [`variant_name`]).
+///
+/// Fails, naming every operation and the extension it lacks, when an operation has no
+/// operationId, `x-bb-idempotent` or `x-bb-what`: the transport cannot call it safely without them.
+pub fn operation_table(spec: &openapiv3::OpenAPI) -> Result<String, String> {
+    let facts = operation_facts(spec);
+    let mut problems = missing_facts(spec);
+    for op in &facts {
+        if op.id.is_empty() {
+            problems.push(format!("{} {} has no operationId", op.method, op.path));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(format!(
+            "the spec lacks facts the operation table needs; add them in openapi/local-edits.yaml and run `cargo xtask regen`:\n  {}",
+            problems.join("\n  ")
+        ));
+    }
+    let strings = |items: &[String]| -> String {
+        let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+        format!("&[{}]", quoted.join(", "))
+    };
+    let mut src = String::new();
+    for op in &facts {
+        let what = op.what.as_deref().unwrap_or_default();
+        let success: Vec<String> = op.success.iter().map(u16::to_string).collect();
+        src.push_str(&format!(
+            "#[doc = {doc:?}]\npub const {name}: Operation = Operation {{ id: {id:?}, method: ::reqwest::Method::{method}, path: {path:?}, path_params: {pp}, query_params: {qp}, success: &[{success}], request_types: {rq}, response_types: {rs}, idempotent: {idem}, what: {what:?} }};\n",
+            doc = format!("`{} {}`: {what}.", op.method, op.path),
+            name = const_name(&op.id),
+            id = op.id,
+            method = op.method,
+            path = op.path,
+            pp = strings(&op.path_params),
+            qp = strings(&op.query_params),
+            success = success.join(", "),
+            rq = strings(&op.request_types),
+            rs = strings(&op.response_types),
+            idem = op.idempotent.unwrap_or(false),
+        ));
+    }
+    let consts: Vec<String> = facts
+        .iter()
+        .map(|op| format!("&{}", const_name(&op.id)))
+        .collect();
+    src.push_str(&format!(
+        "/// Every operation of the spec, in the spec's order.\npub const ALL: &[&Operation] = &[{}];\n",
+        consts.join(", ")
+    ));
+    let variants: String = facts
+        .iter()
+        .map(|op| {
+            format!(
+                "#[doc = {doc:?}]\n{},\n",
+                variant_name(&op.id),
+                doc = format!(
+                    "`{} {}`: {}.",
+                    op.method,
+                    op.path,
+                    op.what.as_deref().unwrap_or_default()
+                )
+            )
+        })
+        .collect();
+    let all_variants: Vec<String> = facts
+        .iter()
+        .map(|op| format!("Self::{}", variant_name(&op.id)))
+        .collect();
+    let arms: String = facts
+        .iter()
+        .map(|op| {
+            format!(
+                "Self::{} => &{},\n",
+                variant_name(&op.id),
+                const_name(&op.id)
+            )
+        })
+        .collect();
+    src.push_str(&format!(
+        "/// One operation of the spec, named after its operationId.\n\
+         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\n#[non_exhaustive]\npub enum OperationId {{\n{variants}}}\n\
+         impl OperationId {{\n\
+         /// Every operation, in the spec's order.\n\
+         pub const ALL: &[OperationId] = &[{all}];\n\
+         /// What the spec says of it.\n\
+         pub const fn operation(self) -> &'static Operation {{ match self {{\n{arms}}} }}\n\
+         }}\n",
+        all = all_variants.join(", "),
+    ));
+    let file: syn::File = syn::parse_str(&src)
+        .map_err(|e| format!("the generated operation table does not parse: {e}"))?;
+    Ok(prettyplease::unparse(&file))
+}

@@ -1,7 +1,7 @@
 //! The client, its builder and environment variables, and the handles for each API area.
 
 use std::fmt;
-use std::net::IpAddr;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use crate::invocations::Invocations;
 use crate::secret::ApiKey;
 use crate::transport::Transport;
 use crate::typed::TypedFunction;
+use crate::validate::is_loopback;
 use crate::versions::Versions;
 use crate::webhooks::{WebhookHub, Webhooks};
 
@@ -421,9 +422,9 @@ impl ClientBuilder {
         #[cfg(feature = "params-check")]
         {
             ctx.check_params = self.check_params;
-            ctx.schemas = crate::params_check::SchemaCache::new(
+            ctx.schemas = crate::schema_cache::SchemaCache::new(
                 self.params_schema_ttl
-                    .unwrap_or(crate::params_check::DEFAULT_SCHEMA_TTL),
+                    .unwrap_or(crate::schema_cache::DEFAULT_SCHEMA_TTL),
             );
         }
         Ok(Client { ctx: Arc::new(ctx) })
@@ -462,16 +463,6 @@ fn check_base_url(raw: &str, allow_insecure_http: bool) -> Result<String, Config
         return Err(invalid("it must not have a query or fragment"));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
-/// Whether the URL's host is `localhost` or a loopback address.
-pub(crate) fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
 }
 
 /// The checked base URL as a [`reqwest::Url`] that request paths can be appended to.

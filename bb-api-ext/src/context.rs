@@ -26,7 +26,7 @@ pub(crate) struct Context {
     pub(crate) check_params: bool,
     /// Params schemas by Function id, for the check.
     #[cfg(feature = "params-check")]
-    pub(crate) schemas: crate::params_check::SchemaCache,
+    pub(crate) schemas: crate::schema_cache::SchemaCache,
     /// Polls of waits in flight at once (`ClientBuilder::max_polls_in_flight`, default 64).
     pub(crate) polls: Semaphore,
 }
@@ -40,7 +40,7 @@ impl Context {
             #[cfg(feature = "params-check")]
             check_params: false,
             #[cfg(feature = "params-check")]
-            schemas: crate::params_check::SchemaCache::new(crate::params_check::DEFAULT_SCHEMA_TTL),
+            schemas: crate::schema_cache::SchemaCache::new(crate::schema_cache::DEFAULT_SCHEMA_TTL),
             polls: Semaphore::new(max_polls_in_flight.max(1)),
         }
     }

@@ -16,9 +16,9 @@ use tracing::Instrument;
 use crate::config::PollSchedule;
 use crate::context::Context;
 use crate::error::Error;
-use crate::functions::resolve;
 use crate::ids::FunctionRef;
 use crate::invoke::Invoke;
+use crate::resolve::resolve;
 use crate::session::SessionCreateParamsBuilder;
 
 /// How many invocations a fan-out has in flight by default.

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::results::decode_results;
 
 /// Methods on [`Invocation`] that need this crate's error type.
 pub trait InvocationExt {
@@ -69,19 +70,6 @@ impl InvocationExt for Invocation {
             Some(_) => decode_results(self).map(Some),
         }
     }
-}
-
-/// The results of `invocation` as a `T`; none decode as `null`. A mismatch keeps them as sent.
-pub(crate) fn decode_results<T: DeserializeOwned>(invocation: &Invocation) -> Result<T, Error> {
-    let results = invocation
-        .results
-        .as_ref()
-        .unwrap_or(&serde_json::Value::Null);
-    T::deserialize(results).map_err(|source| Error::Results {
-        invocation_id: invocation.id,
-        results: results.clone(),
-        source,
-    })
 }
 
 #[cfg(test)]

@@ -96,6 +96,7 @@ mod context;
 mod dev;
 mod error;
 mod fanout;
+mod function_versions;
 mod functions;
 mod geo;
 mod ids;
@@ -110,6 +111,10 @@ mod params_schema;
 #[cfg(feature = "schemars")]
 mod preset_schema;
 mod proxy;
+mod resolve;
+mod results;
+#[cfg(feature = "params-check")]
+mod schema_cache;
 mod secret;
 mod secrets;
 mod session;

@@ -274,3 +274,63 @@ where
         inner: Box::pin(pages.flat_map(stream::iter)),
     }
 }
+
+/// An offset-paginated list: `.stream()` for every item, `.page(offset)` for one page.
+#[must_use = "a list does nothing until streamed or paged"]
+pub struct OffsetList<T> {
+    ctx: Arc<Context>,
+    request: ListRequest,
+    page_size: u32,
+    _item: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for OffsetList<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OffsetList")
+            .field("operation", &self.request.op.id)
+            .field("page_size", &self.page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> OffsetList<T>
+where
+    T: serde::de::DeserializeOwned + HasId + Send + 'static,
+{
+    pub(crate) fn new(ctx: Arc<Context>, request: ListRequest) -> Self {
+        Self {
+            ctx,
+            request,
+            page_size: MAX_OFFSET_LIMIT,
+            _item: std::marker::PhantomData,
+        }
+    }
+
+    pub(crate) fn filter(mut self, key: &'static str, value: String) -> Self {
+        self.request.query.retain(|(k, _)| *k != key);
+        self.request.query.push((key, value));
+        self
+    }
+
+    /// Items per request, 1 to 100 (default 100, the most the API allows, so the fewest requests).
+    /// Values outside are clamped.
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.page_size = n.clamp(1, MAX_OFFSET_LIMIT);
+        self
+    }
+
+    /// Every item, fetched page by page as the stream is read.
+    pub fn stream(self) -> ListStream<T> {
+        offset_stream(self.ctx, self.request, self.page_size)
+    }
+
+    /// One page, starting at `offset`.
+    ///
+    /// # Errors
+    /// The request's errors ([`Error::NotFound`], [`Error::RateLimited`], …).
+    pub async fn page(&self, offset: u64) -> Result<Page<T>, Error> {
+        self.request
+            .offset_page(&self.ctx, offset, self.page_size)
+            .await
+    }
+}

@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use crate::context::Context;
 use crate::error::Error;
-use crate::functions::resolve;
 use crate::ids::{FunctionRef, IdInput, id_text};
 use crate::paginate::{self, CursorPage, ListRequest, ListStream};
+use crate::resolve::resolve;
 use crate::transport::Call;
 use crate::transport::operation::{
     FUNCTIONS_ATTACH_SECRET, FUNCTIONS_DETACH_SECRET, FUNCTIONS_LIST_SECRETS,

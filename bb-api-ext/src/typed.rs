@@ -15,8 +15,8 @@ use crate::config::PollSchedule;
 use crate::context::Context;
 use crate::error::Error;
 use crate::ids::FunctionRef;
-use crate::invocation::decode_results;
 use crate::invoke::{Invoke, PreparedInvoke};
+use crate::results::decode_results;
 use crate::session::SessionCreateParamsBuilder;
 
 /// A Function typed by its params `P` and its results `O`; from [`crate::Client::function`].

@@ -23,8 +23,8 @@ commands:
         spec against the working tree) and classify every change for clients of bb-api.
   check
         CI: the spec validates, progenitor generates from it, it carries the edits of
-        openapi/local-edits.yaml, bb-api/public-api.txt and bb-api-ext/public-api.txt (where
-        present) are up to date. (The test suite checks openapi/session-preset.schema.json.)
+        openapi/local-edits.yaml, every operation has x-bb-idempotent and x-bb-what,
+        bb-api/public-api.txt and bb-api-ext/public-api.txt (where present) are up to date. (The test suite checks openapi/session-preset.schema.json.)
   api-listing [--write]
         Print the public API of bb-api-ext (from its sources); --write stores it in
         bb-api-ext/public-api.txt.

@@ -14,6 +14,7 @@ mod crate_tree;
 mod diff_cmd;
 mod docs_page;
 mod ext_listing;
+mod import_graph;
 mod local_edits;
 mod merge;
 mod preset_schema;

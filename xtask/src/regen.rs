@@ -84,6 +84,12 @@ pub fn run(
     if wrote_spec {
         eprintln!("bb-api regenerates its bindings from the spec on its next build.");
     }
+    if !valid.missing_facts.is_empty() {
+        eprintln!(
+            "warning: bb-api will not build until {LOCAL_EDITS_PATH} gives these operations their facts (then run `cargo xtask regen` again):\n  {}",
+            valid.missing_facts.join("\n  ")
+        );
+    }
 
     if let Some(before) = existing {
         let report = compare::compare("spec before regen", &before, "spec after regen", &doc)?;

@@ -529,3 +529,52 @@ fn check_fails_when_the_packaged_copy_of_the_spec_differs() {
         stdout(&out)
     );
 }
+
+#[test]
+fn check_names_each_operation_lacking_a_fact_of_the_operation_table() {
+    let ws = workspace(&[SPEC, EDITS, LISTING, COPY]);
+    // Take the facts out of both the edits and the spec, so only the new rule can fail.
+    for rel in [SPEC, EDITS] {
+        let mut doc = yaml(ws.path(), rel);
+        let paths = &mut doc["paths"];
+        if let Some(op) = paths["/v1/webhooks/{id}"]["get"].as_mapping_mut() {
+            op.remove("x-bb-what");
+        }
+        if let Some(op) = paths["/v1/functions/{id}/invoke"]["post"].as_mapping_mut() {
+            op.remove("x-bb-idempotent");
+        }
+        write(
+            ws.path(),
+            rel,
+            &serde_norway::to_string(&doc).unwrap_or_default(),
+        );
+    }
+    // The packaged copy follows the spec, so only the facts can fail.
+    write(ws.path(), COPY, &read(&ws.path().join(SPEC)));
+    let out = run(ws.path(), &["check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(
+        stdout(&out),
+        "operations lack facts the transport needs; add them in openapi/local-edits.yaml and run `cargo xtask regen`:\n  \
+         Functions_invoke (POST /v1/functions/{id}/invoke) lacks x-bb-idempotent (true or false)\n  \
+         Webhooks_get (GET /v1/webhooks/{id}) lacks x-bb-what (its name in a user's words, such as \"get invocation\")\n"
+    );
+
+    // regen still writes the spec (an import may come before its edits) but says bb-api will not
+    // build until the facts are there.
+    let out = run(ws.path(), &["regen"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "warning: bb-api will not build until openapi/local-edits.yaml gives these operations their facts (then run `cargo xtask regen` again):\n  Functions_invoke (POST /v1/functions/{id}/invoke) lacks x-bb-idempotent (true or false)\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -2,15 +2,14 @@
 //! and POSTs each queued event, signed like Browserbase signs it, to its webhook's endpoint when
 //! that is plain http on loopback, retrying a few times when the receiver does not answer 2xx.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
-use uuid::Uuid;
 
+use super::delivery_log::DeliveryAttempt;
 use super::server::Shared;
 use super::state::{State, WebhookEvent};
 use crate::webhooks::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, WebhookSecret, sign};
@@ -28,97 +27,6 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Deliveries sent at the same time, at most.
 const MAX_IN_FLIGHT: usize = 64;
-
-/// The most attempts kept in the delivery log; older ones are dropped first.
-const MAX_LOG: usize = 10_000;
-
-/// One attempt at delivering a webhook event, as [`FakeBrowserbase::deliveries`] lists it.
-///
-/// [`FakeBrowserbase::deliveries`]: super::FakeBrowserbase::deliveries
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DeliveryAttempt {
-    /// The event id (envelope `id` and `webhook-id` header): the same on every attempt.
-    pub event_id: Uuid,
-    /// The webhook it was delivered for.
-    pub webhook_id: Uuid,
-    /// The event type, such as `functions.invocations.completed`.
-    pub event_type: String,
-    /// The invocation it is about.
-    pub resource_id: Uuid,
-    /// Where it was POSTed.
-    pub endpoint: String,
-    /// 1 for the first POST of this event, then 2, 3… (retries, and the repeat of
-    /// [`FakeConfig::with_duplicate_deliveries`](super::FakeConfig::with_duplicate_deliveries)).
-    pub attempt: u32,
-    /// The receiver's status; `None` while the POST awaits its answer ([`in_flight`]) and when
-    /// the receiver did not answer (refused, reset, or over 15 s).
-    ///
-    /// [`in_flight`]: Self::in_flight
-    pub status: Option<u16>,
-    /// Whether the POST still awaits its answer. An attempt is logged when it is sent, before
-    /// the receiver (and any hub it feeds) sees the event, so a wait that ended on the event
-    /// finds it listed; [`FakeBrowserbase::settled_deliveries`] waits for the answers.
-    ///
-    /// [`FakeBrowserbase::settled_deliveries`]: super::FakeBrowserbase::settled_deliveries
-    pub in_flight: bool,
-}
-
-/// The attempts made so far, oldest first, bounded.
-#[derive(Default)]
-pub(crate) struct DeliveryLog {
-    /// Each attempt with its sequence number, by which its answer is filled in.
-    attempts: Mutex<(u64, VecDeque<(u64, DeliveryAttempt)>)>,
-    /// Signalled when an attempt gets its answer.
-    answered: tokio::sync::Notify,
-}
-
-impl DeliveryLog {
-    /// Logs an attempt about to be sent (in flight); returns its sequence number.
-    fn sent(&self, attempt: DeliveryAttempt) -> u64 {
-        let mut guard = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
-        let (next, attempts) = &mut *guard;
-        *next += 1;
-        if attempts.len() >= MAX_LOG {
-            attempts.pop_front();
-        }
-        attempts.push_back((*next, attempt));
-        *next
-    }
-
-    /// Records the answer (or its absence) of attempt `seq`.
-    fn answered(&self, seq: u64, status: Option<u16>) {
-        {
-            let mut guard = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some((_, attempt)) = guard.1.iter_mut().rev().find(|(s, _)| *s == seq) {
-                attempt.status = status;
-                attempt.in_flight = false;
-            }
-        }
-        self.answered.notify_waiters();
-    }
-
-    pub(crate) fn all(&self) -> Vec<DeliveryAttempt> {
-        let guard = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
-        guard.1.iter().map(|(_, a)| a.clone()).collect()
-    }
-
-    /// Every attempt once none is in flight, or as they stand after `within`.
-    pub(crate) async fn settled(&self, within: Duration) -> Vec<DeliveryAttempt> {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            // Registered before the check, so an answer between the two is not missed.
-            let answered = self.answered.notified();
-            let all = self.all();
-            if !all.iter().any(|a| a.in_flight) {
-                return all;
-            }
-            if tokio::time::timeout_at(deadline, answered).await.is_err() {
-                return self.all();
-            }
-        }
-    }
-}
 
 /// An event ready to send: where, what, and the secrets to sign it with.
 struct Job {
@@ -189,7 +97,7 @@ fn jobs(state: &mut State) -> Vec<Job> {
             let webhook = state.webhooks.iter().find(|w| w.id == event.webhook_id)?;
             let endpoint = reqwest::Url::parse(&webhook.endpoint)
                 .ok()
-                .filter(|u| u.scheme() == "http" && crate::client::is_loopback(u))?;
+                .filter(|u| u.scheme() == "http" && crate::validate::is_loopback(u))?;
             let secrets = std::iter::once(&webhook.secret)
                 .chain(
                     webhook
@@ -284,6 +192,7 @@ mod tests {
     use crate::webhooks::EventType;
     use chrono::{DateTime, Utc};
     use serde_json::Map;
+    use uuid::Uuid;
 
     fn secret(text: &str) -> WebhookSecret {
         WebhookSecret::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))

@@ -85,6 +85,7 @@
 
 mod deliver;
 mod dev_server;
+mod delivery_log;
 mod faults;
 mod params;
 mod record;
@@ -107,7 +108,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-pub use deliver::DeliveryAttempt;
+pub use delivery_log::DeliveryAttempt;
 pub use dev_server::{DevHandler, FakeDevServer};
 pub use faults::Fault;
 pub use record::{REDACTED, RecordedRequest};
@@ -272,7 +273,7 @@ impl FakeBrowserbase {
             recorder: record::Recorder::default(),
             duplicate_deliveries: config.duplicate_deliveries,
             wake: tokio::sync::Notify::new(),
-            delivery_log: deliver::DeliveryLog::default(),
+            delivery_log: delivery_log::DeliveryLog::default(),
             fixed,
         });
         let (stop, stopped) = watch::channel(());

@@ -18,127 +18,81 @@ use super::state::{
     WebhookRecord, logs_json, plus,
 };
 use crate::InvocationCauseCode as CauseCode;
-use crate::client::is_loopback;
-use crate::validate::{a_json_type, quoted};
+use crate::validate::{a_json_type, is_loopback, quoted};
 use crate::webhooks::{EventType, WebhookSecret};
 
-/// One operation of the Browserbase Functions and Webhooks API, named after its `operationId`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `GET /v1/functions`
-    FunctionsList,
-    /// `GET /v1/functions/{id}`
-    FunctionsGet,
-    /// `POST /v1/functions/{id}/invoke`
-    FunctionsInvoke,
-    /// `GET /v1/functions/{id}/versions`
-    FunctionsListVersions,
-    /// `GET /v1/functions/versions/{id}`
-    FunctionVersionsGet,
-    /// `GET /v1/functions/versions/{id}/invocations`
-    FunctionVersionsListInvocations,
-    /// `GET /v1/functions/invocations/{id}`
-    InvocationsGet,
-    /// `GET /v1/functions/invocations/{id}/logs`
-    InvocationsGetLogs,
-    /// `GET /v1/functions/builds`
-    FunctionBuildsList,
-    /// `GET /v1/functions/builds/{id}`
-    FunctionBuildsGet,
-    /// `GET /v1/functions/builds/{id}/logs`
-    FunctionBuildsGetLogs,
-    /// `GET /v1/functions/{id}/secrets`
-    FunctionsListSecrets,
-    /// `POST /v1/functions/{id}/secrets`
-    FunctionsAttachSecret,
-    /// `DELETE /v1/functions/{id}/secrets/{secretId}`
-    FunctionsDetachSecret,
-    /// `POST /v1/webhooks`
-    WebhooksCreate,
-    /// `GET /v1/webhooks`
-    WebhooksList,
-    /// `GET /v1/webhooks/{id}`
-    WebhooksGet,
-    /// `PATCH /v1/webhooks/{id}`
-    WebhooksUpdate,
-    /// `DELETE /v1/webhooks/{id}`
-    WebhooksDelete,
-    /// `POST /v1/webhooks/{id}/secret`
-    WebhooksRotateSecret,
+/// One operation of the spec, named after its `operationId` (generated from the spec with the
+/// operation table, so every operation of the spec has a variant; the fake serves those with a
+/// handler below and answers the others as unmatched).
+pub use bb_api::operations::OperationId as Operation;
+
+/// A request's parts a handler reads.
+struct Request<'r> {
+    /// The path parameters in the template's order (`""` past the last).
+    ids: [&'r str; 2],
+    query: Query,
+    body: &'r [u8],
 }
 
-impl Operation {
-    /// The spec's `operationId`, such as `Functions_invoke`.
-    pub fn operation_id(self) -> &'static str {
-        match self {
-            Self::FunctionsList => "Functions_list",
-            Self::FunctionsGet => "Functions_get",
-            Self::FunctionsInvoke => "Functions_invoke",
-            Self::FunctionsListVersions => "Functions_listVersions",
-            Self::FunctionVersionsGet => "FunctionVersions_get",
-            Self::FunctionVersionsListInvocations => "FunctionVersions_listInvocations",
-            Self::InvocationsGet => "Invocations_get",
-            Self::InvocationsGetLogs => "Invocations_getLogs",
-            Self::FunctionBuildsList => "FunctionBuilds_list",
-            Self::FunctionBuildsGet => "FunctionBuilds_get",
-            Self::FunctionBuildsGetLogs => "FunctionBuilds_getLogs",
-            Self::FunctionsListSecrets => "Functions_listSecrets",
-            Self::FunctionsAttachSecret => "Functions_attachSecret",
-            Self::FunctionsDetachSecret => "Functions_detachSecret",
-            Self::WebhooksCreate => "Webhooks_create",
-            Self::WebhooksList => "Webhooks_list",
-            Self::WebhooksGet => "Webhooks_get",
-            Self::WebhooksUpdate => "Webhooks_update",
-            Self::WebhooksDelete => "Webhooks_delete",
-            Self::WebhooksRotateSecret => "Webhooks_rotateSecret",
-        }
-    }
-}
+/// Serves one operation.
+type Handler = fn(&mut State, &Request<'_>) -> Result<Reply>;
 
-/// A matched request: the operation and its path parameters, as sent.
+/// A matched request: the operation, its path parameters as sent, and its handler.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Route<'p> {
     pub(crate) operation: Operation,
     pub(crate) ids: [&'p str; 2],
+    handler: Handler,
 }
 
-/// The operation `method path` is, if any. Literal segments win over `{id}`, so
-/// `/v1/functions/builds` lists builds.
-pub(crate) fn route<'p>(method: &str, path: &'p str) -> Option<Route<'p>> {
+/// The handler of each operation the fake serves; `None` for the spec's others.
+fn handler(operation: Operation) -> Option<Handler> {
     use Operation::*;
-    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
-    if segments.iter().any(|s| s.is_empty()) {
-        return None;
-    }
-    let (operation, ids) = match (method, segments.as_slice()) {
-        ("GET", ["v1", "functions"]) => (FunctionsList, ["", ""]),
-        ("GET", ["v1", "functions", "builds"]) => (FunctionBuildsList, ["", ""]),
-        ("GET", ["v1", "functions", "builds", id]) => (FunctionBuildsGet, [*id, ""]),
-        ("GET", ["v1", "functions", "builds", id, "logs"]) => (FunctionBuildsGetLogs, [*id, ""]),
-        ("GET", ["v1", "functions", "versions", id]) => (FunctionVersionsGet, [*id, ""]),
-        ("GET", ["v1", "functions", "versions", id, "invocations"]) => {
-            (FunctionVersionsListInvocations, [*id, ""])
+    let handler: Handler = match operation {
+        FunctionsList => |s, r| functions_list(s, &r.query),
+        FunctionsGet => |s, r| functions_get(s, r.ids[0]),
+        FunctionsInvoke => |s, r| functions_invoke(s, r.ids[0], r.body),
+        FunctionsListVersions => |s, r| functions_list_versions(s, r.ids[0], &r.query),
+        FunctionVersionsGet => |s, r| function_versions_get(s, r.ids[0]),
+        FunctionVersionsListInvocations => {
+            |s, r| function_versions_list_invocations(s, r.ids[0], &r.query)
         }
-        ("GET", ["v1", "functions", "invocations", id]) => (InvocationsGet, [*id, ""]),
-        ("GET", ["v1", "functions", "invocations", id, "logs"]) => (InvocationsGetLogs, [*id, ""]),
-        ("GET", ["v1", "functions", id]) => (FunctionsGet, [*id, ""]),
-        ("POST", ["v1", "functions", id, "invoke"]) => (FunctionsInvoke, [*id, ""]),
-        ("GET", ["v1", "functions", id, "versions"]) => (FunctionsListVersions, [*id, ""]),
-        ("GET", ["v1", "functions", id, "secrets"]) => (FunctionsListSecrets, [*id, ""]),
-        ("POST", ["v1", "functions", id, "secrets"]) => (FunctionsAttachSecret, [*id, ""]),
-        ("DELETE", ["v1", "functions", id, "secrets", secret]) => {
-            (FunctionsDetachSecret, [*id, *secret])
-        }
-        ("POST", ["v1", "webhooks"]) => (WebhooksCreate, ["", ""]),
-        ("GET", ["v1", "webhooks"]) => (WebhooksList, ["", ""]),
-        ("GET", ["v1", "webhooks", id]) => (WebhooksGet, [*id, ""]),
-        ("PATCH", ["v1", "webhooks", id]) => (WebhooksUpdate, [*id, ""]),
-        ("DELETE", ["v1", "webhooks", id]) => (WebhooksDelete, [*id, ""]),
-        ("POST", ["v1", "webhooks", id, "secret"]) => (WebhooksRotateSecret, [*id, ""]),
+        InvocationsGet => |s, r| invocations_get(s, r.ids[0]),
+        InvocationsGetLogs => |s, r| invocations_get_logs(s, r.ids[0]),
+        FunctionBuildsList => |s, r| function_builds_list(s, &r.query),
+        FunctionBuildsGet => |s, r| function_builds_get(s, r.ids[0]),
+        FunctionBuildsGetLogs => |s, r| function_builds_get_logs(s, r.ids[0]),
+        FunctionsListSecrets => |s, r| functions_list_secrets(s, r.ids[0], &r.query),
+        FunctionsAttachSecret => |s, r| functions_attach_secret(s, r.ids[0], r.body),
+        FunctionsDetachSecret => |s, r| functions_detach_secret(s, r.ids[0], r.ids[1]),
+        WebhooksCreate => |s, r| webhooks_create(s, r.body),
+        WebhooksList => |s, r| webhooks_list(s, &r.query),
+        WebhooksGet => |s, r| webhooks_get(s, r.ids[0]),
+        WebhooksUpdate => |s, r| webhooks_update(s, r.ids[0], r.body),
+        WebhooksDelete => |s, r| webhooks_delete(s, r.ids[0]),
+        WebhooksRotateSecret => |s, r| webhooks_rotate_secret(s, r.ids[0], r.body),
         _ => return None,
     };
-    Some(Route { operation, ids })
+    Some(handler)
+}
+
+/// The served operation `method path` is, if any, matched against the spec's path templates
+/// (`bb_api::operations`). Literal segments win over `{id}`, so `/v1/functions/builds` lists
+/// builds.
+pub(crate) fn route<'p>(method: &str, path: &'p str) -> Option<Route<'p>> {
+    let (operation, params) = bb_api::operations::route(method, path, |op| handler(op).is_some())?;
+    let mut ids = [""; 2];
+    if params.len() > ids.len() {
+        return None;
+    }
+    for (slot, param) in ids.iter_mut().zip(params) {
+        *slot = param;
+    }
+    Some(Route {
+        operation,
+        ids,
+        handler: handler(operation)?,
+    })
 }
 
 /// An answer: status, JSON body (or none), and `Retry-After` seconds.
@@ -325,33 +279,13 @@ pub(crate) fn dispatch(
     query: Option<&str>,
     body: &[u8],
 ) -> Reply {
-    use Operation::*;
     state.notice_transitions();
-    let q = Query::parse(query);
-    let [a, b] = route.ids;
-    let result = match route.operation {
-        FunctionsList => functions_list(state, &q),
-        FunctionsGet => functions_get(state, a),
-        FunctionsInvoke => functions_invoke(state, a, body),
-        FunctionsListVersions => functions_list_versions(state, a, &q),
-        FunctionVersionsGet => function_versions_get(state, a),
-        FunctionVersionsListInvocations => function_versions_list_invocations(state, a, &q),
-        InvocationsGet => invocations_get(state, a),
-        InvocationsGetLogs => invocations_get_logs(state, a),
-        FunctionBuildsList => function_builds_list(state, &q),
-        FunctionBuildsGet => function_builds_get(state, a),
-        FunctionBuildsGetLogs => function_builds_get_logs(state, a),
-        FunctionsListSecrets => functions_list_secrets(state, a, &q),
-        FunctionsAttachSecret => functions_attach_secret(state, a, body),
-        FunctionsDetachSecret => functions_detach_secret(state, a, b),
-        WebhooksCreate => webhooks_create(state, body),
-        WebhooksList => webhooks_list(state, &q),
-        WebhooksGet => webhooks_get(state, a),
-        WebhooksUpdate => webhooks_update(state, a, body),
-        WebhooksDelete => webhooks_delete(state, a),
-        WebhooksRotateSecret => webhooks_rotate_secret(state, a, body),
+    let request = Request {
+        ids: route.ids,
+        query: Query::parse(query),
+        body,
     };
-    result.unwrap_or_else(|e| e)
+    (route.handler)(state, &request).unwrap_or_else(|e| e)
 }
 
 fn ok(body: &Value) -> Result<Reply> {
@@ -924,6 +858,15 @@ mod tests {
         assert_eq!(r("PUT", "/v1/webhooks/x"), None);
         let detach = route("DELETE", "/v1/functions/a/secrets/b").map(|r| r.ids);
         assert_eq!(detach, Some(["a", "b"]));
+    }
+
+    #[test]
+    fn every_served_operation_has_at_most_two_path_parameters() {
+        for op in Operation::ALL {
+            if handler(*op).is_some() {
+                assert!(op.operation().path_params.len() <= 2, "{op}");
+            }
+        }
     }
 
     #[test]

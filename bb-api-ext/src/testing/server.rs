@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 
 use super::faults::{Fault, Faults};
 use super::record::{REDACTED, RecordedRequest, Recorder};
-use super::routes::{self, Reply};
+use super::routes::{self, Operation, Reply};
 use super::state::State;
 
 /// The largest request body read; a larger one is answered 413.
@@ -38,7 +38,7 @@ pub(crate) struct Shared {
     /// Wakes the delivery task: something may have queued an event or moved the clock.
     pub(crate) wake: tokio::sync::Notify,
     /// Every delivery attempt, bounded.
-    pub(crate) delivery_log: super::deliver::DeliveryLog,
+    pub(crate) delivery_log: super::delivery_log::DeliveryLog,
     /// Whether each delivered event is sent a second time.
     pub(crate) duplicate_deliveries: bool,
 }
@@ -226,15 +226,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
 
 /// The fixed answer for `req`, if it is an invoke or an invocation get.
 fn fixed_body(fixed: &Fixed, req: &Request<Incoming>) -> Option<(StatusCode, Bytes)> {
-    let path = req.uri().path();
-    let rest = path.strip_prefix("/v1/functions/")?;
-    match *req.method() {
-        hyper::Method::POST if rest.ends_with("/invoke") => {
-            Some((StatusCode::ACCEPTED, fixed.invoke.clone()))
-        }
-        hyper::Method::GET if rest.starts_with("invocations/") && !rest.ends_with("/logs") => {
-            Some((StatusCode::OK, fixed.get.clone()))
-        }
+    match routes::route(req.method().as_str(), req.uri().path())?.operation {
+        Operation::FunctionsInvoke => Some((StatusCode::ACCEPTED, fixed.invoke.clone())),
+        Operation::InvocationsGet => Some((StatusCode::OK, fixed.get.clone())),
         _ => None,
     }
 }

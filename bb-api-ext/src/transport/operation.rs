@@ -1,67 +1,9 @@
-//! The operation table: every operation of the spec this crate calls, with what the transport
-//! needs to know of it. A test checks it against `openapi/browserbase.yaml` both ways.
+//! The operation table: every operation of the spec, with what the transport needs to know of
+//! it (method, path template, whether it is idempotent, its name in a user's words). It is
+//! generated from `openapi/browserbase.yaml` by bb-api (`bb_api::operations`); nothing here
+//! repeats a path or a method.
 
-use reqwest::Method;
-
-/// One operation of the spec.
-#[derive(Debug)]
-pub(crate) struct Operation {
-    /// The spec's operationId, for logs and `ApiError::operation`.
-    pub(crate) id: &'static str,
-    pub(crate) method: Method,
-    /// The path template as the spec writes it; `{name}` segments are filled in order.
-    pub(crate) path: &'static str,
-    /// Whether repeating it is harmless (reads, and writes the API documents as idempotent).
-    pub(crate) idempotent: bool,
-    /// What it does, in a user's words, for error messages: "get invocation".
-    pub(crate) what: &'static str,
-}
-
-macro_rules! operations {
-    ($( $(#[$doc:meta])* $name:ident = $id:literal, $method:ident $path:literal, idempotent: $idem:literal, $what:literal; )+) => {
-        $( $(#[$doc])* pub(crate) const $name: Operation = Operation {
-            id: $id,
-            method: Method::$method,
-            path: $path,
-            idempotent: $idem,
-            what: $what,
-        }; )+
-
-        /// Every operation this crate wraps.
-        #[cfg(test)]
-        pub(crate) const WRAPPED: &[&Operation] = &[$(&$name),+];
-    };
-}
-
-operations! {
-    FUNCTIONS_LIST = "Functions_list", GET "/v1/functions", idempotent: true, "list Functions";
-    FUNCTIONS_GET = "Functions_get", GET "/v1/functions/{id}", idempotent: true, "get Function";
-    /// Starts a billed browser session: never repeated where the server may have started it.
-    FUNCTIONS_INVOKE = "Functions_invoke", POST "/v1/functions/{id}/invoke", idempotent: false, "invoke Function";
-    FUNCTIONS_LIST_VERSIONS = "Functions_listVersions", GET "/v1/functions/{id}/versions", idempotent: true, "list versions of Function";
-    FUNCTION_VERSIONS_GET = "FunctionVersions_get", GET "/v1/functions/versions/{id}", idempotent: true, "get Function version";
-    FUNCTION_VERSIONS_LIST_INVOCATIONS = "FunctionVersions_listInvocations", GET "/v1/functions/versions/{id}/invocations", idempotent: true, "list invocations of Function version";
-    INVOCATIONS_GET = "Invocations_get", GET "/v1/functions/invocations/{id}", idempotent: true, "get invocation";
-    INVOCATIONS_GET_LOGS = "Invocations_getLogs", GET "/v1/functions/invocations/{id}/logs", idempotent: true, "get logs of invocation";
-    FUNCTION_BUILDS_LIST = "FunctionBuilds_list", GET "/v1/functions/builds", idempotent: true, "list builds";
-    FUNCTION_BUILDS_GET = "FunctionBuilds_get", GET "/v1/functions/builds/{id}", idempotent: true, "get build";
-    FUNCTION_BUILDS_GET_LOGS = "FunctionBuilds_getLogs", GET "/v1/functions/builds/{id}/logs", idempotent: true, "get logs of build";
-    FUNCTIONS_LIST_SECRETS = "Functions_listSecrets", GET "/v1/functions/{id}/secrets", idempotent: true, "list secrets of Function";
-    /// Documented as idempotent: attaching an attached secret succeeds.
-    FUNCTIONS_ATTACH_SECRET = "Functions_attachSecret", POST "/v1/functions/{id}/secrets", idempotent: true, "attach secret to Function";
-    /// Documented as idempotent: detaching a detached secret succeeds.
-    FUNCTIONS_DETACH_SECRET = "Functions_detachSecret", DELETE "/v1/functions/{id}/secrets/{secretId}", idempotent: true, "detach secret from Function";
-    /// Not repeated: a second create of the same endpoint is a conflict.
-    WEBHOOKS_CREATE = "Webhooks_create", POST "/v1/webhooks", idempotent: false, "create webhook";
-    WEBHOOKS_LIST = "Webhooks_list", GET "/v1/webhooks", idempotent: true, "list webhooks";
-    WEBHOOKS_GET = "Webhooks_get", GET "/v1/webhooks/{id}", idempotent: true, "get webhook";
-    /// Sets fields to given values: repeating it changes nothing more.
-    WEBHOOKS_UPDATE = "Webhooks_update", PATCH "/v1/webhooks/{id}", idempotent: true, "update webhook";
-    /// Repeating it leaves the same state; a repeat after a delete that landed answers 404.
-    WEBHOOKS_DELETE = "Webhooks_delete", DELETE "/v1/webhooks/{id}", idempotent: true, "delete webhook";
-    /// Not repeated: each rotation issues another secret and retires one more.
-    WEBHOOKS_ROTATE_SECRET = "Webhooks_rotateSecret", POST "/v1/webhooks/{id}/secret", idempotent: false, "rotate signing secret of webhook";
-}
+pub(crate) use bb_api::operations::*;
 
 /// Operations of the spec deliberately left to the raw bindings (`bb-api`), with the reason.
 /// The areas an invocation uses are imported and wrapped in steps.
@@ -185,99 +127,110 @@ pub(crate) const RAW_ONLY: &[(&str, &str)] = &[
     ),
 ];
 
-impl Operation {
-    /// The path's segments with the `{…}` placeholders filled by `args` in order; `None` when the
-    /// number of arguments does not match (a bug in this crate, reported as a config error).
-    pub(crate) fn segments<'a>(&'a self, args: &'a [&'a str]) -> Option<Vec<&'a str>> {
-        let mut args = args.iter();
-        let segments: Option<Vec<&str>> = self
-            .path
-            .trim_start_matches('/')
-            .split('/')
-            .map(|segment| {
-                if segment.starts_with('{') {
-                    args.next().copied()
-                } else {
-                    Some(segment)
-                }
-            })
-            .collect();
-        if args.next().is_some() {
-            return None;
-        }
-        segments
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
+    use reqwest::Method;
 
-    /// (method, path) of every operation in the spec, by operationId.
-    fn spec_operations() -> BTreeMap<String, (String, String)> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/browserbase.yaml");
-        let text = std::fs::read_to_string(path).expect("the spec is readable");
-        let spec: serde_norway::Value = serde_norway::from_str(&text).expect("the spec parses");
-        let mut ops = BTreeMap::new();
-        let paths = spec["paths"].as_mapping().expect("paths");
-        for (path, item) in paths {
-            let path = path.as_str().expect("path text");
-            for (method, op) in item.as_mapping().expect("path item") {
-                let method = method.as_str().expect("method").to_uppercase();
-                if let Some(id) = op.get("operationId").and_then(|v| v.as_str()) {
-                    ops.insert(id.to_owned(), (method, path.to_owned()));
-                }
+    /// POSTs the API documents as idempotent, with the reason: any other POST marked
+    /// `x-bb-idempotent: true` in the spec is a mistake that would repeat a write.
+    const IDEMPOTENT_POSTS: &[(&str, &str)] = &[(
+        "Functions_attachSecret",
+        "attaching an attached secret succeeds",
+    )];
+
+    #[test]
+    fn only_documented_writes_are_idempotent() {
+        for op in ALL {
+            let documented = IDEMPOTENT_POSTS.iter().any(|(id, _)| *id == op.id);
+            if op.method == Method::POST {
+                assert_eq!(op.idempotent, documented, "{}: x-bb-idempotent", op.id);
+            } else {
+                assert!(!documented, "{} is not a POST", op.id);
+            }
+            if op.method == Method::GET || op.method == Method::HEAD {
+                assert!(op.idempotent, "{}: a read is idempotent", op.id);
             }
         }
-        ops
     }
 
     #[test]
-    fn every_spec_operation_is_wrapped_or_raw_only_and_every_wrapped_one_matches_the_spec() {
-        let spec = spec_operations();
-        for (id, (method, path)) in &spec {
-            let wrapped = WRAPPED.iter().find(|op| op.id == id);
-            let raw = RAW_ONLY.iter().any(|(raw, _)| raw == id);
+    fn every_operation_has_its_own_name_in_user_words() {
+        let mut seen = std::collections::BTreeSet::new();
+        for op in ALL {
             assert!(
-                wrapped.is_some() != raw,
-                "{id} ({method} {path}) must be either wrapped by bb-api-ext or listed in RAW_ONLY, not {}",
-                if raw { "both" } else { "neither" }
+                seen.insert(op.what),
+                "{}: {:?} names two operations",
+                op.id,
+                op.what
             );
-            if let Some(op) = wrapped {
-                assert_eq!(op.method.as_str(), method, "{id}: method");
-                assert_eq!(op.path, path, "{id}: path");
+            assert!(
+                !op.what.contains('_') && !op.what.contains(op.id),
+                "{}: {:?} must not be the operationId",
+                op.id,
+                op.what
+            );
+        }
+    }
+
+    /// The `.rs` files of `bb-api-ext/src` outside `testing/` and this file, as text.
+    fn crate_sources() -> String {
+        let mut text = String::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src is readable") {
+                let path = entry.expect("a directory entry").path();
+                if path.ends_with("testing") || path.ends_with("transport/operation.rs") {
+                    continue;
+                }
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    text.push_str(&std::fs::read_to_string(&path).expect("a readable source"));
+                }
             }
         }
-        for op in WRAPPED {
+        text
+    }
+
+    #[test]
+    fn every_operation_is_wrapped_or_raw_only() {
+        let sources = crate_sources();
+        for op in ALL {
+            // The const's name: `Functions_listVersions` is `FUNCTIONS_LIST_VERSIONS`.
+            let mut name = String::new();
+            let mut prev_lower = false;
+            for c in op.id.chars() {
+                if c.is_ascii_uppercase() && prev_lower {
+                    name.push('_');
+                }
+                prev_lower = c.is_ascii_lowercase();
+                name.push(c.to_ascii_uppercase());
+            }
+            let used = sources.match_indices(name.as_str()).any(|(at, _)| {
+                let next = sources[at + name.len()..].chars().next();
+                let prev = sources[..at].chars().last();
+                !next.is_some_and(|c| c == '_' || c.is_ascii_alphanumeric())
+                    && !prev.is_some_and(|c| c == '_' || c.is_ascii_alphanumeric())
+            });
+            let raw = RAW_ONLY.iter().any(|(id, _)| *id == op.id);
             assert!(
-                spec.contains_key(op.id),
-                "{} is wrapped but not in the spec",
-                op.id
-            );
-            assert_eq!(
-                op.idempotent,
-                op.method != Method::POST || op.id.ends_with("attachSecret"),
-                "{}",
-                op.id
+                used != raw,
+                "{} ({} {}) must be either used by bb-api-ext (as {name}) or listed in RAW_ONLY, not {}",
+                op.id,
+                op.method,
+                op.path,
+                if raw { "both" } else { "neither" }
             );
         }
         for (id, _) in RAW_ONLY {
             assert!(
-                spec.contains_key(*id),
+                ALL.iter().any(|op| op.id == *id),
                 "{id} is listed raw-only but not in the spec"
             );
         }
-    }
-
-    #[test]
-    fn segments_fill_placeholders_in_order() {
-        assert_eq!(
-            FUNCTIONS_DETACH_SECRET.segments(&["f", "s"]),
-            Some(vec!["v1", "functions", "f", "secrets", "s"])
-        );
-        assert_eq!(FUNCTIONS_LIST.segments(&[]), Some(vec!["v1", "functions"]));
-        assert_eq!(FUNCTIONS_GET.segments(&[]), None);
-        assert_eq!(FUNCTIONS_GET.segments(&["a", "b"]), None);
     }
 }

@@ -77,7 +77,7 @@ impl Webhooks {
     /// Plain `http://` endpoints on loopback are allowed only while the client itself talks to a
     /// loopback server (the `testing` fake), which is the only sender that could reach them.
     fn loopback_http_ok(&self) -> bool {
-        crate::client::is_loopback(&self.ctx.transport.base)
+        crate::validate::is_loopback(&self.ctx.transport.base)
     }
 
     /// Registers `endpoint` to receive `event_types`. The response carries the signing secret,
@@ -384,8 +384,8 @@ fn check_endpoint(v: &mut Validator, endpoint: &str, loopback_http_ok: bool) {
             "must start with exactly https:// followed by the host (lowercase, no extra slash), \
              such as https://hooks.example.com/browserbase",
         ),
-        "http" if crate::client::is_loopback(&url) && loopback_http_ok => {}
-        "http" if crate::client::is_loopback(&url) => v.fail(
+        "http" if crate::validate::is_loopback(&url) && loopback_http_ok => {}
+        "http" if crate::validate::is_loopback(&url) => v.fail(
             "must be https://: plain http to loopback is accepted only while the client talks to \
              a loopback server (the testing fake); Browserbase delivers only to public https URLs \
              (use a tunnel in development)",

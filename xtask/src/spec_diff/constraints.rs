@@ -4,62 +4,93 @@
 
 use serde_json::{Map, Value};
 
-use super::schema::{SchemaWalk, show};
-use super::verdict::Direction;
 use super::verdict::Verdict::{Breaking, NonBreaking, Review};
+use super::verdict::{Direction, Verdict};
 
 /// Bounds where a smaller value (or adding the bound) narrows.
 const UPPER: [&str; 4] = ["maximum", "maxLength", "maxItems", "maxProperties"];
 /// Bounds where a larger value (or adding the bound) narrows.
 const LOWER: [&str; 4] = ["minimum", "minLength", "minItems", "minProperties"];
 
-/// Reports every constraint change between two schemas at `at`.
-pub fn compare(
-    walk: &mut SchemaWalk<'_>,
-    at: &str,
-    old: &Map<String, Value>,
-    new: &Map<String, Value>,
-) {
+/// One constraint change, for the schema walk to report where it is.
+pub struct Change {
+    /// The rule, before the walk's direction prefixes it: `constraint-narrowed`.
+    pub rule: &'static str,
+    /// The verdict when the schema is in a request.
+    pub request: Verdict,
+    /// The verdict when the schema is in a response.
+    pub response: Verdict,
+    /// What changed, and why it matters.
+    pub message: String,
+}
+
+/// A value as a change message shows it (`none` when absent).
+pub fn show(value: Option<&Value>) -> String {
+    value.map_or_else(|| "none".to_string(), Value::to_string)
+}
+
+/// Every constraint change between two schemas flowing in direction `dir`.
+pub fn compare(dir: Direction, old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<Change> {
+    let mut found = Vec::new();
+    let walk = &mut Walk {
+        dir,
+        found: &mut found,
+    };
     for key in UPPER {
-        bound(walk, at, key, old.get(key), new.get(key), |o, n| n < o);
+        bound(walk, key, old.get(key), new.get(key), |o, n| n < o);
     }
     for key in LOWER {
-        bound(walk, at, key, old.get(key), new.get(key), |o, n| n > o);
+        bound(walk, key, old.get(key), new.get(key), |o, n| n > o);
     }
     for key in ["exclusiveMaximum", "exclusiveMinimum", "uniqueItems"] {
         let (o, n) = (flag(old.get(key)), flag(new.get(key)));
         if o != n {
-            narrowed_or_loosened(walk, at, n, format!("{key} changed from {o} to {n}"));
+            narrowed_or_loosened(walk, n, format!("{key} changed from {o} to {n}"));
         }
     }
     let (o, n) = (old.get("pattern"), new.get("pattern"));
     match (o, n) {
         (_, Some(_)) if o != n => narrowed_or_loosened(
             walk,
-            at,
             true,
             format!("pattern changed from {} to {}", show(o), show(n)),
         ),
         (Some(_), None) => {
-            narrowed_or_loosened(walk, at, false, format!("pattern {} removed", show(o)))
+            narrowed_or_loosened(walk, false, format!("pattern {} removed", show(o)))
         }
         _ => {}
     }
     let (o, n) = (old.get("multipleOf"), new.get("multipleOf"));
     if o != n {
         walk.report(
-            at,
             "constraint-changed",
             Review,
             Review,
             format!("multipleOf changed from {} to {}", show(o), show(n)),
         );
     }
+    found
+}
+
+/// The direction and what was found so far.
+struct Walk<'f> {
+    dir: Direction,
+    found: &'f mut Vec<Change>,
+}
+
+impl Walk<'_> {
+    fn report(&mut self, rule: &'static str, request: Verdict, response: Verdict, message: String) {
+        self.found.push(Change {
+            rule,
+            request,
+            response,
+            message,
+        });
+    }
 }
 
 fn bound(
-    walk: &mut SchemaWalk<'_>,
-    at: &str,
+    walk: &mut Walk<'_>,
     key: &str,
     old: Option<&Value>,
     new: Option<&Value>,
@@ -86,11 +117,11 @@ fn bound(
         (Some(o), None) => format!("{key} {o} removed"),
         (None, None) => return,
     };
-    narrowed_or_loosened(walk, at, narrowed, what);
+    narrowed_or_loosened(walk, narrowed, what);
 }
 
-fn narrowed_or_loosened(walk: &mut SchemaWalk<'_>, at: &str, narrowed: bool, what: String) {
-    let why = match (walk.dir(), narrowed) {
+fn narrowed_or_loosened(walk: &mut Walk<'_>, narrowed: bool, what: String) {
+    let why = match (walk.dir, narrowed) {
         (Direction::Request, true) => "requests valid before may now be rejected",
         (Direction::Request, false) => "the server accepts more",
         (Direction::Response, true) => "responses stay within what old clients accept",
@@ -101,7 +132,6 @@ fn narrowed_or_loosened(walk: &mut SchemaWalk<'_>, at: &str, narrowed: bool, wha
     };
     if narrowed {
         walk.report(
-            at,
             "constraint-narrowed",
             Breaking,
             NonBreaking,
@@ -109,7 +139,6 @@ fn narrowed_or_loosened(walk: &mut SchemaWalk<'_>, at: &str, narrowed: bool, wha
         );
     } else {
         walk.report(
-            at,
             "constraint-loosened",
             NonBreaking,
             Review,

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use super::constraints;
+use super::constraints::{self, show};
 use super::doc::Doc;
 use super::finding::{Found, child};
 use super::verdict::{Direction, Verdict};
@@ -52,11 +52,6 @@ impl<'a> SchemaWalk<'a> {
         });
     }
 
-    /// The direction of this walk.
-    pub fn dir(&self) -> Direction {
-        self.dir
-    }
-
     /// Compares the schema `old` (in the old document) with `new` (in the new one) at `at`.
     pub fn compare(&mut self, at: &str, old: &Value, new: &Value) {
         let ov = self.old.view(old);
@@ -100,7 +95,9 @@ impl<'a> SchemaWalk<'a> {
         self.compare_nullable(at, old, new);
         self.compare_default(at, old, new);
         self.compare_enum(at, old, new);
-        constraints::compare(self, at, old, new);
+        for c in constraints::compare(self.dir, old, new) {
+            self.report(at, c.rule, c.request, c.response, c.message);
+        }
         self.compare_properties(at, old, new);
         self.compare_additional(at, old, new);
         if let (Some(o), Some(n)) = (old.get("items"), new.get("items")) {
@@ -312,9 +309,4 @@ fn required(schema: &Map<String, Value>) -> BTreeSet<&str> {
 
 fn is_true(value: Option<&Value>) -> bool {
     value.and_then(Value::as_bool).unwrap_or(false)
-}
-
-/// A JSON value for messages; `none` when absent.
-pub fn show(value: Option<&Value>) -> String {
-    value.map_or_else(|| "none".to_string(), Value::to_string)
 }
