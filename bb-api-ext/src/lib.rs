@@ -115,6 +115,7 @@ mod proxy;
 mod secret;
 mod secrets;
 mod session;
+mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod timeout;
@@ -127,11 +128,15 @@ pub mod webhooks;
 
 pub use bb_api::open::{
     FunctionBuildCauseCode, FunctionBuildStatus, InvocationCauseCode, InvocationStatus,
+    RecordingDownloadStatus, SessionRegion, SessionStatus,
 };
+pub use bb_api::session_secret::{SessionConnectUrl, SessionSigningKey};
 pub use bb_api::types::{
     Function, FunctionBuild, FunctionBuildCause, FunctionBuildLog, FunctionBuildRequest,
     FunctionBuildsGetLogsResponse as BuildLogs, FunctionVersion, Invocation, InvocationCause,
-    InvocationLog, InvocationsGetLogsResponse as InvocationLogs, Secret,
+    InvocationLog, InvocationsGetLogsResponse as InvocationLogs, RecordingDownload, ReplayPage,
+    Secret, Session, SessionLiveUrls, SessionLog, SessionsCreateResponse as CreatedSession,
+    SessionsGetReplayResponse as Replays, SessionsGetResponse as SessionDetails,
 };
 pub use builds::{BuildList, Builds, DEFAULT_BUILD_WAIT};
 pub use client::{API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT};
@@ -153,7 +158,11 @@ pub use secret::{ApiKey, ProxyPassword};
 pub use secrets::{FunctionSecrets, SecretList};
 pub use session::{
     BrowserSettings, BrowserSize, Extension, Os, ProxySettings, SessionCreateParams,
-    SessionCreateParamsBuilder,
+    SessionCreateParamsBuilder, SessionSettings,
+};
+pub use sessions::{
+    DEFAULT_RECORDING_WAIT, DEFAULT_RELEASE_WAIT, RecordingDownloads, ScopedSession,
+    SessionGuard, SessionHandle, SessionList, Sessions, is_under_base_url,
 };
 pub use timeout::{InvalidValue, SessionTimeout};
 pub use typed::{TypedFunction, TypedInvoke};

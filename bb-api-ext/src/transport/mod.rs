@@ -60,6 +60,8 @@ pub(crate) struct Call<'a> {
     /// Statuses that are this operation's answer rather than a passing condition: never retried
     /// (a secret rotation's 429 means "too many previous secrets", which no retry fixes).
     pub(crate) final_statuses: &'a [u16],
+    /// The media type asked for, when the answer is not JSON (a replay page's m3u8).
+    pub(crate) accept: Option<HeaderValue>,
 }
 
 impl<'a> Call<'a> {
@@ -73,6 +75,7 @@ impl<'a> Call<'a> {
             secrets: &[],
             deadline: None,
             final_statuses: &[],
+            accept: None,
         }
     }
 }
@@ -162,6 +165,19 @@ impl Transport {
             Err(reason) => {
                 success.body = Bytes::new();
                 Err(success.into_error(call.op, format!("{reason}{withheld}"), false, &secrets))
+            }
+        }
+    }
+
+    /// Calls an operation whose successful body is text (a replay page's m3u8 playlist): any
+    /// content type, UTF-8.
+    pub(crate) async fn call_text(&self, call: Call<'_>) -> Result<String, Error> {
+        let success = self.send(&call).await?;
+        match std::str::from_utf8(&success.body) {
+            Ok(text) => Ok(text.to_owned()),
+            Err(e) => {
+                let reason = format!("the body is not UTF-8 text: {e}");
+                Err(success.into_error(call.op, reason, false, &self.secrets(&call)))
             }
         }
     }
@@ -414,7 +430,7 @@ impl Transport {
             .http
             .request(call.op.method.clone(), url.clone())
             .header(API_KEY_HEADER, self.api_key_header.clone())
-            .header(ACCEPT, JSON);
+            .header(ACCEPT, call.accept.clone().unwrap_or(JSON));
         if let Some(ua) = &self.user_agent {
             request = request.header(USER_AGENT, ua.clone());
         }

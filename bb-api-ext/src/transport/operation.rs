@@ -61,6 +61,20 @@ operations! {
     WEBHOOKS_DELETE = "Webhooks_delete", DELETE "/v1/webhooks/{id}", idempotent: true, "delete webhook";
     /// Not repeated: each rotation issues another secret and retires one more.
     WEBHOOKS_ROTATE_SECRET = "Webhooks_rotateSecret", POST "/v1/webhooks/{id}/secret", idempotent: false, "rotate signing secret of webhook";
+    SESSIONS_LIST = "Sessions_list", GET "/v1/sessions", idempotent: true, "list sessions";
+    /// Starts a billed browser session: never repeated where the server may have started it.
+    SESSIONS_CREATE = "Sessions_create", POST "/v1/sessions", idempotent: false, "create session";
+    SESSIONS_GET = "Sessions_get", GET "/v1/sessions/{id}", idempotent: true, "get session";
+    /// `REQUEST_RELEASE`: releasing a released session changes nothing.
+    SESSIONS_UPDATE = "Sessions_update", POST "/v1/sessions/{id}", idempotent: true, "release session";
+    SESSIONS_GET_DEBUG = "Sessions_getDebug", GET "/v1/sessions/{id}/debug", idempotent: true, "get live URLs of session";
+    SESSIONS_GET_LOGS = "Sessions_getLogs", GET "/v1/sessions/{id}/logs", idempotent: true, "get logs of session";
+    SESSIONS_GET_RECORDING = "Sessions_getRecording", GET "/v1/sessions/{id}/recording", idempotent: true, "get recording of session";
+    /// Documented as re-enqueueing every page: a repeat does no harm.
+    SESSIONS_CREATE_RECORDING_DOWNLOADS = "Sessions_createRecordingDownloads", POST "/v1/sessions/{id}/recording/downloads", idempotent: true, "request recording downloads of session";
+    SESSIONS_LIST_RECORDING_DOWNLOADS = "Sessions_listRecordingDownloads", GET "/v1/sessions/{id}/recording/downloads", idempotent: true, "list recording downloads of session";
+    SESSIONS_GET_REPLAY = "Sessions_getReplay", GET "/v1/sessions/{id}/replays", idempotent: true, "get replay of session";
+    SESSIONS_GET_REPLAY_PAGE = "Sessions_getReplayPage", GET "/v1/sessions/{id}/replays/{pageId}", idempotent: true, "get replay page of session";
 }
 
 /// Operations of the spec deliberately left to the raw bindings (`bb-api`), with the reason.
@@ -136,52 +150,8 @@ pub(crate) const RAW_ONLY: &[(&str, &str)] = &[
         "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
     ),
     (
-        "Sessions_list",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_create",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_get",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_update",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_getDebug",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_getLogs",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_getRecording",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_createRecordingDownloads",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_listRecordingDownloads",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_getReplay",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_getReplayPage",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
         "Sessions_uploadFile",
-        "imported with the Sessions area; wrapped next",
+        "waits for the streaming multipart upload module (one for every upload)",
     ),
 ];
 
@@ -214,8 +184,8 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    /// (method, path) of every operation in the spec, by operationId.
-    fn spec_operations() -> BTreeMap<String, (String, String)> {
+    /// (method, path, x-bb-idempotent, x-bb-what) of every operation in the spec, by operationId.
+    fn spec_operations() -> BTreeMap<String, (String, String, Option<bool>, Option<String>)> {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/browserbase.yaml");
         let text = std::fs::read_to_string(path).expect("the spec is readable");
         let spec: serde_norway::Value = serde_norway::from_str(&text).expect("the spec parses");
@@ -226,7 +196,12 @@ mod tests {
             for (method, op) in item.as_mapping().expect("path item") {
                 let method = method.as_str().expect("method").to_uppercase();
                 if let Some(id) = op.get("operationId").and_then(|v| v.as_str()) {
-                    ops.insert(id.to_owned(), (method, path.to_owned()));
+                    let idempotent = op.get("x-bb-idempotent").and_then(|v| v.as_bool());
+                    let what = op
+                        .get("x-bb-what")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned);
+                    ops.insert(id.to_owned(), (method, path.to_owned(), idempotent, what));
                 }
             }
         }
@@ -236,7 +211,7 @@ mod tests {
     #[test]
     fn every_spec_operation_is_wrapped_or_raw_only_and_every_wrapped_one_matches_the_spec() {
         let spec = spec_operations();
-        for (id, (method, path)) in &spec {
+        for (id, (method, path, _, _)) in &spec {
             let wrapped = WRAPPED.iter().find(|op| op.id == id);
             let raw = RAW_ONLY.iter().any(|(raw, _)| raw == id);
             assert!(
@@ -255,12 +230,18 @@ mod tests {
                 "{} is wrapped but not in the spec",
                 op.id
             );
+            // The spec's facts where it states them; else only reads and the documented
+            // idempotent attach are repeatable.
+            let (_, _, idempotent, what) = &spec[op.id];
             assert_eq!(
                 op.idempotent,
-                op.method != Method::POST || op.id.ends_with("attachSecret"),
-                "{}",
+                idempotent.unwrap_or(op.method != Method::POST || op.id.ends_with("attachSecret")),
+                "{}: idempotent",
                 op.id
             );
+            if let Some(what) = what {
+                assert_eq!(op.what, what, "{}: what", op.id);
+            }
         }
         for (id, _) in RAW_ONLY {
             assert!(
