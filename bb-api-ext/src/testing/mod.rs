@@ -73,6 +73,7 @@ mod record;
 mod routes;
 mod script;
 mod server;
+mod sessions;
 mod state;
 
 pub mod demo;
