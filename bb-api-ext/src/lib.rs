@@ -161,8 +161,8 @@ pub use session::{
     SessionCreateParamsBuilder, SessionSettings,
 };
 pub use sessions::{
-    DEFAULT_RECORDING_WAIT, DEFAULT_RELEASE_WAIT, RecordingDownloads, ScopedSession,
-    SessionGuard, SessionHandle, SessionList, Sessions, is_under_base_url,
+    DEFAULT_RECORDING_WAIT, DEFAULT_RELEASE_WAIT, RecordingDownloads, ScopedSession, SessionGuard,
+    SessionHandle, SessionList, Sessions, is_under_base_url,
 };
 pub use timeout::{InvalidValue, SessionTimeout};
 pub use typed::{TypedFunction, TypedInvoke};

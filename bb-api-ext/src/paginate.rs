@@ -112,7 +112,9 @@ impl<T> Stream for ListStream<T> {
 
 impl<T> ListStream<T> {
     /// A list read some other way than by pages (a list the API returns whole).
-    pub(crate) fn from_stream(inner: impl Stream<Item = Result<T, Error>> + Send + 'static) -> Self {
+    pub(crate) fn from_stream(
+        inner: impl Stream<Item = Result<T, Error>> + Send + 'static,
+    ) -> Self {
         Self {
             inner: Box::pin(inner),
         }

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use bb_api::open::SessionStatus;
 use bb_api::types::{
-    ReplayPage, Session, SessionLiveUrls, SessionLog, SessionsCreateResponse, SessionsGetResponse,
-    SessionsGetReplayResponse,
+    ReplayPage, Session, SessionLiveUrls, SessionLog, SessionsCreateResponse,
+    SessionsGetReplayResponse, SessionsGetResponse,
 };
 use bytes::Bytes;
 use reqwest::header::HeaderValue;
@@ -262,7 +262,10 @@ impl Sessions {
     ///
     /// # Errors
     /// A validation error for an id that is not a UUID (nothing sent); [`Error::NotFound`].
-    pub async fn replays(&self, id: impl Into<IdInput>) -> Result<SessionsGetReplayResponse, Error> {
+    pub async fn replays(
+        &self,
+        id: impl Into<IdInput>,
+    ) -> Result<SessionsGetReplayResponse, Error> {
         self.ctx.get_by_id(&SESSIONS_GET_REPLAY, id.into()).await
     }
 
@@ -279,8 +282,7 @@ impl Sessions {
     ) -> Result<String, Error> {
         let mut v = Validator::new();
         let id = v.field("id", |v| id.into().check(v));
-        if page_id.is_empty() || page_id.len() > 3 || !page_id.bytes().all(|b| b.is_ascii_digit())
-        {
+        if page_id.is_empty() || page_id.len() > 3 || !page_id.bytes().all(|b| b.is_ascii_digit()) {
             v.field("pageId", |v| {
                 v.fail(format!(
                     "must be one to three digits, a replay page's pageId (got {})",

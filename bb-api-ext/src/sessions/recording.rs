@@ -80,7 +80,10 @@ impl Pollable for RecordingDownloads {
             || "not seen".to_owned(),
             |l| {
                 let pending = l.downloads.iter().filter(|d| !l.is_settled_page(d)).count();
-                format!("assembling ({pending} of {} pages pending)", l.downloads.len())
+                format!(
+                    "assembling ({pending} of {} pages pending)",
+                    l.downloads.len()
+                )
             },
         );
         Error::SessionWaitTimeout {

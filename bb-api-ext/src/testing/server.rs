@@ -209,7 +209,15 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
                 .and_then(|h| h.to_str().ok())
                 .unwrap_or("127.0.0.1");
             let mut state = shared.state();
-            super::sessions::serve(&mut state, method, path, parts.uri.query(), &body, host, key_ok)
+            super::sessions::serve(
+                &mut state,
+                method,
+                path,
+                parts.uri.query(),
+                &body,
+                host,
+                key_ok,
+            )
         }
     {
         let mut response = Response::new(Full::new(answer.body));

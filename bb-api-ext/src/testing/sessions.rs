@@ -85,7 +85,11 @@ impl SessionStore {
 }
 
 /// `(status, endedAt)` of a session at `now`.
-fn status(state: &State, s: &SessionRecord, now: DateTime<Utc>) -> (&'static str, Option<DateTime<Utc>>) {
+fn status(
+    state: &State,
+    s: &SessionRecord,
+    now: DateTime<Utc>,
+) -> (&'static str, Option<DateTime<Utc>>) {
     if let Some(at) = s.released {
         return ("COMPLETED", Some(at));
     }
@@ -127,7 +131,9 @@ fn session_json(state: &State, s: &SessionRecord, now: DateTime<Utc>) -> Value {
 fn with_connection(mut v: Value, id: Uuid) -> Value {
     let key = format!("sk_fake_{}", id.simple());
     v["signingKey"] = json!(key);
-    v["connectUrl"] = json!(format!("wss://connect.fake.browserbase.invalid/?signingKey={key}"));
+    v["connectUrl"] = json!(format!(
+        "wss://connect.fake.browserbase.invalid/?signingKey={key}"
+    ));
     v["seleniumRemoteUrl"] = json!("http://connect.fake.browserbase.invalid/webdriver");
     v
 }
@@ -202,7 +208,10 @@ pub(crate) fn serve(
     let now = state.clock.now();
     let found = |state: &State, raw: &str| -> Result<Uuid, Answer> {
         let id = Uuid::parse_str(raw).map_err(|_| {
-            Answer::error(StatusCode::BAD_REQUEST, format!("id must be a UUID (got {raw:?})"))
+            Answer::error(
+                StatusCode::BAD_REQUEST,
+                format!("id must be a UUID (got {raw:?})"),
+            )
         })?;
         if state.sessions.sessions.contains_key(&id) {
             Ok(id)
@@ -239,10 +248,16 @@ pub(crate) fn serve(
                 ("POST", ["uploads"]) => {
                     Answer::json(StatusCode::OK, &json!({"message": "File uploaded"}))
                 }
-                _ => Answer::error(StatusCode::NOT_FOUND, format!("no route for {method} {path}")),
+                _ => Answer::error(
+                    StatusCode::NOT_FOUND,
+                    format!("no route for {method} {path}"),
+                ),
             },
         },
-        _ => Answer::error(StatusCode::NOT_FOUND, format!("no route for {method} {path}")),
+        _ => Answer::error(
+            StatusCode::NOT_FOUND,
+            format!("no route for {method} {path}"),
+        ),
     };
     Some(answer)
 }
@@ -251,7 +266,12 @@ fn list(state: &State, query: Option<&str>, now: DateTime<Utc>) -> Answer {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .into_owned()
         .collect();
-    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     if let Some(s) = get("status")
         && !["PENDING", "RUNNING", "ERROR", "TIMED_OUT", "COMPLETED"].contains(&s)
     {
@@ -326,7 +346,10 @@ fn create(state: &mut State, body: &[u8], now: DateTime<Utc>) -> Answer {
         created: now,
         expires: plus(now, timeout),
         released: None,
-        keep_alive: body.get("keepAlive").and_then(Value::as_bool).unwrap_or(false),
+        keep_alive: body
+            .get("keepAlive")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         region,
         user_metadata: body
             .get("userMetadata")
