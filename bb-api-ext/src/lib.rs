@@ -97,6 +97,7 @@ mod compat;
 mod config;
 mod context;
 mod error;
+mod evidence;
 mod fanout;
 mod functions;
 mod geo;
@@ -144,6 +145,7 @@ pub use client::{API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_
 pub use compat::{Compatibility, Finding, Severity};
 pub use config::{InvokeRetry, PollSchedule, RetryConfig, TimeoutConfig};
 pub use error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
+pub use evidence::{Evidence, EvidencePart, Manifest, ManifestFile, MissingPart};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, FanOutItem, Progress};
 pub use functions::{FunctionVersions, Functions, OffsetList};
 pub use ids::{FunctionRef, IdInput};

@@ -517,3 +517,54 @@ async fn an_invocation_has_a_session_with_evidence() {
     let ready = session.recording_downloads().await.expect("downloads");
     assert!(ready.is_settled());
 }
+
+#[tokio::test]
+async fn evidence_of_an_invocation_is_gathered_and_written_with_a_manifest() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let f = fake.add_function(
+        FunctionScript::new("fails")
+            .with_failure(bb_api_ext::InvocationCauseCode::WorkloadError, "boom"),
+    );
+    let inv = client
+        .functions()
+        .invoke(f.function_id)
+        .send()
+        .await
+        .expect("accepted");
+    let _ = client.invocations().wait(inv.id).await;
+    let evidence = client
+        .invocations()
+        .evidence(&client, inv.id, Duration::from_secs(30))
+        .await
+        .expect("evidence");
+    let dir = std::env::temp_dir().join(format!("bb-evidence-{}", Uuid::new_v4()));
+    let manifest = evidence.write_to(&dir).expect("written");
+    let names: Vec<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "invocation.json",
+            "invocation-logs.json",
+            "session.json",
+            "session-logs.json",
+            "recording.jsonl",
+            "replays.json",
+            "recording-downloads.json"
+        ]
+    );
+    let missing: Vec<&str> = manifest.missing.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(missing, ["recording-page-0.mp4", "downloads/"]);
+    assert!(!manifest.is_complete());
+    let recording = std::fs::read_to_string(dir.join("recording.jsonl")).expect("read");
+    assert_eq!(recording.lines().count(), 3);
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(written["files"][4]["bytes"], recording.len() as u64);
+    assert_eq!(
+        written["files"][4]["sha256"].as_str().map(str::len),
+        Some(64)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
