@@ -47,14 +47,16 @@
 //!   `Unknown(..)`; unknown fields are ignored; timestamps a pending resource lacks are optional.
 //! - **Bounded**: connect, attempt and overall timeouts ([`TimeoutConfig`]); response bodies are read
 //!   up to a limit; error bodies are kept as a short snippet.
-//! - **Secrets stay secret**: the API key, proxy passwords and webhook signing secrets never
-//!   appear in `Debug`, errors or logs.
+//! - **Secrets stay secret**: the API key, proxy passwords, webhook signing secrets, session
+//!   signing keys and connect URLs never appear in `Debug`, errors or logs.
 //!
 //! # What it covers
 //!
 //! [`Client::functions`] (list, get by id or name, invoke, invoke many, versions, secrets),
 //! [`Client::versions`], [`Client::invocations`] (get, logs, wait), [`Client::builds`] (list, get,
-//! logs, wait), [`Client::webhooks`] (register, list, get, update, delete, rotate the signing
+//! logs, wait), [`Client::sessions`] (create with a release guard, get, list and find orphans,
+//! release and wait, and a session's evidence: live URLs, CDP logs, recording, replays, recording
+//! downloads; [`Invocations::evidence`] gathers a failed invocation's), [`Client::webhooks`] (register, list, get, update, delete, rotate the signing
 //! secret), [`webhooks`] (verify deliveries, typed events, dedup, and waits that end on webhook
 //! events instead of polling: [`Client::webhook_events`], [`Wait::via`]) and, with the `testing`
 //! feature, a fake Browserbase server to test your own code against (`testing`), which also
