@@ -162,7 +162,7 @@ pub enum Error {
         /// Why, in words, with what to do next.
         reason: &'static str,
         /// The response.
-        error: ApiError,
+        error: Box<ApiError>,
     },
 
     /// An invocation's results are not the type asked for. `results` keeps them as sent.
@@ -254,9 +254,8 @@ impl Error {
             Error::Unauthorized(e) | Error::Forbidden(e) | Error::NotFound(e) | Error::Api(e) => {
                 Some(e)
             }
-            Error::RateLimited { error, .. }
-            | Error::TooManyWebhookSecrets(error)
-            | Error::RecordingUnavailable { error, .. } => Some(error),
+            Error::RateLimited { error, .. } | Error::TooManyWebhookSecrets(error) => Some(error),
+            Error::RecordingUnavailable { error, .. } => Some(error),
             _ => None,
         }
     }

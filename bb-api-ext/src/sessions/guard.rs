@@ -26,7 +26,7 @@ use crate::error::Error;
 #[must_use = "dropping the guard releases the session at once"]
 pub struct SessionGuard {
     ctx: Arc<Context>,
-    created: SessionsCreateResponse,
+    created: Box<SessionsCreateResponse>,
     keep_alive: bool,
     /// Set once the release is sent or the session kept: nothing more to do.
     done: Arc<AtomicBool>,
@@ -89,7 +89,7 @@ impl SessionGuard {
     ) -> Self {
         Self {
             ctx,
-            created,
+            created: Box::new(created),
             keep_alive,
             done: Arc::new(AtomicBool::new(false)),
         }
@@ -125,12 +125,12 @@ impl SessionGuard {
             return Err(self);
         }
         self.done.store(true, Ordering::Release);
-        Ok(self.created.clone())
+        Ok((*self.created).clone())
     }
 
     pub(crate) fn scoped(&self) -> ScopedSession {
         ScopedSession {
-            created: self.created.clone(),
+            created: (*self.created).clone(),
             keep_alive: self.keep_alive,
             kept: self.done.clone(),
         }

@@ -210,7 +210,7 @@ fn unavailable(session_id: Uuid, e: Error) -> Error {
         Error::Api(error) => Error::RecordingUnavailable {
             session_id,
             reason,
-            error,
+            error: Box::new(error),
         },
         other => other,
     }
