@@ -6,6 +6,7 @@
 mod guard;
 mod list;
 mod recording;
+mod transfer;
 
 use std::sync::Arc;
 use std::time::Duration;
