@@ -16,18 +16,26 @@ pub const SPEC_PATH: &str = "openapi/browserbase.yaml";
 pub const PACKAGED_SPEC_PATH: &str = "spec/browserbase.yaml";
 
 /// Schemas generated as open enums (`Unknown(String)` for values newer than the spec).
-pub const OPEN_ENUMS: [&str; 5] = [
+pub const OPEN_ENUMS: [&str; 8] = [
     "InvocationStatus",
     "FunctionBuildStatus",
     "InvocationCauseCode",
     "FunctionBuildCauseCode",
     "WebhookEventType",
+    "SessionStatus",
+    "SessionRegion",
+    "RecordingDownloadStatus",
 ];
 
 /// The schema of a webhook signing secret (create's and rotate's responses), generated as
 /// `signing_secret::WebhookSigningSecret` (`bb-api/src/signing_secret.rs`), whose `Debug` does
 /// not show it.
 pub const SIGNING_SECRET: &str = "WebhookSigningSecret";
+
+/// The schemas of a session's signing key and of the connect URL that embeds it (create's and
+/// get's responses), generated as the types of `bb-api/src/session_secret.rs`, whose `Debug` does
+/// not show them.
+pub const SESSION_SECRETS: [&str; 2] = ["SessionSigningKey", "SessionConnectUrl"];
 
 /// The generated client and its typed httpmock helpers, each formatted Rust source.
 pub struct Generated {
@@ -60,6 +68,13 @@ pub fn settings() -> GenerationSettings {
         format!("crate::signing_secret::{SIGNING_SECRET}"),
         std::iter::empty(),
     );
+    for name in SESSION_SECRETS {
+        settings.with_replacement(
+            name,
+            format!("crate::session_secret::{name}"),
+            std::iter::empty(),
+        );
+    }
     settings
 }
 

@@ -154,6 +154,14 @@ impl Client {
         }
     }
 
+    /// Browser sessions: create (with a guard that releases them), get, list and find orphans,
+    /// release, and their evidence (live URLs, CDP logs, recording, replays, recording downloads).
+    pub fn sessions(&self) -> crate::Sessions {
+        crate::Sessions {
+            ctx: self.ctx.clone(),
+        }
+    }
+
     /// Webhooks: register endpoints, list, get, update, delete, rotate their signing secret.
     pub fn webhooks(&self) -> Webhooks {
         Webhooks::new(self.ctx.clone())

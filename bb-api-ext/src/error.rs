@@ -83,7 +83,7 @@ pub enum Error {
     /// (an invoke that may have been sent is not retried by default: it could run twice). The
     /// cause (connection refused, reset, a body cut short) is `source()`, not in this message.
     #[error("transport error, {}", if *.request_sent {
-        "request may have been sent (if it was an invoke, the Function may have started: check its invocations before invoking again)"
+        "request may have been sent (if it was an invoke or a session create, a billed session may have started: check the Function's invocations, or the running sessions, before trying again)"
     } else {
         "request not sent (check the network and the base URL)"
     })]
@@ -150,6 +150,32 @@ pub enum Error {
         problem: crate::dev::DevModeError,
     },
 
+    /// A session (or its recording downloads) had not reached the end waited for when the wait's
+    /// deadline passed. Wait again, or look it up later.
+    #[error("session {id}: {what} still {status} after waiting {:.1}s; wait again or get it by id later", .waited.as_secs_f64())]
+    SessionWaitTimeout {
+        /// The session.
+        id: Uuid,
+        /// What was waited for: `session` or `recording downloads`.
+        what: &'static str,
+        /// The status last seen (`not seen` when no poll succeeded).
+        status: String,
+        /// How long we waited.
+        waited: Duration,
+    },
+
+    /// The session's recording cannot be turned into downloads (409, 410 or 422 of the recording
+    /// download operations); `reason` says why and what to do.
+    #[error("recording of session {session_id} not available: {reason}")]
+    RecordingUnavailable {
+        /// The session.
+        session_id: Uuid,
+        /// Why, in words, with what to do next.
+        reason: &'static str,
+        /// The response.
+        error: Box<ApiError>,
+    },
+
     /// An invocation's results are not the type asked for. `results` keeps them as sent.
     #[error("the results of invocation {invocation_id} do not decode as the requested type")]
     Results {
@@ -166,7 +192,7 @@ pub enum Error {
 fn fmt_timeout(kind: &TimeoutKind) -> String {
     if kind.request_may_have_been_sent() {
         format!(
-            "{kind}; the request may have been sent, so an invoke may have started: check the Function's invocations before invoking again"
+            "{kind}; the request may have been sent, so an invoke or a session create may have started a billed session: check the Function's invocations, or the running sessions, before trying again"
         )
     } else {
         format!("{kind}; the request was not sent")
@@ -240,6 +266,7 @@ impl Error {
                 Some(e)
             }
             Error::RateLimited { error, .. } | Error::TooManyWebhookSecrets(error) => Some(error),
+            Error::RecordingUnavailable { error, .. } => Some(error),
             _ => None,
         }
     }

@@ -53,9 +53,27 @@ pub trait InvocationExt {
         &self,
         client: &Client,
     ) -> impl Future<Output = Result<InvocationsGetLogsResponse, Error>> + Send;
+
+    /// The browser session it ran in, for its evidence: CDP logs, recording, replays, recording
+    /// downloads.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: bb_api_ext::Client, invocation: bb_api_ext::Invocation) -> Result<(), bb_api_ext::Error> {
+    /// use bb_api_ext::InvocationExt;
+    ///
+    /// for entry in invocation.session(&client).logs().await? {
+    ///     println!("{}", entry.method);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    fn session(&self, client: &Client) -> crate::SessionHandle;
 }
 
 impl InvocationExt for Invocation {
+    fn session(&self, client: &Client) -> crate::SessionHandle {
+        client.sessions().session(self.session_id)
+    }
+
     fn logs(
         &self,
         client: &Client,

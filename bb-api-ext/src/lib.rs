@@ -47,14 +47,16 @@
 //!   `Unknown(..)`; unknown fields are ignored; timestamps a pending resource lacks are optional.
 //! - **Bounded**: connect, attempt and overall timeouts ([`TimeoutConfig`]); response bodies are read
 //!   up to a limit; error bodies are kept as a short snippet.
-//! - **Secrets stay secret**: the API key, proxy passwords and webhook signing secrets never
-//!   appear in `Debug`, errors or logs.
+//! - **Secrets stay secret**: the API key, proxy passwords, webhook signing secrets, session
+//!   signing keys and connect URLs never appear in `Debug`, errors or logs.
 //!
 //! # What it covers
 //!
 //! [`Client::functions`] (list, get by id or name, invoke, invoke many, versions, secrets),
 //! [`Client::versions`], [`Client::invocations`] (get, logs, wait), [`Client::builds`] (list, get,
-//! logs, wait), [`Client::webhooks`] (register, list, get, update, delete, rotate the signing
+//! logs, wait), [`Client::sessions`] (create with a release guard, get, list and find orphans,
+//! release and wait, and a session's evidence: live URLs, CDP logs, recording, replays, recording
+//! downloads; [`Invocations::evidence`] gathers a failed invocation's), [`Client::webhooks`] (register, list, get, update, delete, rotate the signing
 //! secret), [`webhooks`] (verify deliveries, typed events, dedup, and waits that end on webhook
 //! events instead of polling: [`Client::webhook_events`], [`Wait::via`]) and, with the `testing`
 //! feature, a fake Browserbase server to test your own code against (`testing`), which also
@@ -95,6 +97,7 @@ mod config;
 mod context;
 mod dev;
 mod error;
+mod evidence;
 mod fanout;
 mod function_versions;
 mod functions;
@@ -118,6 +121,7 @@ mod schema_cache;
 mod secret;
 mod secrets;
 mod session;
+mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod timeout;
@@ -130,11 +134,15 @@ pub mod webhooks;
 
 pub use bb_api::open::{
     FunctionBuildCauseCode, FunctionBuildStatus, InvocationCauseCode, InvocationStatus,
+    RecordingDownloadStatus, SessionRegion, SessionStatus,
 };
+pub use bb_api::session_secret::{SessionConnectUrl, SessionSigningKey};
 pub use bb_api::types::{
     Function, FunctionBuild, FunctionBuildCause, FunctionBuildLog, FunctionBuildRequest,
     FunctionBuildsGetLogsResponse as BuildLogs, FunctionVersion, Invocation, InvocationCause,
-    InvocationLog, InvocationsGetLogsResponse as InvocationLogs, Secret,
+    InvocationLog, InvocationsGetLogsResponse as InvocationLogs, RecordingDownload, ReplayPage,
+    Secret, Session, SessionLiveUrls, SessionLog, SessionsCreateResponse as CreatedSession,
+    SessionsGetReplayResponse as Replays, SessionsGetResponse as SessionDetails,
 };
 pub use builds::{BuildList, Builds, DEFAULT_BUILD_WAIT};
 pub use client::{
@@ -145,6 +153,7 @@ pub use compat::{Compatibility, Finding, Severity};
 pub use config::{InvokeRetry, PollSchedule, RetryConfig, TimeoutConfig};
 pub use dev::DevModeError;
 pub use error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
+pub use evidence::{Evidence, EvidencePart, Manifest, ManifestFile, MissingPart};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, FanOutItem, Progress};
 pub use functions::{FunctionVersions, Functions, OffsetList};
 pub use ids::{FunctionRef, IdInput};
@@ -159,7 +168,11 @@ pub use secret::{ApiKey, ProxyPassword};
 pub use secrets::{FunctionSecrets, SecretList};
 pub use session::{
     BrowserSettings, BrowserSize, Extension, Os, ProxySettings, SessionCreateParams,
-    SessionCreateParamsBuilder,
+    SessionCreateParamsBuilder, SessionSettings,
+};
+pub use sessions::{
+    DEFAULT_RECORDING_WAIT, DEFAULT_RELEASE_WAIT, RecordingDownloads, ScopedSession, SessionGuard,
+    SessionHandle, SessionList, Sessions, is_under_base_url,
 };
 pub use timeout::{InvalidValue, SessionTimeout};
 pub use typed::{TypedFunction, TypedInvoke};

@@ -111,6 +111,15 @@ impl<T> Stream for ListStream<T> {
 }
 
 impl<T> ListStream<T> {
+    /// A list read some other way than by pages (a list the API returns whole).
+    pub(crate) fn from_stream(
+        inner: impl Stream<Item = Result<T, Error>> + Send + 'static,
+    ) -> Self {
+        Self {
+            inner: Box::pin(inner),
+        }
+    }
+
     /// Every item, in order; the first error ends the collection.
     pub async fn try_collect(mut self) -> Result<Vec<T>, Error> {
         let mut all = Vec::new();

@@ -1,16 +1,21 @@
-//! Session settings for an invocation (`sessionCreateParams`): browser settings, proxies, metadata
-//! and timeout. Only what the caller sets is sent: the server deep-merges these over the Function's
-//! own configuration, so every field here is optional and unset fields never reach the wire.
+//! Session settings: browser settings, proxies, metadata and timeout, for an invocation
+//! (`sessionCreateParams`) or a session created directly (`POST /sessions`), one set of types
+//! checked by the rules of the request it goes with ([`Rules`]). Only what the caller sets is sent:
+//! the server deep-merges these over the Function's (or the project's) own configuration, so every
+//! field here is optional and unset fields never reach the wire.
 
 use std::time::Duration;
 
+use bb_api::open::SessionRegion;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::proxy::{Proxies, Proxy};
 use crate::secret::ProxyPassword;
-use crate::timeout::{SecondsVisitor, SessionTimeout, check_seconds};
+use crate::timeout::{
+    SecondsVisitor, SessionTimeout, check_direct_duration, check_direct_seconds, check_seconds,
+};
 use crate::validate::quoted;
 use crate::validate::{ValidationErrors, Validator};
 
@@ -95,6 +100,98 @@ impl TryFrom<SessionCreateParamsBuilder> for SessionCreateParams {
     }
 }
 
+/// Which request session settings go with: the rules differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Rules {
+    /// An invocation's `sessionCreateParams`: timeout 60–900 s; no `keepAlive`, no `region` (the
+    /// session ends with the invocation, in the Function's region).
+    Invoke,
+    /// A session created directly: timeout 60–21600 s, `keepAlive` and `region` allowed.
+    Direct,
+}
+
+/// Validated settings for a session created directly ([`crate::Sessions::create`]): the same
+/// fields as [`SessionCreateParams`], checked by the rules of `POST /sessions`: a timeout of
+/// 60–21600 s, and `keepAlive` and `region` allowed. Build with
+/// [`SessionCreateParamsBuilder::build_session`].
+///
+/// ```
+/// use std::time::Duration;
+/// use bb_api_ext::{SessionCreateParams, SessionRegion};
+///
+/// let settings = SessionCreateParams::builder()
+///     .timeout(Duration::from_secs(2 * 3600))
+///     .keep_alive(true)
+///     .region(SessionRegion::EuCentral1)
+///     .build_session()?;
+/// assert_eq!(
+///     serde_json::to_string(&settings)?,
+///     r#"{"timeout":7200,"keepAlive":true,"region":"eu-central-1"}"#
+/// );
+///
+/// // Every violation at once, with its path, before any request.
+/// let err = SessionCreateParams::builder()
+///     .timeout(Duration::from_secs(30))
+///     .region("eu-central1")
+///     .build_session()
+///     .unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "2 invalid fields; session.region: must be one of us-west-2, us-east-1, eu-central-1, \
+///      ap-southeast-1 (got \"eu-central1\"); did you mean eu-central-1?; session.timeout: must be \
+///      whole seconds in 60..=21600 (got 30)"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionSettings(SessionCreateParamsBuilder);
+
+impl Serialize for SessionSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl SessionSettings {
+    /// Whether the session is kept alive after disconnections (`None`: not set).
+    pub fn keep_alive(&self) -> Option<bool> {
+        self.0.keep_alive
+    }
+
+    /// The timeout, if set.
+    pub fn timeout(&self) -> Option<Duration> {
+        match &self.0.timeout {
+            Some(TimeoutInput::Json(n)) => n.as_u64().map(Duration::from_secs),
+            Some(TimeoutInput::Valid(t)) => Some(t.as_duration()),
+            _ => None,
+        }
+    }
+
+    /// The proxy passwords, moved out (the settings are spent): all a request keeps of them once
+    /// the body is serialized, to keep them out of errors.
+    pub(crate) fn into_passwords(self) -> Vec<ProxyPassword> {
+        SessionCreateParams(self.0).into_passwords()
+    }
+}
+
+impl TryFrom<SessionCreateParamsBuilder> for SessionSettings {
+    type Error = ValidationErrors;
+
+    fn try_from(builder: SessionCreateParamsBuilder) -> Result<Self, ValidationErrors> {
+        builder.build_session()
+    }
+}
+
+/// Reads the API's camelCase JSON (`bb sessions create --settings`) and checks it by the rules of
+/// a session created directly.
+impl<'de> Deserialize<'de> for SessionSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        SessionCreateParamsBuilder::deserialize(deserializer)?
+            .build_session()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// Session settings as given, not yet validated. Deserializes from the API's camelCase JSON
 /// (unknown fields are an error, so a typo is not silently ignored).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -121,6 +218,14 @@ pub struct SessionCreateParamsBuilder {
     user_metadata: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     timeout: Option<TimeoutInput>,
+    /// Only for a session created directly (not in the invoke preset schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    keep_alive: Option<bool>,
+    /// Only for a session created directly (not in the invoke preset schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    region: Option<SessionRegion>,
     /// Errors from setters that could not be represented (a metadata value that fails to serialize).
     #[serde(skip)]
     deferred: Vec<(&'static str, String)>,
@@ -152,14 +257,17 @@ fn serialize_duration<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok,
 }
 
 impl SessionCreateParamsBuilder {
-    /// The session timeout in whole seconds, `60..=900`.
+    /// The session timeout in whole seconds: `60..=900` for an invocation's session, `60..=21600`
+    /// for a session created directly. Prefer [`timeout`](Self::timeout): a `Duration` has no
+    /// unit to get wrong.
     pub fn timeout_secs(mut self, secs: u64) -> Self {
         self.timeout = Some(TimeoutInput::Json(secs.into()));
         self
     }
 
-    /// The session timeout; must be whole seconds in `60..=900` (a sub-second part is an error,
-    /// not rounded).
+    /// The session timeout; must be whole seconds in `60..=900` for an invocation's session,
+    /// `60..=21600` (6 hours) for a session created directly (a sub-second part is an error, not
+    /// rounded).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(TimeoutInput::Duration(timeout));
         self
@@ -212,7 +320,32 @@ impl SessionCreateParamsBuilder {
         self
     }
 
-    /// Validates every field in one pass and returns the settings, or every violation.
+    /// Keep the session alive after its client disconnects, until released or timed out. Only for
+    /// a session created directly ([`build_session`](Self::build_session)).
+    pub fn keep_alive(mut self, keep_alive: bool) -> Self {
+        self.keep_alive = Some(keep_alive);
+        self
+    }
+
+    /// The region to run the session in (a [`SessionRegion`], or its text such as `"us-east-1"`,
+    /// checked when built: an unknown region is a violation with a suggestion). Only for a
+    /// session created directly ([`build_session`](Self::build_session)).
+    pub fn region(mut self, region: impl Into<SessionRegion>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Validates every field in one pass by the rules of a session created directly (timeout
+    /// 60–21600 s; `keepAlive` and `region` allowed), and returns the settings or every violation,
+    /// each with its path under `session`.
+    pub fn build_session(mut self) -> Result<SessionSettings, ValidationErrors> {
+        let mut v = Validator::new();
+        v.field("session", |v| self.check(v, Rules::Direct));
+        v.finish(SessionSettings(self))
+    }
+
+    /// Validates every field in one pass by the rules of an invocation's session (timeout
+    /// 60–900 s; no `keepAlive`, no `region`) and returns the settings, or every violation.
     pub fn build(self) -> Result<SessionCreateParams, ValidationErrors> {
         let mut v = Validator::new();
         let params = v.field("sessionCreateParams", |v| self.validate_in(v));
@@ -229,12 +362,12 @@ impl SessionCreateParamsBuilder {
     /// settings if they broke no rule.
     pub(crate) fn validate_in(mut self, v: &mut Validator) -> Option<SessionCreateParams> {
         let before = v.count();
-        self.check(v);
+        self.check(v, Rules::Invoke);
         (v.count() == before).then_some(SessionCreateParams(self))
     }
 
     /// Validates and normalises in place, recording violations under the validator's current path.
-    pub(crate) fn check(&mut self, v: &mut Validator) {
+    pub(crate) fn check(&mut self, v: &mut Validator, rules: Rules) {
         for (field, rule) in self.deferred.drain(..) {
             v.field(field, |v| v.fail(rule));
         }
@@ -257,6 +390,46 @@ impl SessionCreateParamsBuilder {
         if self.user_metadata.as_ref().is_some_and(|m| !m.is_object()) {
             v.field("userMetadata", |v| v.fail("must be a JSON object"));
         }
+        match rules {
+            Rules::Invoke => {
+                if self.keep_alive.is_some() {
+                    v.field("keepAlive", |v| {
+                        v.fail(
+                            "is only for a session created directly (client.sessions().create): \
+                             an invocation's session ends with the invocation",
+                        )
+                    });
+                }
+                if self.region.is_some() {
+                    v.field("region", |v| {
+                        v.fail(
+                            "is only for a session created directly (client.sessions().create): \
+                             an invocation's session runs in its Function's region",
+                        )
+                    });
+                }
+                self.check_invoke_timeout(v);
+            }
+            Rules::Direct => {
+                if let Some(region) = &self.region {
+                    v.field("region", |v| check_region(v, region));
+                }
+                if let Some(t) = &self.timeout {
+                    let checked = match t {
+                        TimeoutInput::Valid(t) => Ok(t.as_secs()),
+                        TimeoutInput::Duration(d) => check_direct_duration(*d),
+                        TimeoutInput::Json(n) => check_direct_seconds(n),
+                    };
+                    match checked {
+                        Ok(secs) => self.timeout = Some(TimeoutInput::Json(secs.into())),
+                        Err(e) => v.field("timeout", |v| v.fail(e.into_rule())),
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_invoke_timeout(&mut self, v: &mut Validator) {
         if let Some(t) = &self.timeout {
             let checked = match t {
                 TimeoutInput::Valid(t) => Ok(*t),
@@ -275,6 +448,33 @@ impl From<SessionCreateParams> for SessionCreateParamsBuilder {
     fn from(params: SessionCreateParams) -> Self {
         params.0
     }
+}
+
+impl From<SessionSettings> for SessionCreateParamsBuilder {
+    fn from(settings: SessionSettings) -> Self {
+        settings.0
+    }
+}
+
+/// A known region, else a violation naming them all and the closest one (a typo).
+fn check_region(v: &mut Validator, region: &SessionRegion) {
+    let SessionRegion::Unknown(text) = region else {
+        return;
+    };
+    let known: Vec<&str> = SessionRegion::KNOWN.iter().map(|r| r.as_str()).collect();
+    let lower = text.trim().to_ascii_lowercase();
+    let closest = known
+        .iter()
+        .map(|k| (strsim::levenshtein(&lower, k), *k))
+        .min()
+        .filter(|(d, _)| *d <= 3)
+        .map(|(_, k)| format!("; did you mean {k}?"))
+        .unwrap_or_default();
+    v.fail(format!(
+        "must be one of {} (got {}){closest}",
+        known.join(", "),
+        quoted(text)
+    ));
 }
 
 /// Browser settings for the session. Every field is optional; unset ones are not sent.

@@ -108,6 +108,31 @@ pub(crate) fn check_seconds(secs: &serde_json::Number) -> Result<SessionTimeout,
     }
 }
 
+/// The longest timeout of a session created directly: 21600 s (6 hours).
+pub(crate) const MAX_DIRECT_SECS: u64 = 21_600;
+
+/// The rule for the timeout of a session created directly, given as a number: whole seconds in
+/// `60..=21600`.
+pub(crate) fn check_direct_seconds(secs: &serde_json::Number) -> Result<u64, InvalidValue> {
+    match secs.as_u64() {
+        Some(s) if (SessionTimeout::MIN.as_secs()..=MAX_DIRECT_SECS).contains(&s) => Ok(s),
+        _ => Err(InvalidValue::new(format!(
+            "must be whole seconds in 60..=21600 (got {secs})"
+        ))),
+    }
+}
+
+/// The same rule for a `Duration`: a sub-second remainder is an error, not rounded away.
+pub(crate) fn check_direct_duration(d: Duration) -> Result<u64, InvalidValue> {
+    if d.subsec_nanos() != 0 {
+        return Err(InvalidValue::new(format!(
+            "must be whole seconds in 60..=21600 (got {}s, which has a sub-second part)",
+            d.as_secs_f64()
+        )));
+    }
+    check_direct_seconds(&d.as_secs().into())
+}
+
 /// Reads a timeout as a number of seconds, keeping what was given for [`check_seconds`] (or
 /// validation, which reports it with the request's other violations): an integer, or a float,
 /// stored as an integer when it has no fractional part. Anything else (`"300"`, `true`) is a type

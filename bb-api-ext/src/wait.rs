@@ -44,6 +44,9 @@ pub trait Pollable: DeserializeOwned + Send + 'static {
     fn finish(self) -> Result<Self, Error>;
     /// The error for a deadline that passed.
     fn timeout(id: Uuid, waited: Duration, last: Option<Self>) -> Error;
+    /// Whether its body may carry a secret (a session's signing key): then a body that does not
+    /// decode is kept out of the error.
+    const SECRET_BEARING: bool = false;
 }
 
 impl Pollable for Invocation {
@@ -156,6 +159,23 @@ impl Wait<FunctionBuild> {
     }
 }
 
+impl Wait<bb_api::types::SessionsGetResponse> {
+    pub(crate) fn session(ctx: Arc<Context>, id: IdInput, max_wait: Duration) -> Self {
+        Self::new(ctx, &operation::SESSIONS_GET, id, max_wait)
+    }
+}
+
+impl Wait<crate::sessions::RecordingDownloads> {
+    pub(crate) fn recording_downloads(ctx: Arc<Context>, id: IdInput, max_wait: Duration) -> Self {
+        Self::new(
+            ctx,
+            &operation::SESSIONS_LIST_RECORDING_DOWNLOADS,
+            id,
+            max_wait,
+        )
+    }
+}
+
 impl<T: Pollable> Wait<T> {
     fn new(ctx: Arc<Context>, get: &'static Operation, id: IdInput, max_wait: Duration) -> Self {
         Self {
@@ -260,7 +280,16 @@ impl<T: Pollable> Wait<T> {
                     let _turn = self.ctx.polls.acquire().await;
                     // Boxed: a sleeping wait then holds a few hundred bytes, not the state of a
                     // request (about 3 KB), which matters at thousands of waits.
-                    Box::pin(self.ctx.transport.call::<T>(call)).await
+                    if T::SECRET_BEARING {
+                        Box::pin(self.ctx.transport.call_secret_bearing(call, |body| {
+                            serde_json::from_slice::<T>(body).map_err(|e| {
+                                format!("invalid JSON at line {} column {}", e.line(), e.column())
+                            })
+                        }))
+                        .await
+                    } else {
+                        Box::pin(self.ctx.transport.call::<T>(call)).await
+                    }
                 };
                 match tokio::time::timeout_at(deadline, poll).await {
                     Err(_) => {}

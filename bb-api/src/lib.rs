@@ -35,6 +35,7 @@ pub use generated::*;
 mod impls;
 pub mod open;
 pub mod operations;
+pub mod session_secret;
 pub mod signing_secret;
 
 /// Typed httpmock helpers generated from the spec: `MockServerExt` adds one method per

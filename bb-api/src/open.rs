@@ -241,3 +241,47 @@ mod tests {
         assert!(!InvocationStatus::Unknown("X".into()).is_terminal());
     }
 }
+
+open_enum! {
+    /// Where a browser session is in its life.
+    pub enum SessionStatus {
+        /// Starting.
+        Pending = "PENDING",
+        /// Running: billed until released or timed out.
+        Running = "RUNNING",
+        /// Ended with an error.
+        Error = "ERROR",
+        /// Ended at its timeout.
+        TimedOut = "TIMED_OUT",
+        /// Ended: released, or its work finished.
+        Completed = "COMPLETED",
+    }
+}
+
+open_enum! {
+    /// A region where browser sessions run.
+    pub enum SessionRegion {
+        /// US West (Oregon), the default.
+        UsWest2 = "us-west-2",
+        /// US East (N. Virginia).
+        UsEast1 = "us-east-1",
+        /// Europe (Frankfurt).
+        EuCentral1 = "eu-central-1",
+        /// Asia Pacific (Singapore).
+        ApSoutheast1 = "ap-southeast-1",
+    }
+}
+
+open_enum! {
+    /// Where the MP4 of one recorded page is.
+    pub enum RecordingDownloadStatus {
+        /// No download has been requested for the session yet.
+        NotRequested = "NOT_REQUESTED",
+        /// Assembly is enqueued or in progress.
+        Pending = "PENDING",
+        /// The MP4 is ready.
+        Completed = "COMPLETED",
+        /// Assembly failed; request the downloads again to retry.
+        Failed = "FAILED",
+    }
+}

@@ -121,8 +121,9 @@ fn assert_printed<C: AsRef<str>>(p: &Printed, head: &str, causes: &[C]) {
 }
 
 const REFUSED: &str = "transport error, request not sent (check the network and the base URL)";
-const MAY_HAVE_BEEN_SENT: &str = "transport error, request may have been sent (if it was an invoke, \
-     the Function may have started: check its invocations before invoking again)";
+const MAY_HAVE_BEEN_SENT: &str = "transport error, request may have been sent (if it was an invoke \
+     or a session create, a billed session may have started: check the Function's invocations, or \
+     the running sessions, before trying again)";
 
 #[tokio::test]
 async fn a_refused_connection_reads_each_cause_once() {

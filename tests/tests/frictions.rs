@@ -77,6 +77,6 @@ async fn an_invoke_that_timed_out_after_sending_says_it_may_have_started() {
         .expect_err("timed out");
     assert_eq!(
         err.to_string(),
-        "timed out: an attempt took longer than the attempt timeout (0.2s); the request may have been sent, so an invoke may have started: check the Function's invocations before invoking again"
+        "timed out: an attempt took longer than the attempt timeout (0.2s); the request may have been sent, so an invoke or a session create may have started a billed session: check the Function's invocations, or the running sessions, before trying again"
     );
 }

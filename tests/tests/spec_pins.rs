@@ -198,6 +198,21 @@ fn the_open_enums_know_exactly_the_spec_values() {
                 open::WebhookEventType::as_str,
             ),
         ),
+        (
+            "SessionStatus",
+            known(open::SessionStatus::KNOWN, open::SessionStatus::as_str),
+        ),
+        (
+            "SessionRegion",
+            known(open::SessionRegion::KNOWN, open::SessionRegion::as_str),
+        ),
+        (
+            "RecordingDownloadStatus",
+            known(
+                open::RecordingDownloadStatus::KNOWN,
+                open::RecordingDownloadStatus::as_str,
+            ),
+        ),
     ];
     for (name, known) in ours {
         assert_eq!(

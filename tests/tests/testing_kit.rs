@@ -307,7 +307,7 @@ async fn unmatched_routes_say_so_unknown_ids_name_the_id() {
     );
 
     for (method, path) in [
-        (Method::GET, "/v1/sessions"),
+        (Method::GET, "/v1/nothing"),
         (Method::PUT, "/v1/webhooks/x"),
         (Method::GET, "/v1/functions/"),
     ] {

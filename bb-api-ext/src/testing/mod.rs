@@ -77,6 +77,17 @@
 //! sent anywhere. Transitions are noticed on the fake's clock by a background task, so events
 //! arrive with no request to the fake; without a registered webhook that task sets no timer.
 //!
+//! # Sessions
+//!
+//! Sessions created through the API start `RUNNING`, read `COMPLETED` after a release, and
+//! `TIMED_OUT` once their timeout passes on the fake's clock; every invocation runs in a session
+//! (its `sessionId`), `RUNNING` while it runs and `COMPLETED` after. Each has live URLs, two CDP log
+//! entries, three rrweb events and one replay page (m3u8). Recording downloads answer 409 while
+//! the session runs and 422 when `recordSession` was off; once requested they become `COMPLETED`
+//! on the third poll, with a `downloadUrl` on the fake's *other* host name (`localhost` when the
+//! client uses `127.0.0.1`), served at `/presigned/…` without an API key, so a test can check
+//! that the key is never sent there.
+//!
 //! # What it does not do
 //!
 //! Build events are not emitted (a published build is complete at once); builds cannot be
@@ -84,14 +95,15 @@
 //! only for `timeout`.
 
 mod deliver;
-mod dev_server;
 mod delivery_log;
+mod dev_server;
 mod faults;
 mod params;
 mod record;
 mod routes;
 mod script;
 mod server;
+mod sessions;
 mod state;
 
 pub mod demo;

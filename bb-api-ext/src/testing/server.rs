@@ -201,6 +201,32 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     if let Some(fault) = shared.faults.take(route.map(|r| r.operation), path) {
         return injected(fault).await;
     }
+    if route.is_none()
+        && let Some(answer) = {
+            let host = parts
+                .headers
+                .get(hyper::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1");
+            let mut state = shared.state();
+            super::sessions::serve(
+                &mut state,
+                method,
+                path,
+                parts.uri.query(),
+                &body,
+                host,
+                key_ok,
+            )
+        }
+    {
+        let mut response = Response::new(Full::new(answer.body));
+        *response.status_mut() = answer.status;
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
+        return Ok(response);
+    }
     let Some(route) = route else {
         return Ok(reply(Reply::error(
             StatusCode::NOT_FOUND,

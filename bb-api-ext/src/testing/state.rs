@@ -443,6 +443,8 @@ pub(crate) struct State {
     pub(crate) webhooks: Vec<WebhookRecord>,
     pub(crate) cursors: HashMap<String, Cursor>,
     pub(crate) deliveries: Deliveries,
+    /// Browser sessions (`sessions.rs`).
+    pub(crate) sessions: super::sessions::SessionStore,
     seq: u64,
 }
 
@@ -460,6 +462,7 @@ impl State {
             webhooks: Vec::new(),
             cursors: HashMap::new(),
             deliveries: Deliveries::default(),
+            sessions: Default::default(),
             seq: 0,
         }
     }

@@ -66,6 +66,8 @@ pub(crate) struct Call<'a> {
     /// For a call whose response comes only when the work is done (the dev server's synchronous
     /// invoke): this limit replaces both the attempt and the overall timeout.
     pub(crate) hold: Option<Duration>,
+    /// The media type asked for, when the answer is not JSON (a replay page's m3u8).
+    pub(crate) accept: Option<HeaderValue>,
 }
 
 impl<'a> Call<'a> {
@@ -80,6 +82,7 @@ impl<'a> Call<'a> {
             deadline: None,
             final_statuses: &[],
             hold: None,
+            accept: None,
         }
     }
 }
@@ -169,6 +172,19 @@ impl Transport {
             Err(reason) => {
                 success.body = Bytes::new();
                 Err(success.into_error(call.op, format!("{reason}{withheld}"), false, &secrets))
+            }
+        }
+    }
+
+    /// Calls an operation whose successful body is text (a replay page's m3u8 playlist): any
+    /// content type, UTF-8.
+    pub(crate) async fn call_text(&self, call: Call<'_>) -> Result<String, Error> {
+        let success = self.send(&call).await?;
+        match std::str::from_utf8(&success.body) {
+            Ok(text) => Ok(text.to_owned()),
+            Err(e) => {
+                let reason = format!("the body is not UTF-8 text: {e}");
+                Err(success.into_error(call.op, reason, false, &self.secrets(&call)))
             }
         }
     }
@@ -423,7 +439,7 @@ impl Transport {
         let mut request = self
             .http
             .request(call.op.method.clone(), url.clone())
-            .header(ACCEPT, JSON);
+            .header(ACCEPT, call.accept.clone().unwrap_or(JSON));
         if !self.dev {
             request = request.header(API_KEY_HEADER, self.api_key_header.clone());
         }

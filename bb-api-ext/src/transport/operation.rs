@@ -78,52 +78,8 @@ pub(crate) const RAW_ONLY: &[(&str, &str)] = &[
         "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
     ),
     (
-        "Sessions_list",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_create",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_get",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_update",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_getDebug",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_getLogs",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_getRecording",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_createRecordingDownloads",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_listRecordingDownloads",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_getReplay",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
-        "Sessions_getReplayPage",
-        "imported with the Sessions area; wrapped next",
-    ),
-    (
         "Sessions_uploadFile",
-        "imported with the Sessions area; wrapped next",
+        "waits for the streaming multipart upload module (one for every upload)",
     ),
 ];
 
@@ -134,10 +90,20 @@ mod tests {
 
     /// POSTs the API documents as idempotent, with the reason: any other POST marked
     /// `x-bb-idempotent: true` in the spec is a mistake that would repeat a write.
-    const IDEMPOTENT_POSTS: &[(&str, &str)] = &[(
-        "Functions_attachSecret",
-        "attaching an attached secret succeeds",
-    )];
+    const IDEMPOTENT_POSTS: &[(&str, &str)] = &[
+        (
+            "Functions_attachSecret",
+            "attaching an attached secret succeeds",
+        ),
+        (
+            "Sessions_update",
+            "its one status, REQUEST_RELEASE: releasing a released session changes nothing",
+        ),
+        (
+            "Sessions_createRecordingDownloads",
+            "documented as re-enqueueing every page: a repeat does no harm",
+        ),
+    ];
 
     #[test]
     fn only_documented_writes_are_idempotent() {

@@ -133,6 +133,8 @@ fn schemas(old: &Doc, new: &Doc, out: &mut Vec<SpecChange>) {
                     format!("component schema added: generated as the open enum `open::{name}` (bb-api/src/open.rs)")
                 } else if name == crate::codegen::SIGNING_SECRET {
                     format!("component schema added: generated as `signing_secret::{name}` (bb-api/src/signing_secret.rs)")
+                } else if crate::codegen::SESSION_SECRETS.contains(&name.as_str()) {
+                    format!("component schema added: generated as `session_secret::{name}` (bb-api/src/session_secret.rs)")
                 } else {
                     format!("component schema added: new Rust type `types::{name}` (or a name derived from it)")
                 })),

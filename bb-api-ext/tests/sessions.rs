@@ -1,0 +1,570 @@
+//! Sessions against the fake: the wire of each operation, the per-operation settings rules, the
+//! release guard's one release per ending, evidence, recording downloads, and secrets.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bb_api_ext::testing::{FakeBrowserbase, Fault, FunctionScript, RecordedRequest};
+use bb_api_ext::{
+    Error, InvocationExt, Proxy, SessionCreateParams, SessionRegion, SessionStatus, StreamExt,
+    is_under_base_url,
+};
+use reqwest::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+fn releases(fake: &FakeBrowserbase, id: Uuid) -> Vec<RecordedRequest> {
+    fake.requests_to("POST", &format!("/v1/sessions/{id}"))
+        .into_iter()
+        .filter(|r| r.path == format!("/v1/sessions/{id}"))
+        .collect()
+}
+
+/// Waits (bounded) until `n` releases of `id` have arrived: a dropped guard releases from a task.
+async fn await_releases(fake: &FakeBrowserbase, id: Uuid, n: usize) -> usize {
+    for _ in 0..200 {
+        if releases(fake, id).len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // A little longer, so that a second (wrong) release would be seen too.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    releases(fake, id).len()
+}
+
+#[tokio::test]
+async fn bad_settings_are_refused_before_any_request_with_every_violation() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let err = client
+        .sessions()
+        .create(
+            SessionCreateParams::builder()
+                .timeout(Duration::from_secs(30))
+                .region("eu-centrl-1")
+                .proxies([Proxy::external("not a url")]),
+        )
+        .await
+        .expect_err("invalid");
+    let Error::Validation(v) = &err else {
+        panic!("{err:?}")
+    };
+    let paths: Vec<&str> = v.paths().collect();
+    assert_eq!(
+        paths,
+        [
+            "session.proxies[0].server",
+            "session.region",
+            "session.timeout"
+        ]
+    );
+    assert_eq!(
+        v.violations()[1].to_string(),
+        "session.region: must be one of us-west-2, us-east-1, eu-central-1, ap-southeast-1 (got \"eu-centrl-1\"); did you mean eu-central-1?"
+    );
+    assert_eq!(
+        v.violations()[2].to_string(),
+        "session.timeout: must be whole seconds in 60..=21600 (got 30)"
+    );
+
+    let err = client
+        .sessions()
+        .create(SessionCreateParams::builder().timeout_secs(21_601))
+        .await
+        .expect_err("too long");
+    assert_eq!(
+        err.to_string(),
+        "invalid request, nothing was sent: 1 invalid field; session.timeout: must be whole seconds in 60..=21600 (got 21601)"
+    );
+
+    // Six hours is fine for a session, not for an invocation's; nor are keepAlive and region.
+    let long = SessionCreateParams::builder().timeout(Duration::from_secs(1000));
+    assert!(long.clone().build_session().is_ok());
+    let published = fake.add_function(FunctionScript::new("f"));
+    let err = client
+        .functions()
+        .invoke(published.function_id)
+        .session(long.keep_alive(true).region(SessionRegion::UsEast1))
+        .send()
+        .await
+        .expect_err("invoke rules");
+    assert_eq!(
+        err.to_string(),
+        "invalid request, nothing was sent: 3 invalid fields; \
+         sessionCreateParams.keepAlive: is only for a session created directly (client.sessions().create): an invocation's session ends with the invocation; \
+         sessionCreateParams.region: is only for a session created directly (client.sessions().create): an invocation's session runs in its Function's region; \
+         sessionCreateParams.timeout: must be whole seconds in 60..=900 (got 1000)"
+    );
+    assert_eq!(fake.requests_received(), 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn create_sends_only_what_was_set_and_keeps_the_signing_key_secret() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let created = client
+        .sessions()
+        .create(
+            SessionCreateParams::builder()
+                .timeout(Duration::from_secs(7200))
+                .keep_alive(true)
+                .region("us-east-1")
+                .user_metadata(json!({"order": "1234"})),
+        )
+        .await
+        .expect("created");
+    assert_eq!(created.status, SessionStatus::Running);
+    assert_eq!(created.region, Some(SessionRegion::UsEast1));
+    let key = created.signing_key.expose_secret().to_owned();
+    assert!(created.connect_url.expose_secret().contains(&key));
+    let debug = format!("{created:?}");
+    assert!(!debug.contains(&key), "{debug}");
+    assert!(debug.contains("SessionSigningKey([REDACTED])"), "{debug}");
+
+    let sent = fake.requests_to("POST", "/v1/sessions");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].path, "/v1/sessions");
+    assert_eq!(sent[0].query, None);
+    assert_eq!(sent[0].header("content-type"), Some("application/json"));
+    assert_eq!(sent[0].header("x-bb-api-key"), Some("[REDACTED]"));
+    assert_eq!(
+        std::str::from_utf8(&sent[0].body).expect("utf-8"),
+        r#"{"userMetadata":{"order":"1234"},"timeout":7200,"keepAlive":true,"region":"us-east-1"}"#
+    );
+
+    // An empty settings object sends `{}`: the project's defaults apply.
+    client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect("created");
+    let sent = fake.requests_to("POST", "/v1/sessions");
+    assert_eq!(&sent[1].body[..], b"{}");
+
+    // get: the same secrets, redacted.
+    let got = client.sessions().get(created.id).await.expect("get");
+    assert!(!format!("{got:?}").contains(&key));
+    let gets = fake.requests_to("GET", &format!("/v1/sessions/{}", created.id));
+    assert_eq!(gets[0].path, format!("/v1/sessions/{}", created.id));
+}
+
+#[tokio::test]
+async fn a_create_that_may_have_been_sent_is_never_repeated_and_says_so() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    fake.inject(Fault::Status(StatusCode::BAD_GATEWAY), 1);
+    let err = client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect_err("502");
+    assert_eq!(err.status(), Some(502));
+    assert!(
+        err.to_string().starts_with("create session: HTTP 502"),
+        "{err}"
+    );
+    assert_eq!(fake.requests_to("POST", "/v1/sessions").len(), 1);
+
+    fake.clear_requests();
+    fake.inject(Fault::CloseConnection, 1);
+    let err = client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect_err("closed");
+    assert!(
+        err.to_string().contains(
+            "request may have been sent (if it was an invoke or a session create, a billed session may have started"
+        ),
+        "{err}"
+    );
+    assert_eq!(fake.requests_to("POST", "/v1/sessions").len(), 1);
+}
+
+#[tokio::test]
+async fn release_sends_request_release_once_and_release_and_wait_ends_on_an_ended_session() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let created = client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect("created");
+    let answer = client
+        .sessions()
+        .release(created.id)
+        .await
+        .expect("release");
+    assert_eq!(answer.id, created.id);
+    let sent = releases(&fake, created.id);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(&sent[0].body[..], br#"{"status":"REQUEST_RELEASE"}"#);
+    assert_eq!(sent[0].header("content-type"), Some("application/json"));
+
+    let other = client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect("created");
+    let ended = client
+        .sessions()
+        .release_and_wait(other.id)
+        .await
+        .expect("ended");
+    assert_eq!(ended.status, SessionStatus::Completed);
+    assert!(ended.ended_at.is_some());
+    assert_eq!(releases(&fake, other.id).len(), 1);
+
+    // Already ended: no second release, and success.
+    let again = client
+        .sessions()
+        .release_and_wait(other.id)
+        .await
+        .expect("ended");
+    assert_eq!(again.status, SessionStatus::Completed);
+    assert_eq!(releases(&fake, other.id).len(), 1);
+}
+
+#[tokio::test]
+async fn the_guard_releases_exactly_once_on_every_ending() {
+    let fake = Arc::new(FakeBrowserbase::start().await.expect("fake"));
+    let client = fake.client();
+    let sessions = client.sessions();
+
+    // Return.
+    let id = sessions
+        .with_session(SessionCreateParams::builder(), |s| async move {
+            Ok::<_, Error>(s.id())
+        })
+        .await
+        .expect("ok");
+    assert_eq!(await_releases(&fake, id, 1).await, 1, "return");
+
+    // Error.
+    let seen = Arc::new(std::sync::Mutex::new(None));
+    let seen2 = seen.clone();
+    let err = sessions
+        .with_session(SessionCreateParams::builder(), |s| async move {
+            *seen2.lock().expect("lock") = Some(s.id());
+            Err::<(), Box<dyn std::error::Error + Send + Sync>>("the scope failed".into())
+        })
+        .await;
+    assert!(err.is_err());
+    let id = seen.lock().expect("lock").expect("ran");
+    assert_eq!(await_releases(&fake, id, 1).await, 1, "error");
+
+    // Panic.
+    let seen = Arc::new(std::sync::Mutex::new(None));
+    let seen2 = seen.clone();
+    let s2 = sessions.clone();
+    let joined = tokio::spawn(async move {
+        s2.with_session(SessionCreateParams::builder(), |s| async move {
+            *seen2.lock().expect("lock") = Some(s.id());
+            if s.id() != Uuid::nil() {
+                panic!("the scope panics");
+            }
+            Ok::<(), Error>(())
+        })
+        .await
+    })
+    .await;
+    assert!(joined.is_err_and(|e| e.is_panic()));
+    let id = seen.lock().expect("lock").expect("ran");
+    assert_eq!(await_releases(&fake, id, 1).await, 1, "panic");
+
+    // A dropped future.
+    let seen = Arc::new(std::sync::Mutex::new(None));
+    let seen2 = seen.clone();
+    let timed_out = tokio::time::timeout(
+        Duration::from_millis(300),
+        sessions.with_session(SessionCreateParams::builder(), |s| async move {
+            *seen2.lock().expect("lock") = Some(s.id());
+            std::future::pending::<()>().await;
+            Ok::<(), Error>(())
+        }),
+    )
+    .await;
+    assert!(timed_out.is_err());
+    let id = seen.lock().expect("lock").expect("ran");
+    assert_eq!(await_releases(&fake, id, 1).await, 1, "dropped future");
+
+    // A dropped guard.
+    let guard = sessions
+        .start(SessionCreateParams::builder())
+        .await
+        .expect("started");
+    let id = guard.id();
+    drop(guard);
+    assert_eq!(await_releases(&fake, id, 1).await, 1, "dropped guard");
+
+    // A keepAlive session the scope keeps: no release.
+    let id = sessions
+        .with_session(
+            SessionCreateParams::builder().keep_alive(true),
+            |s| async move {
+                assert!(s.keep());
+                Ok::<_, Error>(s.id())
+            },
+        )
+        .await
+        .expect("kept");
+    assert_eq!(await_releases(&fake, id, 0).await, 0, "kept");
+    // Without keepAlive, keep() is refused and the session released.
+    let id = sessions
+        .with_session(SessionCreateParams::builder(), |s| async move {
+            assert!(!s.keep());
+            Ok::<_, Error>(s.id())
+        })
+        .await
+        .expect("released");
+    assert_eq!(await_releases(&fake, id, 1).await, 1, "not keepAlive");
+}
+
+#[tokio::test]
+async fn list_sends_status_and_q_and_the_orphan_finder_keeps_old_running_sessions() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let a = client
+        .sessions()
+        .create(SessionCreateParams::builder().user_metadata(json!({"team": "growth"})))
+        .await
+        .expect("a");
+    let b = client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect("b");
+    client.sessions().release(b.id).await.expect("released");
+
+    let growth = client
+        .sessions()
+        .list()
+        .status(SessionStatus::Running)
+        .query("user_metadata['team']:'growth'")
+        .try_collect()
+        .await
+        .expect("list");
+    assert_eq!(growth.iter().map(|s| s.id).collect::<Vec<_>>(), [a.id]);
+    let lists = fake.requests_to("GET", "/v1/sessions");
+    let list = lists
+        .iter()
+        .find(|r| r.path == "/v1/sessions")
+        .expect("list sent");
+    assert_eq!(
+        list.query_pairs(),
+        [
+            ("status".to_owned(), "RUNNING".to_owned()),
+            ("q".to_owned(), "user_metadata['team']:'growth'".to_owned())
+        ]
+    );
+
+    let old = client
+        .sessions()
+        .orphans(Duration::from_secs(3600))
+        .try_collect()
+        .await
+        .expect("orphans");
+    assert!(old.is_empty(), "none started an hour ago");
+    let running = client
+        .sessions()
+        .orphans(Duration::ZERO)
+        .try_collect()
+        .await
+        .expect("orphans");
+    assert_eq!(running.iter().map(|s| s.id).collect::<Vec<_>>(), [a.id]);
+}
+
+#[tokio::test]
+async fn evidence_logs_recording_replays_and_live_urls() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let s = client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect("created");
+    let handle = client.sessions().session(s.id);
+
+    let live = handle.debug().await.expect("debug");
+    assert_eq!(live.pages.len(), 1);
+
+    let logs = handle.logs().await.expect("logs");
+    assert_eq!(logs[0].method, "Page.navigate");
+    let request = logs[0].request.as_ref().expect("request");
+    assert_eq!(request.params["url"], "https://example.com/");
+    assert!(request.raw_body.contains("\"method\":\"Page.navigate\""));
+
+    let events: Vec<serde_json::Value> = handle
+        .recording()
+        .await
+        .expect("recording")
+        .map(|e| e.expect("event"))
+        .collect()
+        .await;
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0]["type"], 4);
+    assert_eq!(events[0]["data"]["href"], "https://example.com/");
+
+    let replays = handle.replays().await.expect("replays");
+    assert_eq!(replays.page_count, 1);
+    let m3u8 = handle.replay_page(&replays.pages[0]).await.expect("m3u8");
+    assert!(m3u8.starts_with("#EXTM3U\n"), "{m3u8}");
+    let sent = fake.requests_to("GET", &format!("/v1/sessions/{}/replays/0", s.id));
+    assert_eq!(
+        sent[0].header("accept"),
+        Some("application/vnd.apple.mpegurl, text/plain;q=0.5")
+    );
+    let err = client
+        .sessions()
+        .replay_page(s.id, "1234")
+        .await
+        .expect_err("bad page id");
+    assert_eq!(
+        err.to_string(),
+        "invalid request, nothing was sent: 1 invalid field; pageId: must be one to three digits, a replay page's pageId (got \"1234\")"
+    );
+}
+
+#[tokio::test]
+async fn recording_downloads_wait_until_ready_and_their_urls_are_not_under_the_base_url() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let s = client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect("created");
+
+    let err = client
+        .sessions()
+        .recording_downloads(s.id)
+        .await
+        .expect_err("running");
+    assert!(matches!(err, Error::RecordingUnavailable { .. }));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "recording of session {} not available: the session has not ended (HTTP 409): release it (release_and_wait) and ask again",
+            s.id
+        )
+    );
+
+    client
+        .sessions()
+        .release_and_wait(s.id)
+        .await
+        .expect("ended");
+    let ready = client
+        .sessions()
+        .recording_downloads(s.id)
+        .await
+        .expect("ready");
+    assert!(ready.is_settled());
+    let url = ready.downloads[0].download_url.clone().expect("url");
+    assert!(url.starts_with("http://localhost:"), "{url}");
+    assert!(!is_under_base_url(client.base_url(), &url));
+    let path = format!("/v1/sessions/{}/recording/downloads", s.id);
+    assert_eq!(fake.requests_to("POST", &path).len(), 2, "one 409, one 202");
+    assert!(
+        fake.requests_to("GET", &path).len() >= 3,
+        "polled until ready"
+    );
+    // The client never fetched the presigned URL with the key (nor at all).
+    assert!(fake.requests_to("GET", "/presigned/").is_empty());
+
+    let off = client
+        .sessions()
+        .create(
+            SessionCreateParams::builder()
+                .browser_settings(bb_api_ext::BrowserSettings::new().record_session(false)),
+        )
+        .await
+        .expect("created");
+    client
+        .sessions()
+        .release_and_wait(off.id)
+        .await
+        .expect("ended");
+    let err = client
+        .sessions()
+        .recording_downloads(off.id)
+        .await
+        .expect_err("disabled");
+    assert!(
+        err.to_string()
+            .contains("recording was disabled for this session (HTTP 422"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_invocation_has_a_session_with_evidence() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let f = fake.add_function(FunctionScript::new("scrape").with_results(json!({"ok": true})));
+    let inv = client
+        .functions()
+        .invoke(f.function_id)
+        .send_and_wait()
+        .await
+        .expect("done");
+    let session = inv.session(&client);
+    assert_eq!(session.id(), inv.session_id);
+    let got = session.get().await.expect("session");
+    assert_eq!(got.status, SessionStatus::Completed);
+    assert!(!session.logs().await.expect("logs").is_empty());
+    let ready = session.recording_downloads().await.expect("downloads");
+    assert!(ready.is_settled());
+}
+
+#[tokio::test]
+async fn evidence_of_an_invocation_is_gathered_and_written_with_a_manifest() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let f = fake.add_function(
+        FunctionScript::new("fails")
+            .with_failure(bb_api_ext::InvocationCauseCode::WorkloadError, "boom"),
+    );
+    let inv = client
+        .functions()
+        .invoke(f.function_id)
+        .send()
+        .await
+        .expect("accepted");
+    let _ = client.invocations().wait(inv.id).await;
+    let evidence = client
+        .invocations()
+        .evidence(&client, inv.id, Duration::from_secs(30))
+        .await
+        .expect("evidence");
+    let dir = std::env::temp_dir().join(format!("bb-evidence-{}", Uuid::new_v4()));
+    let manifest = evidence.write_to(&dir).expect("written");
+    let names: Vec<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "invocation.json",
+            "invocation-logs.json",
+            "session.json",
+            "session-logs.json",
+            "recording.jsonl",
+            "replays.json",
+            "recording-downloads.json"
+        ]
+    );
+    let missing: Vec<&str> = manifest.missing.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(missing, ["recording-page-0.mp4", "downloads/"]);
+    assert!(!manifest.is_complete());
+    let recording = std::fs::read_to_string(dir.join("recording.jsonl")).expect("read");
+    assert_eq!(recording.lines().count(), 3);
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(written["files"][4]["bytes"], recording.len() as u64);
+    assert_eq!(
+        written["files"][4]["sha256"].as_str().map(str::len),
+        Some(64)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
