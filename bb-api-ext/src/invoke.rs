@@ -429,7 +429,8 @@ impl PreparedInvoke {
     /// As [`Invoke::send`].
     pub async fn send(&self) -> Result<Invocation, Error> {
         if self.ctx.transport.dev {
-            return self.send_dev().await;
+            // Boxed: kept inline, its state would grow every production invoke's future.
+            return Box::pin(self.send_dev()).await;
         }
         let id = resolve(&self.ctx, &self.function).await?;
         #[cfg(feature = "params-check")]
