@@ -645,7 +645,9 @@ async fn rate_limits_carry_retry_after_and_the_client_honours_them() {
 #[tokio::test]
 async fn status_close_and_hang_faults() {
     let fake = FakeBrowserbase::demo().await.expect("binds 127.0.0.1");
-    let api = Api::with_timeout(&fake, Some(Duration::from_millis(300)));
+    // Long enough for a first request on a loaded 2-core machine (300 ms failed there at load
+    // 15); the hang below waits it out once.
+    let api = Api::with_timeout(&fake, Some(Duration::from_secs(3)));
     fake.inject_for(
         Operation::FunctionsList,
         Fault::Status(StatusCode::BAD_GATEWAY),
