@@ -15,68 +15,17 @@ use serde::Deserialize;
 use tokio::time::Instant;
 use uuid::Uuid;
 
+use crate::dev_mode::DevModeError;
 use crate::error::{ApiError, Error};
-use crate::transport::operation::{FUNCTIONS_INVOKE, Operation};
+use crate::transport::operation::FUNCTIONS_INVOKE;
 use crate::transport::{Call, Transport, later};
 use bb_api::open::{InvocationCauseCode, InvocationStatus};
 use bb_api::types::{Invocation, InvocationCause};
-
-/// The operations `bb dev` serves, by operationId: the one place that says so. Every other call of
-/// a dev-mode client fails at once with [`DevModeError::Unsupported`].
-pub(crate) const SERVED: &[&str] = &[FUNCTIONS_INVOKE.id];
 
 /// The first pause after a 503 (busy, or no runtime connected yet); doubled up to [`BUSY_MAX`].
 const BUSY_FIRST: Duration = Duration::from_millis(100);
 /// The longest pause between tries while the server is busy.
 const BUSY_MAX: Duration = Duration::from_secs(2);
-
-/// Why a dev-mode call did not run.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum DevModeError {
-    /// `bb dev` does not serve this operation; nothing was sent.
-    #[error(
-        "{what} is not served by `bb dev`, which only invokes Functions by name; nothing was sent (use a client for the Browserbase API, Client::from_env, for it)"
-    )]
-    Unsupported {
-        /// The operation, in a user's words: "list Functions".
-        what: &'static str,
-    },
-    /// `bb dev` knows Functions by name only; nothing was sent.
-    #[error(
-        "`bb dev` invokes Functions by name (the name given to defineFn), not by id {id}; nothing was sent"
-    )]
-    InvokeById {
-        /// The id given.
-        id: Uuid,
-    },
-    /// The entrypoint `bb dev` runs defines no Function with this name (404).
-    #[error(
-        "Function {name:?} not found: the entrypoint `bb dev` runs does not define it with defineFn (check the name, and that `bb dev` runs the right file){}",
-        server_says(message)
-    )]
-    FunctionNotFound {
-        /// The name invoked.
-        name: String,
-        /// The server's message, bounded.
-        message: Option<String>,
-    },
-}
-
-fn server_says(message: &Option<String>) -> String {
-    message
-        .as_deref()
-        .map(|m| format!("; the server says: {m}"))
-        .unwrap_or_default()
-}
-
-/// The error of an operation `bb dev` does not serve.
-pub(crate) fn unsupported(op: &Operation, base_url: &str) -> Error {
-    Error::DevMode {
-        base_url: base_url.to_owned(),
-        problem: DevModeError::Unsupported { what: op.what },
-    }
-}
 
 /// Invokes the Function `name` on the dev server and returns the ended invocation: `COMPLETED`
 /// with the handler's return value, or `FAILED` with the handler's error. A 503 is tried again

@@ -147,7 +147,7 @@ pub enum Error {
         /// The dev server's URL.
         base_url: String,
         /// What it does not do.
-        problem: crate::dev::DevModeError,
+        problem: crate::dev_mode::DevModeError,
     },
 
     /// A session (or its recording downloads) had not reached the end waited for when the wait's

@@ -96,6 +96,7 @@ mod compat;
 mod config;
 mod context;
 mod dev;
+mod dev_mode;
 mod error;
 mod evidence;
 mod fanout;
@@ -151,7 +152,7 @@ pub use client::{
 #[cfg(feature = "schemars")]
 pub use compat::{Compatibility, Finding, Severity};
 pub use config::{InvokeRetry, PollSchedule, RetryConfig, TimeoutConfig};
-pub use dev::DevModeError;
+pub use dev_mode::DevModeError;
 pub use error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
 pub use evidence::{Evidence, EvidencePart, Manifest, ManifestFile, MissingPart};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, FanOutItem, Progress};

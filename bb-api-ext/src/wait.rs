@@ -165,19 +165,14 @@ impl Wait<bb_api::types::SessionsGetResponse> {
     }
 }
 
-impl Wait<crate::sessions::RecordingDownloads> {
-    pub(crate) fn recording_downloads(ctx: Arc<Context>, id: IdInput, max_wait: Duration) -> Self {
-        Self::new(
-            ctx,
-            &operation::SESSIONS_LIST_RECORDING_DOWNLOADS,
-            id,
-            max_wait,
-        )
-    }
-}
-
 impl<T: Pollable> Wait<T> {
-    fn new(ctx: Arc<Context>, get: &'static Operation, id: IdInput, max_wait: Duration) -> Self {
+    /// A wait that polls `get` for `id`; each pollable type has its constructor beside it.
+    pub(crate) fn new(
+        ctx: Arc<Context>,
+        get: &'static Operation,
+        id: IdInput,
+        max_wait: Duration,
+    ) -> Self {
         Self {
             ctx,
             get,

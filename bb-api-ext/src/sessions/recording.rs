@@ -49,6 +49,16 @@ impl RecordingDownloads {
     }
 }
 
+impl Wait<RecordingDownloads> {
+    pub(crate) fn recording_downloads(
+        ctx: std::sync::Arc<crate::context::Context>,
+        id: IdInput,
+        max_wait: Duration,
+    ) -> Self {
+        Self::new(ctx, &SESSIONS_LIST_RECORDING_DOWNLOADS, id, max_wait)
+    }
+}
+
 impl Pollable for RecordingDownloads {
     /// Not in the body, and only events use it: these have none.
     fn id(&self) -> Uuid {

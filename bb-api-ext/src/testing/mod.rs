@@ -103,6 +103,7 @@ mod record;
 mod routes;
 mod script;
 mod server;
+mod session_store;
 mod sessions;
 mod state;
 

@@ -7,7 +7,6 @@
 //!
 //! Served outside the routing table (`server.rs` hands `/v1/sessions…` and `/presigned/…` here).
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -16,6 +15,7 @@ use hyper::StatusCode;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::session_store::SessionRecord;
 use super::state::{PROJECT_ID, State, plus, stamp};
 
 /// The default timeout of a session created without one (the project's default).
@@ -51,36 +51,6 @@ impl Answer {
                 "message": message.into(),
             }),
         )
-    }
-}
-
-/// One session.
-pub(crate) struct SessionRecord {
-    id: Uuid,
-    created: DateTime<Utc>,
-    expires: DateTime<Utc>,
-    released: Option<DateTime<Utc>>,
-    keep_alive: bool,
-    region: String,
-    user_metadata: Map<String, Value>,
-    record: bool,
-    /// The invocation that runs in it, whose end ends it.
-    invocation: Option<Uuid>,
-    /// Polls left before the requested downloads are ready (`None`: not requested).
-    downloads: Option<u32>,
-}
-
-/// Every session of the project.
-#[derive(Default)]
-pub(crate) struct SessionStore {
-    sessions: HashMap<Uuid, SessionRecord>,
-    order: Vec<Uuid>,
-}
-
-impl SessionStore {
-    fn insert(&mut self, record: SessionRecord) {
-        self.order.push(record.id);
-        self.sessions.insert(record.id, record);
     }
 }
 

@@ -444,7 +444,7 @@ pub(crate) struct State {
     pub(crate) cursors: HashMap<String, Cursor>,
     pub(crate) deliveries: Deliveries,
     /// Browser sessions (`sessions.rs`).
-    pub(crate) sessions: super::sessions::SessionStore,
+    pub(crate) sessions: super::session_store::SessionStore,
     seq: u64,
 }
 

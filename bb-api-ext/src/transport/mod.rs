@@ -45,7 +45,7 @@ pub(crate) struct Transport {
     /// Keeps attempt timers from waking the runtime's driver (see `anchor.rs`).
     pub(crate) anchor: anchor::TimerAnchor,
     /// Talking to the local development server (`bb dev`): no API key is sent, and only the
-    /// operations of [`crate::dev::SERVED`] are called.
+    /// operations of [`crate::dev_mode::SERVED`] are called.
     pub(crate) dev: bool,
 }
 
@@ -204,8 +204,11 @@ impl Transport {
     /// Runs the call under the retry policy and the overall timeout (or the caller's deadline,
     /// whichever is sooner).
     async fn send(&self, call: &Call<'_>) -> Result<Success, Error> {
-        if self.dev && !crate::dev::SERVED.contains(&call.op.id) {
-            return Err(crate::dev::unsupported(call.op, self.base_url()));
+        if self.dev && !crate::dev_mode::SERVED.contains(&call.op.id) {
+            return Err(Error::DevMode {
+                base_url: self.base_url().to_owned(),
+                problem: crate::dev_mode::DevModeError::Unsupported { what: call.op.what },
+            });
         }
         let overall = call.hold.unwrap_or(self.timeouts.overall());
         let started = Instant::now();
