@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use bb_api_ext::MAX_PARAMS_BYTES;
 use bb_api_ext::testing::{FakeBrowserbase, Operation, demo};
@@ -590,4 +591,82 @@ async fn invoke_many_reads_stdin() {
         .collect();
     sent.sort();
     assert_eq!(sent, urls);
+}
+
+/// `bb --dev ARGS` against `dev` (named by `BROWSERBASE_BASE_URL`, no key set).
+async fn run_dev(dev: &bb_api_ext::testing::FakeDevServer, args: &[&str]) -> Output {
+    let mut command = Command::new(bb());
+    command
+        .arg("--dev")
+        .args(args)
+        .env_remove("BROWSERBASE_API_KEY")
+        .env("BROWSERBASE_BASE_URL", dev.url())
+        .stdin(Stdio::null());
+    tokio::task::spawn_blocking(move || command.output().expect("bb runs"))
+        .await
+        .expect("not cancelled")
+}
+
+#[tokio::test]
+async fn dev_mode_invokes_by_name_without_a_key_and_reports_handler_errors_and_unknown_names() {
+    use bb_api_ext::testing::{DevHandler, FakeDevServer};
+    let dev = FakeDevServer::start().await.expect("starts");
+    dev.define(
+        "scrape-title",
+        DevHandler::returns(json!({"title": "Example Domain"})).taking(Duration::from_millis(400)),
+    );
+    dev.define(
+        "flaky",
+        DevHandler::throws(
+            "TypeError",
+            "cannot read properties of undefined",
+            ["at handler (index.ts:12:7)"],
+        ),
+    );
+    let params = r#"{"url":"https://example.com"}"#;
+
+    // Two at once: bb dev runs one invocation at a time and answers the other 503; it waits.
+    let args = ["--json", "invoke", "scrape-title", "--params", params];
+    let (first, second) = tokio::join!(run_dev(&dev, &args), run_dev(&dev, &args));
+    for out in [&first, &second] {
+        assert_status(out, 0);
+        let line = &json_lines(out)[0];
+        assert_eq!(line["status"], "COMPLETED", "{line}");
+        assert_eq!(line["results"], json!({"title": "Example Domain"}));
+    }
+    let requests = dev.requests();
+    assert!(
+        requests.len() >= 3,
+        "one of the two was answered 503 first: {requests:?}"
+    );
+    assert!(requests.iter().all(
+        |r| r.path == "/v1/functions/scrape-title/invoke" && r.header("x-bb-api-key").is_none()
+    ));
+
+    let failed = run_dev(&dev, &["invoke", "flaky", "--params", "{}"]).await;
+    assert_status(&failed, 1);
+    let text = format!("{}{}", stdout(&failed), stderr(&failed));
+    assert!(
+        text.contains("cannot read properties of undefined"),
+        "{text}"
+    );
+
+    let unknown = run_dev(&dev, &["invoke", "no-such-fn", "--params", "{}"]).await;
+    assert_status(&unknown, 1);
+    assert!(
+        stderr(&unknown).contains("\"no-such-fn\" not found"),
+        "{}",
+        stderr(&unknown)
+    );
+
+    // Only invoke by name is served there: a list is refused with nothing sent (exit 2).
+    let before = dev.requests().len();
+    let list = run_dev(&dev, &["functions", "list"]).await;
+    assert_status(&list, 2);
+    assert!(
+        stderr(&list).contains("not served by `bb dev`"),
+        "{}",
+        stderr(&list)
+    );
+    assert_eq!(dev.requests().len(), before);
 }

@@ -125,11 +125,21 @@ pub async fn report(client: Option<&Client>, global: &GlobalArgs, failure: Failu
                 println!("{line}");
             }
             print_error(&e);
-            if let (Error::InvocationFailed(inv), Some(client)) = (&e, client) {
+            // `bb dev` keeps no logs: the handler's message and stack are in the error.
+            if let (Error::InvocationFailed(inv), Some(client)) = (&e, client)
+                && !client.is_dev()
+            {
                 print_last_logs(client, inv.id).await;
             }
             match e {
                 Error::Validation(_) | Error::Config(_) => ExitCode::from(2),
+                // Refused before sending: the dev server does not do this.
+                Error::DevMode {
+                    problem:
+                        bb_api_ext::DevModeError::Unsupported { .. }
+                        | bb_api_ext::DevModeError::InvokeById { .. },
+                    ..
+                } => ExitCode::from(2),
                 _ => ExitCode::FAILURE,
             }
         }
