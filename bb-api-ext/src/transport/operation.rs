@@ -61,80 +61,32 @@ operations! {
     WEBHOOKS_DELETE = "Webhooks_delete", DELETE "/v1/webhooks/{id}", idempotent: true, "delete webhook";
     /// Not repeated: each rotation issues another secret and retires one more.
     WEBHOOKS_ROTATE_SECRET = "Webhooks_rotateSecret", POST "/v1/webhooks/{id}/secret", idempotent: false, "rotate signing secret of webhook";
+    CONTEXTS_CREATE = "Contexts_create", POST "/v1/contexts", idempotent: false, "create context";
+    CONTEXTS_GET = "Contexts_get", GET "/v1/contexts/{id}", idempotent: true, "get context";
+    /// Issues a fresh upload URL and key pair: a repeat leaves the caller with the newest.
+    CONTEXTS_UPDATE = "Contexts_update", PUT "/v1/contexts/{id}", idempotent: true, "update context";
+    CONTEXTS_DELETE = "Contexts_delete", DELETE "/v1/contexts/{id}", idempotent: true, "delete context";
+    /// Not repeated once its body may have been sent: each upload makes another extension.
+    EXTENSIONS_UPLOAD = "Extensions_upload", POST "/v1/extensions", idempotent: false, "upload extension";
+    EXTENSIONS_GET = "Extensions_get", GET "/v1/extensions/{id}", idempotent: true, "get extension";
+    EXTENSIONS_DELETE = "Extensions_delete", DELETE "/v1/extensions/{id}", idempotent: true, "delete extension";
+    /// Not repeated once its body may have been sent: each upload makes another certificate.
+    CERTIFICATES_UPLOAD = "Certificates_upload", POST "/v1/certificates", idempotent: false, "upload certificate";
+    CERTIFICATES_LIST = "Certificates_list", GET "/v1/certificates", idempotent: true, "list certificates";
+    CERTIFICATES_GET = "Certificates_get", GET "/v1/certificates/{id}", idempotent: true, "get certificate";
+    CERTIFICATES_DELETE = "Certificates_delete", DELETE "/v1/certificates/{id}", idempotent: true, "delete certificate";
+    DOWNLOADS_LIST = "Downloads_list", GET "/v1/downloads", idempotent: true, "list downloads";
+    DOWNLOADS_GET = "Downloads_get", GET "/v1/downloads/{id}", idempotent: true, "get download";
+    DOWNLOADS_DELETE = "Downloads_delete", DELETE "/v1/downloads/{id}", idempotent: true, "delete download";
+    PROJECTS_LIST = "Projects_list", GET "/v1/projects", idempotent: true, "list projects";
+    PROJECTS_GET = "Projects_get", GET "/v1/projects/{id}", idempotent: true, "get project";
+    PROJECTS_USAGE = "Projects_usage", GET "/v1/projects/{id}/usage", idempotent: true, "get usage of project";
 }
 
 /// Operations of the spec deliberately left to the raw bindings (`bb-api`), with the reason.
 /// The areas an invocation uses are imported and wrapped in steps.
 #[cfg(test)]
 pub(crate) const RAW_ONLY: &[(&str, &str)] = &[
-    (
-        "Certificates_upload",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Certificates_list",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Certificates_get",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Certificates_delete",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Contexts_create",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Contexts_get",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Contexts_update",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Contexts_delete",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Downloads_list",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Downloads_get",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Downloads_delete",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Extensions_upload",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Extensions_get",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Extensions_delete",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Projects_list",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Projects_get",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Projects_usage",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
     (
         "Sessions_list",
         "imported with the Sessions area; wrapped next",
