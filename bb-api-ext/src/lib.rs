@@ -54,7 +54,9 @@
 //!
 //! [`Client::functions`] (list, get by id or name, invoke, invoke many, versions, secrets),
 //! [`Client::versions`], [`Client::invocations`] (get, logs, wait), [`Client::builds`] (list, get,
-//! logs, wait), [`Client::webhooks`] (register, list, get, update, delete, rotate the signing
+//! logs, wait), what a session uses: [`Client::contexts`], [`Client::extensions`] and
+//! [`Client::certificates`] (uploads stream), [`Client::downloads`] (streamed to disk, SHA-256
+//! verified) and [`Client::projects`] (the concurrency that bounds invoke many), [`Client::webhooks`] (register, list, get, update, delete, rotate the signing
 //! secret), [`webhooks`] (verify deliveries, typed events, dedup, and waits that end on webhook
 //! events instead of polling: [`Client::webhook_events`], [`Wait::via`]) and, with the `testing`
 //! feature, a fake Browserbase server to test your own code against (`testing`), which also
@@ -91,13 +93,18 @@
 struct ReadmeDoctests;
 
 mod builds;
+mod certificates;
 mod client;
 #[cfg(feature = "schemars")]
 mod compat;
 mod config;
 mod context;
+mod contexts;
+mod downloads;
 mod error;
+mod extensions;
 mod fanout;
+mod files;
 mod functions;
 mod geo;
 mod ids;
@@ -111,7 +118,9 @@ mod params_check;
 mod params_schema;
 #[cfg(feature = "schemars")]
 mod preset_schema;
+mod projects;
 mod proxy;
+mod resource_ids;
 mod secret;
 mod secrets;
 mod session;
@@ -129,17 +138,25 @@ pub use bb_api::open::{
     FunctionBuildCauseCode, FunctionBuildStatus, InvocationCauseCode, InvocationStatus,
 };
 pub use bb_api::types::{
+    Certificate, Context as ContextInfo, Extension as UploadedExtension, Project, ProjectUsage,
+};
+pub use bb_api::types::{
     Function, FunctionBuild, FunctionBuildCause, FunctionBuildLog, FunctionBuildRequest,
     FunctionBuildsGetLogsResponse as BuildLogs, FunctionVersion, Invocation, InvocationCause,
     InvocationLog, InvocationsGetLogsResponse as InvocationLogs, Secret,
 };
 pub use builds::{BuildList, Builds, DEFAULT_BUILD_WAIT};
+pub use certificates::{Certificates, MAX_CERTIFICATE_BYTES};
 pub use client::{API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT};
 #[cfg(feature = "schemars")]
 pub use compat::{Compatibility, Finding, Severity};
 pub use config::{InvokeRetry, PollSchedule, RetryConfig, TimeoutConfig};
-pub use error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
+pub use contexts::{CipherAlgorithm, ContextKeys, Contexts, UploadUrl};
+pub use downloads::{Download, DownloadList, Downloads};
+pub use error::{ApiError, BodySnippet, ConfigError, Corruption, DecodeError, Error, TimeoutKind};
+pub use extensions::{Extensions, MAX_EXTENSION_BYTES};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, FanOutItem, Progress};
+pub use files::FileSource;
 pub use functions::{FunctionVersions, Functions, OffsetList};
 pub use ids::{FunctionRef, IdInput};
 pub use invocation::InvocationExt;
@@ -148,7 +165,9 @@ pub use invoke::{Invoke, MAX_PARAMS_BYTES, PreparedInvoke};
 pub use paginate::{CursorPage, ListStream, Page};
 #[cfg(feature = "params-check")]
 pub use params_schema::{InvalidSchema, ParamsSchema};
+pub use projects::Projects;
 pub use proxy::{BrowserbaseProxy, ExternalProxy, Geolocation, NoneProxy, Proxies, Proxy};
+pub use resource_ids::{CertificateId, ContextId, DownloadId, ExtensionId, ProjectId};
 pub use secret::{ApiKey, ProxyPassword};
 pub use secrets::{FunctionSecrets, SecretList};
 pub use session::{

@@ -8,6 +8,8 @@ pub(crate) use anchor::TimerAnchor;
 pub(crate) use gate::RateGate;
 pub(crate) mod operation;
 pub(crate) mod retry;
+mod stream;
+pub(crate) use stream::{Opened, UploadBody};
 
 use std::time::{Duration, SystemTime};
 
@@ -371,7 +373,7 @@ impl Transport {
                 body: BodySnippet::new(&bytes, more, secrets),
             };
             let retry_after = retry::retry_after(response.headers(), SystemTime::now());
-            return Err(status_error(status, error, retry_after));
+            return Err(status_error(status, error, retry_after, &bytes));
         }
 
         let limit = self.max_response_bytes;
@@ -584,12 +586,27 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-fn status_error(status: StatusCode, error: ApiError, retry_after: Option<Duration>) -> Error {
+/// The error of an unsuccessful status; `body` is the start of the response body (a 429 that
+/// speaks of the concurrent sessions limit is [`Error::ConcurrencyLimited`]).
+fn status_error(
+    status: StatusCode,
+    error: ApiError,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Error {
     match status.as_u16() {
         401 => Error::Unauthorized(error),
         403 => Error::Forbidden(error),
         404 => Error::NotFound(error),
-        429 => Error::RateLimited { retry_after, error },
+        429 => match retry::concurrency_limit(body) {
+            Some((limit, current)) => Error::ConcurrencyLimited {
+                limit,
+                current,
+                retry_after,
+                error,
+            },
+            None => Error::RateLimited { retry_after, error },
+        },
         _ => Error::Api(error),
     }
 }
