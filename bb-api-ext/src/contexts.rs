@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bb_api::types::Context as ContextInfo;
 use bytes::Bytes;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::error::Error;
@@ -30,8 +30,9 @@ impl fmt::Debug for Contexts {
 }
 
 /// A context's upload URL: where a custom user-data directory, encrypted with the context's
-/// public key, is uploaded. It grants that upload to whoever holds it, so `Debug` hides it.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+/// public key, is uploaded. It grants that upload to whoever holds it, so `Debug` hides it
+/// (serializing shows it: a command's JSON output is where a user needs it).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct UploadUrl(String);
 
@@ -58,6 +59,15 @@ pub enum CipherAlgorithm {
     Unknown(String),
 }
 
+impl Serialize for CipherAlgorithm {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(match self {
+            Self::Aes256Cbc => "AES-256-CBC",
+            Self::Unknown(name) => name,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for CipherAlgorithm {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
@@ -71,7 +81,7 @@ impl<'de> Deserialize<'de> for CipherAlgorithm {
 
 /// A context as created or updated: its id and what encrypting and uploading a user-data
 /// directory to it takes. The public key is not a secret; the upload URL is ([`UploadUrl`]).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ContextKeys {

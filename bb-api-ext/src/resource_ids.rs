@@ -40,6 +40,12 @@ macro_rules! string_ids {
             }
         }
 
+        impl From<&String> for $name {
+            fn from(id: &String) -> Self {
+                Self(id.clone())
+            }
+        }
+
         impl From<&$name> for $name {
             fn from(id: &$name) -> Self {
                 id.clone()

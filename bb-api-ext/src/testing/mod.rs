@@ -60,12 +60,26 @@
 //! sent anywhere. Transitions are noticed on the fake's clock by a background task, so events
 //! arrive with no request to the fake; without a registered webhook that task sets no timer.
 //!
+//! # Contexts, extensions, certificates, downloads, projects
+//!
+//! Served from one generic resource store (UUID ids, timestamps, 404s naming the id, offset pages
+//! of at most 100): uploads must be `multipart/form-data` with exactly one part `file` carrying a
+//! file name (an extension's ending `.zip`, a certificate's holding a PEM `CERTIFICATE` block; at
+//! most 4 MiB, the fake's body limit). A download's `checksum` is the real SHA-256 of its content,
+//! which `GET /v1/downloads/{id}` returns with `Accept: application/octet-stream` (metadata
+//! otherwise). Files come from [`FakeBrowserbase::add_download`], or from invocations of a script
+//! with [`FunctionScript::with_download`], listed once the invocation ends (as downloads sync
+//! after a session). [`FakeBrowserbase::corrupt_download`] serves one wrong;
+//! [`FakeBrowserbase::set_project_concurrency`] sets the project's concurrency and answers invokes
+//! beyond it `429` as Browserbase does. The one project is [`PROJECT_ID`].
+//!
 //! # What it does not do
 //!
 //! Build events are not emitted (a published build is complete at once); builds cannot be
 //! uploaded (`POST /v1/functions/builds` is not in the spec); `sessionCreateParams` are checked
 //! only for `timeout`.
 
+mod areas;
 mod deliver;
 mod faults;
 mod params;
@@ -74,6 +88,7 @@ mod routes;
 mod script;
 mod server;
 mod state;
+mod store;
 
 pub mod demo;
 
@@ -89,6 +104,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+pub use areas::DownloadCorruption;
 pub use deliver::DeliveryAttempt;
 pub use faults::Fault;
 pub use record::{REDACTED, RecordedRequest};
@@ -390,6 +406,35 @@ impl FakeBrowserbase {
     /// Every webhook delivery attempt so far (the last 10,000), oldest first.
     pub fn deliveries(&self) -> Vec<DeliveryAttempt> {
         self.shared.delivery_log.all()
+    }
+
+    /// Stores a file that session `session_id` downloaded (its checksum the real SHA-256 of
+    /// `content`); returns the download's id. Scripts can leave downloads too:
+    /// [`FunctionScript::with_download`].
+    pub fn add_download(
+        &self,
+        session_id: impl std::fmt::Display,
+        filename: &str,
+        content: impl Into<Bytes>,
+    ) -> String {
+        let mut state = self.shared.state();
+        let now = state.clock.now();
+        state
+            .areas
+            .add_download(now, &session_id.to_string(), filename, content.into())
+    }
+
+    /// Serves download `id`'s content wrong from now on (its metadata stays right); `false` when
+    /// there is no such download.
+    pub fn corrupt_download(&self, id: &str, how: DownloadCorruption) -> bool {
+        self.shared.state().areas.corrupt(id, how)
+    }
+
+    /// Sets the project's concurrency (reported by the projects operations; 10 until set), and
+    /// from now on answers an invoke `429` "You've exceeded your max concurrent sessions limit
+    /// (limit N, currently N)" while that many invocations are pending or running.
+    pub fn set_project_concurrency(&self, limit: u64) {
+        self.shared.state().areas.set_concurrency(limit);
     }
 
     /// Forgets the requests received so far.

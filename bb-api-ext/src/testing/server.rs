@@ -202,6 +202,22 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
         return injected(fault).await;
     }
     let Some(route) = route else {
+        if super::areas::serves(path) {
+            return Ok(match key_ok {
+                true => {
+                    super::areas::answer(
+                        &shared.state,
+                        &parts.method,
+                        path,
+                        parts.uri.query(),
+                        &parts.headers,
+                        body,
+                    )
+                    .await
+                }
+                false => reply(unauthorized()),
+            });
+        }
         return Ok(reply(Reply::error(
             StatusCode::NOT_FOUND,
             format!(
@@ -214,6 +230,11 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     }
     let answer = {
         let mut state = shared.state();
+        if route.operation == routes::Operation::FunctionsInvoke
+            && let Some(refused) = super::areas::refuse_invoke(&state)
+        {
+            return Ok(refused);
+        }
         let answer = routes::dispatch(&mut state, route, parts.uri.query(), &body);
         if !state.webhooks.is_empty() {
             // An invoke queued an event, or the request noticed a transition.

@@ -443,6 +443,8 @@ pub(crate) struct State {
     pub(crate) cursors: HashMap<String, Cursor>,
     pub(crate) deliveries: Deliveries,
     seq: u64,
+    /// Contexts, extensions, certificates, downloads and the project's concurrency.
+    pub(crate) areas: super::areas::Areas,
 }
 
 impl State {
@@ -460,6 +462,7 @@ impl State {
             cursors: HashMap::new(),
             deliveries: Deliveries::default(),
             seq: 0,
+            areas: super::areas::Areas::default(),
         }
     }
 
@@ -646,6 +649,7 @@ impl State {
         run: Run,
     ) -> Option<Uuid> {
         let version = self.versions.get(&version_id)?;
+        let downloads = version.script.downloads.clone();
         let id = Uuid::new_v4();
         let started = plus(now, version.script.queue_time);
         let expires = plus(now, timeout);
@@ -686,6 +690,11 @@ impl State {
             logs,
             reported: Status::Pending,
         };
+        // Its session's downloads sync when it ends.
+        for (name, content) in downloads {
+            let session = record.session_id.to_string();
+            self.areas.add_download(ends, &session, &name, content);
+        }
         self.emit_invocation(&record, Status::Pending, now);
         self.invocations.insert(id, record);
         self.live.push(id);
