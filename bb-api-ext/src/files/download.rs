@@ -158,7 +158,8 @@ fn parse_sha256(id: &str, checksum: &str) -> Option<String> {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex, as checksums are written.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes.iter().fold(String::with_capacity(64), |mut s, b| {
         let _ = write!(s, "{b:02x}");

@@ -4,6 +4,7 @@
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hyper::header::HeaderMap;
+use hyper::http::request::Parts;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -72,7 +73,9 @@ impl Areas {
         filename: &str,
         content: Bytes,
     ) -> String {
-        let checksum = hex(ring::digest::digest(&ring::digest::SHA256, &content).as_ref());
+        let checksum = crate::files::download::hex(
+            ring::digest::digest(&ring::digest::SHA256, &content).as_ref(),
+        );
         let mime_type = match filename
             .rsplit_once('.')
             .map(|(_, e)| e.to_ascii_lowercase())
@@ -160,9 +163,31 @@ pub(crate) fn refuse_invoke(state: &State) -> Option<Answer> {
     })
 }
 
-/// Answers a request to these areas (the API key already checked). An upload's multipart body
-/// is parsed before `state` is locked.
+/// Answers a request to these areas; `None` when the API key was wrong (`key_ok` false). An
+/// upload's multipart body is parsed before `state` is locked.
 pub(crate) async fn answer(
+    state: &std::sync::Mutex<State>,
+    parts: &Parts,
+    key_ok: bool,
+    body: Bytes,
+) -> Option<Answer> {
+    if !key_ok {
+        return None;
+    }
+    Some(
+        answer_request(
+            state,
+            &parts.method,
+            parts.uri.path(),
+            parts.uri.query(),
+            &parts.headers,
+            body,
+        )
+        .await,
+    )
+}
+
+async fn answer_request(
     state: &std::sync::Mutex<State>,
     method: &Method,
     path: &str,
@@ -425,12 +450,4 @@ fn usage(state: &State, now: DateTime<Utc>) -> Value {
         })
         .sum();
     json!({"browserMinutes": minutes, "proxyBytes": 0})
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }

@@ -203,20 +203,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     }
     let Some(route) = route else {
         if super::areas::serves(path) {
-            return Ok(match key_ok {
-                true => {
-                    super::areas::answer(
-                        &shared.state,
-                        &parts.method,
-                        path,
-                        parts.uri.query(),
-                        &parts.headers,
-                        body,
-                    )
-                    .await
-                }
-                false => reply(unauthorized()),
-            });
+            let answer = super::areas::answer(&shared.state, &parts, key_ok, body);
+            return Ok(answer.await.unwrap_or_else(|| reply(unauthorized())));
         }
         return Ok(reply(Reply::error(
             StatusCode::NOT_FOUND,
