@@ -71,22 +71,13 @@ pub enum Error {
     },
 
     /// 429 that reports the project's concurrent sessions limit (after the retries the policy
-    /// allows): as many browser sessions run as the plan allows. `limit` is the limit the server
-    /// named, when its message gave a number.
+    /// allows): as many browser sessions run as the plan allows. The [`ConcurrencyLimit`] names
+    /// the limit when the server's message gave a number.
     #[error(
-        "the project's concurrent sessions limit{} is reached: {error}; wait for a session to end, invoke fewer at once, or raise the limit",
-        fmt_limit(*.limit, *.current)
+        "the project's concurrent sessions limit{} is reached: {}; wait for a session to end, invoke fewer at once, or raise the limit",
+        fmt_limit(.0.limit, .0.current), .0.error
     )]
-    ConcurrencyLimited {
-        /// The project's limit, as the server's message stated it.
-        limit: Option<u64>,
-        /// The sessions running then, as the server's message stated it.
-        current: Option<u64>,
-        /// How long the server asked us to wait.
-        retry_after: Option<Duration>,
-        /// The response.
-        error: ApiError,
-    },
+    ConcurrencyLimited(Box<ConcurrencyLimit>),
 
     /// Any other unsuccessful status.
     #[error("{0}")]
@@ -201,6 +192,20 @@ pub enum Error {
     },
 }
 
+/// The project's concurrent sessions limit, as a 429 reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConcurrencyLimit {
+    /// The project's limit, as the server's message stated it.
+    pub limit: Option<u64>,
+    /// The sessions running then, as the server's message stated it.
+    pub current: Option<u64>,
+    /// How long the server asked us to wait, if it said.
+    pub retry_after: Option<Duration>,
+    /// The response.
+    pub error: ApiError,
+}
+
 fn fmt_limit(limit: Option<u64>, current: Option<u64>) -> String {
     match (limit, current) {
         (Some(l), Some(c)) => format!(" of {l} (running: {c})"),
@@ -307,9 +312,8 @@ impl Error {
             Error::Unauthorized(e) | Error::Forbidden(e) | Error::NotFound(e) | Error::Api(e) => {
                 Some(e)
             }
-            Error::RateLimited { error, .. }
-            | Error::ConcurrencyLimited { error, .. }
-            | Error::TooManyWebhookSecrets(error) => Some(error),
+            Error::RateLimited { error, .. } | Error::TooManyWebhookSecrets(error) => Some(error),
+            Error::ConcurrencyLimited(limit) => Some(&limit.error),
             _ => None,
         }
     }

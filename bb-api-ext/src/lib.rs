@@ -153,7 +153,10 @@ pub use compat::{Compatibility, Finding, Severity};
 pub use config::{InvokeRetry, PollSchedule, RetryConfig, TimeoutConfig};
 pub use contexts::{CipherAlgorithm, ContextKeys, Contexts, UploadUrl};
 pub use downloads::{Download, DownloadList, Downloads};
-pub use error::{ApiError, BodySnippet, ConfigError, Corruption, DecodeError, Error, TimeoutKind};
+pub use error::{
+    ApiError, BodySnippet, ConcurrencyLimit, ConfigError, Corruption, DecodeError, Error,
+    TimeoutKind,
+};
 pub use extensions::{Extensions, MAX_EXTENSION_BYTES};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, FanOutItem, Progress};
 pub use files::FileSource;

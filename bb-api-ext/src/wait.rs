@@ -339,7 +339,7 @@ fn passing(e: &Error) -> bool {
         )
         | Error::Transport { .. }
         | Error::RateLimited { .. }
-        | Error::ConcurrencyLimited { .. } => true,
+        | Error::ConcurrencyLimited(_) => true,
         Error::Api(api) => matches!(api.status, 408 | 500..=599),
         _ => false,
     }

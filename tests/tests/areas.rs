@@ -575,16 +575,13 @@ async fn projects_and_the_concurrency_limit() {
         .send()
         .await
         .expect_err("no slot");
-    let Error::ConcurrencyLimited {
-        limit,
-        current,
-        error,
-        ..
-    } = &err
-    else {
+    let Error::ConcurrencyLimited(limit) = &err else {
         panic!("{err:?}");
     };
-    assert_eq!((*limit, *current, error.status), (Some(1), Some(1), 429));
+    assert_eq!(
+        (limit.limit, limit.current, limit.error.status),
+        (Some(1), Some(1), 429)
+    );
     assert!(
         err.to_string().contains("concurrent sessions limit of 1"),
         "{err}"

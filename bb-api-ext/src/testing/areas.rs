@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::state::{PROJECT_ID, State, Status, stamp};
 use super::store::{
-    Answer, Item, Store, accepts, bytes_answer, error, json_answer, multipart_file, no_content,
-    offset_limit, page,
+    Answer, Item, Refusal, Store, accepts, bytes_answer, error, json_answer, multipart_file,
+    no_content, offset_limit, page,
 };
 
 /// The project concurrency the fake reports until a test sets one (the default limit of
@@ -160,6 +160,7 @@ pub(crate) fn refuse_invoke(state: &State) -> Option<Answer> {
                 state.areas.concurrency
             ),
         )
+        .into_answer()
     })
 }
 
@@ -200,7 +201,7 @@ async fn answer_request(
         ("POST", ["v1", "extensions" | "certificates"]) => {
             match multipart_file(headers, body.clone()).await {
                 Ok(file) => Some(file),
-                Err(answer) => return answer,
+                Err(refusal) => return refusal.into_answer(),
             }
         }
         _ => None,
@@ -298,14 +299,14 @@ async fn answer_request(
             &format!("UNMATCHED by the fake Browserbase server: no route for {method} {path}"),
         )),
     };
-    result.unwrap_or_else(|e| e)
+    result.unwrap_or_else(Refusal::into_answer)
 }
 
 fn ok(body: &Value) -> Answer {
     json_answer(StatusCode::OK, body)
 }
 
-fn bad(message: &str) -> Answer {
+fn bad(message: &str) -> Refusal {
     error(
         StatusCode::BAD_REQUEST,
         &format!("Invalid request: {message}"),
@@ -313,7 +314,7 @@ fn bad(message: &str) -> Answer {
 }
 
 /// An optional JSON object body (a context create's `{"projectId"?}`).
-fn json_object(body: &[u8]) -> Result<(), Answer> {
+fn json_object(body: &[u8]) -> Result<(), Refusal> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
@@ -372,7 +373,7 @@ fn downloads_list(
     areas: &Areas,
     now: DateTime<Utc>,
     query: &[(String, String)],
-) -> Result<Answer, Answer> {
+) -> Result<Answer, Refusal> {
     let get = |name: &str| {
         query
             .iter()
@@ -415,7 +416,7 @@ fn downloads_list(
     Ok(page("downloads", items, offset_limit(query)?, download))
 }
 
-fn project_named(id: &str) -> Result<(), Answer> {
+fn project_named(id: &str) -> Result<(), Refusal> {
     if Uuid::parse_str(id).is_ok_and(|id| id == PROJECT_ID) {
         Ok(())
     } else {

@@ -13,6 +13,26 @@ use uuid::Uuid;
 /// An answer of the areas.
 pub(crate) type Answer = Response<Full<Bytes>>;
 
+/// An error answer, made into one at the end: `{"statusCode", "error", "message"}`.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    status: StatusCode,
+    message: String,
+}
+
+impl Refusal {
+    pub(crate) fn into_answer(self) -> Answer {
+        json_answer(
+            self.status,
+            &json!({
+                "statusCode": self.status.as_u16(),
+                "error": self.status.canonical_reason().unwrap_or("Error"),
+                "message": self.message,
+            }),
+        )
+    }
+}
+
 /// One stored resource.
 pub(crate) struct Item<T> {
     pub(crate) id: String,
@@ -48,21 +68,21 @@ impl<T> Store<T> {
         &self.items[index]
     }
 
-    pub(crate) fn get(&self, id: &str) -> Result<&Item<T>, Answer> {
+    pub(crate) fn get(&self, id: &str) -> Result<&Item<T>, Refusal> {
         self.items
             .iter()
             .find(|i| i.id == id)
             .ok_or_else(|| self.not_found(id))
     }
 
-    pub(crate) fn get_mut(&mut self, id: &str) -> Result<&mut Item<T>, Answer> {
+    pub(crate) fn get_mut(&mut self, id: &str) -> Result<&mut Item<T>, Refusal> {
         match self.items.iter().position(|i| i.id == id) {
             Some(i) => Ok(&mut self.items[i]),
             None => Err(self.not_found(id)),
         }
     }
 
-    pub(crate) fn delete(&mut self, id: &str) -> Result<Item<T>, Answer> {
+    pub(crate) fn delete(&mut self, id: &str) -> Result<Item<T>, Refusal> {
         match self.items.iter().position(|i| i.id == id) {
             Some(i) => Ok(self.items.remove(i)),
             None => Err(self.not_found(id)),
@@ -73,7 +93,7 @@ impl<T> Store<T> {
         self.items.iter()
     }
 
-    fn not_found(&self, id: &str) -> Answer {
+    fn not_found(&self, id: &str) -> Refusal {
         error(
             StatusCode::NOT_FOUND,
             &format!("{} {id} does not exist in this project", self.kind),
@@ -82,7 +102,7 @@ impl<T> Store<T> {
 }
 
 /// `offset` (default 0) and `limit` (default 20, 1 to 100) of an offset list, or the 400.
-pub(crate) fn offset_limit(query: &[(String, String)]) -> Result<(usize, usize), Answer> {
+pub(crate) fn offset_limit(query: &[(String, String)]) -> Result<(usize, usize), Refusal> {
     let int = |name: &str, default: usize, min: usize, max: usize| {
         match query.iter().find(|(n, _)| n == name) {
             None => Ok(default),
@@ -140,16 +160,12 @@ pub(crate) fn no_content() -> Answer {
     response
 }
 
-/// `{"statusCode", "error", "message"}`, as every error of the API.
-pub(crate) fn error(status: StatusCode, message: &str) -> Answer {
-    json_answer(
+/// An error of `status` saying `message`, as every error of the API.
+pub(crate) fn error(status: StatusCode, message: &str) -> Refusal {
+    Refusal {
         status,
-        &json!({
-            "statusCode": status.as_u16(),
-            "error": status.canonical_reason().unwrap_or("Error"),
-            "message": message,
-        }),
-    )
+        message: message.to_owned(),
+    }
 }
 
 /// Whether the request accepts `content_type` first: `Accept` lists it before any other
@@ -171,7 +187,7 @@ pub(crate) struct Upload {
 
 /// The one part `file` of a `multipart/form-data` body, carrying a file name; anything else (no
 /// multipart, another part, two parts, no file name) is a 400 saying so.
-pub(crate) async fn multipart_file(headers: &HeaderMap, body: Bytes) -> Result<Upload, Answer> {
+pub(crate) async fn multipart_file(headers: &HeaderMap, body: Bytes) -> Result<Upload, Refusal> {
     let bad = |m: String| error(StatusCode::BAD_REQUEST, &format!("Invalid request: {m}"));
     let content_type = headers
         .get(CONTENT_TYPE)

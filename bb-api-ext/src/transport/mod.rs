@@ -24,7 +24,9 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::config::{PollSchedule, RetryConfig, TimeoutConfig};
-use crate::error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
+use crate::error::{
+    ApiError, BodySnippet, ConcurrencyLimit, ConfigError, DecodeError, Error, TimeoutKind,
+};
 use crate::secret::ApiKey;
 use operation::Operation;
 
@@ -254,16 +256,10 @@ impl Transport {
             let Some(delay) = backoff.next() else {
                 return Err(err);
             };
-            let delay = match &err {
-                Error::RateLimited {
-                    retry_after: Some(ra),
-                    ..
-                } if *ra > self.retry.max_retry_after() => return Err(err),
-                Error::RateLimited {
-                    retry_after: Some(ra),
-                    ..
-                } => *ra,
-                _ => delay,
+            let delay = match retry::server_delay(&err) {
+                Some(ra) if ra > self.retry.max_retry_after() => return Err(err),
+                Some(ra) => ra,
+                None => delay,
             };
             // Sleeping past the deadline only to time out: return this error instead.
             if later(Instant::now(), delay) >= deadline {
@@ -312,13 +308,11 @@ impl Transport {
         let result = tokio::time::timeout_at(ends, self.exchange(call, url, secrets, kind, span))
             .await
             .unwrap_or(Err(Error::Timeout(kind)));
-        if let Err(Error::RateLimited {
-            retry_after: Some(ra),
-            ..
-        }) = &result
-            && *ra <= self.retry.max_retry_after()
+        if let Err(e) = &result
+            && let Some(ra) = retry::server_delay(e)
+            && ra <= self.retry.max_retry_after()
         {
-            self.gate.pause(*ra);
+            self.gate.pause(ra);
         }
         if !span.is_disabled() {
             span.record("latency_ms", started.elapsed().as_millis() as u64);
@@ -599,12 +593,12 @@ fn status_error(
         403 => Error::Forbidden(error),
         404 => Error::NotFound(error),
         429 => match retry::concurrency_limit(body) {
-            Some((limit, current)) => Error::ConcurrencyLimited {
+            Some((limit, current)) => Error::ConcurrencyLimited(Box::new(ConcurrencyLimit {
                 limit,
                 current,
                 retry_after,
                 error,
-            },
+            })),
             None => Error::RateLimited { retry_after, error },
         },
         _ => Error::Api(error),

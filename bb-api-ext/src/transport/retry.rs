@@ -28,7 +28,7 @@ pub(crate) fn is_retryable(config: &RetryConfig, op: &Operation, err: &Error) ->
         || (op.id == FUNCTIONS_INVOKE.id && config.invoke() == InvokeRetry::AllowDuplicates);
     match err {
         // Refused before any work started: a rate limit, or no free session slot.
-        Error::RateLimited { .. } | Error::ConcurrencyLimited { .. } => true,
+        Error::RateLimited { .. } | Error::ConcurrencyLimited(_) => true,
         Error::Transport {
             request_sent: false,
             ..
@@ -40,6 +40,15 @@ pub(crate) fn is_retryable(config: &RetryConfig, op: &Operation, err: &Error) ->
         Error::Timeout(TimeoutKind::Attempt(_)) => after_send_ok,
         Error::Api(e) => after_send_ok && matches!(e.status, 408 | 500 | 502 | 503 | 504),
         _ => false,
+    }
+}
+
+/// The delay a 429 asked for (`Retry-After`), if any.
+pub(crate) fn server_delay(err: &Error) -> Option<Duration> {
+    match err {
+        Error::RateLimited { retry_after, .. } => *retry_after,
+        Error::ConcurrencyLimited(limit) => limit.retry_after,
+        _ => None,
     }
 }
 

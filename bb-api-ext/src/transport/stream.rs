@@ -153,19 +153,11 @@ impl Transport {
             let Some(mut delay) = backoff.next() else {
                 return Err(err);
             };
-            if let Error::RateLimited {
-                retry_after: Some(ra),
-                ..
-            }
-            | Error::ConcurrencyLimited {
-                retry_after: Some(ra),
-                ..
-            } = &err
-            {
-                if *ra > self.retry.max_retry_after() {
+            if let Some(ra) = retry::server_delay(&err) {
+                if ra > self.retry.max_retry_after() {
                     return Err(err);
                 }
-                delay = *ra;
+                delay = ra;
             }
             if later(Instant::now(), delay) >= deadline {
                 return Err(err);
@@ -242,19 +234,11 @@ impl Transport {
         let result = tokio::time::timeout_at(ends, exchange)
             .await
             .unwrap_or(Err(Error::Timeout(kind)));
-        if let Err(
-            Error::RateLimited {
-                retry_after: Some(ra),
-                ..
-            }
-            | Error::ConcurrencyLimited {
-                retry_after: Some(ra),
-                ..
-            },
-        ) = &result
-            && *ra <= self.retry.max_retry_after()
+        if let Err(e) = &result
+            && let Some(ra) = retry::server_delay(e)
+            && ra <= self.retry.max_retry_after()
         {
-            self.gate.pause(*ra);
+            self.gate.pause(ra);
         }
         result.map(|response| Opened {
             response,
