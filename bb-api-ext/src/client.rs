@@ -8,12 +8,17 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::builds::Builds;
+use crate::certificates::Certificates;
 use crate::config::{PollSchedule, RetryConfig, TimeoutConfig};
 use crate::context::Context;
+use crate::contexts::Contexts;
+use crate::downloads::Downloads;
 use crate::error::{ConfigError, Error};
+use crate::extensions::Extensions;
 use crate::functions::Functions;
 use crate::ids::FunctionRef;
 use crate::invocations::Invocations;
+use crate::projects::Projects;
 use crate::secret::ApiKey;
 use crate::transport::Transport;
 use crate::typed::TypedFunction;
@@ -150,6 +155,42 @@ impl Client {
     /// Builds: list, get, logs, wait.
     pub fn builds(&self) -> Builds {
         Builds {
+            ctx: self.ctx.clone(),
+        }
+    }
+
+    /// Persisted browser contexts: create, get, update (a fresh upload key), delete.
+    pub fn contexts(&self) -> Contexts {
+        Contexts {
+            ctx: self.ctx.clone(),
+        }
+    }
+
+    /// Browser extensions: upload a `.zip` (streamed), get, delete.
+    pub fn extensions(&self) -> Extensions {
+        Extensions {
+            ctx: self.ctx.clone(),
+        }
+    }
+
+    /// CA certificates for proxies: upload a PEM file, list, get, delete.
+    pub fn certificates(&self) -> Certificates {
+        Certificates {
+            ctx: self.ctx.clone(),
+        }
+    }
+
+    /// Files sessions downloaded: list, metadata, content (streamed, verified), delete, and all
+    /// of a session's into a folder.
+    pub fn downloads(&self) -> Downloads {
+        Downloads {
+            ctx: self.ctx.clone(),
+        }
+    }
+
+    /// Projects: list, get, usage, and the concurrency that is invoke many's default limit.
+    pub fn projects(&self) -> Projects {
+        Projects {
             ctx: self.ctx.clone(),
         }
     }

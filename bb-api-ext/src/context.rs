@@ -29,6 +29,8 @@ pub(crate) struct Context {
     pub(crate) schemas: crate::schema_cache::SchemaCache,
     /// Polls of waits in flight at once (`ClientBuilder::max_polls_in_flight`, default 64).
     pub(crate) polls: Semaphore,
+    /// The API key's project's concurrency, once read (`Projects::concurrency`).
+    pub(crate) project_concurrency: tokio::sync::OnceCell<u64>,
 }
 
 impl Context {
@@ -42,6 +44,7 @@ impl Context {
             #[cfg(feature = "params-check")]
             schemas: crate::schema_cache::SchemaCache::new(crate::schema_cache::DEFAULT_SCHEMA_TTL),
             polls: Semaphore::new(max_polls_in_flight.max(1)),
+            project_concurrency: tokio::sync::OnceCell::new(),
         }
     }
 

@@ -70,9 +70,49 @@ pub enum Error {
         error: ApiError,
     },
 
+    /// 429 that reports the project's concurrent sessions limit (after the retries the policy
+    /// allows): as many browser sessions run as the plan allows. The [`ConcurrencyLimit`] names
+    /// the limit when the server's message gave a number.
+    #[error(
+        "the project's concurrent sessions limit{} is reached: {}; wait for a session to end, invoke fewer at once, or raise the limit",
+        fmt_limit(.0.limit, .0.current), .0.error
+    )]
+    ConcurrencyLimited(Box<ConcurrencyLimit>),
+
     /// Any other unsuccessful status.
     #[error("{0}")]
     Api(ApiError),
+
+    /// The API key sees no project or several, where its own project was asked for: name the
+    /// project by id (one of `ids`).
+    #[error("{}", if .ids.is_empty() { "the API key sees no project".to_owned() } else { format!("the API key sees {} projects ({}): name one by id", .ids.len(), .ids.join(", ")) })]
+    AmbiguousProject {
+        /// The projects the key sees.
+        ids: Vec<String>,
+    },
+
+    /// A local file could not be read or written: an upload's source or a download's target.
+    /// Nothing is left at a download's target path. The cause is `source()`.
+    #[error("could not {action} {}", .path.as_ref().map_or_else(|| "the caller's stream".to_owned(), |p| p.display().to_string()))]
+    File {
+        /// What was being done: "read", "write", "create a file in".
+        action: &'static str,
+        /// The file (`None`: a reader or writer the caller gave).
+        path: Option<std::path::PathBuf>,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A download's content does not match its metadata; nothing was left at the target path.
+    /// Download it again; if it fails the same way, the stored file itself is damaged.
+    #[error("download {id} is corrupt: {problem}; nothing was kept, download it again")]
+    CorruptDownload {
+        /// The download.
+        id: String,
+        /// What did not match.
+        problem: Corruption,
+    },
 
     /// A connect, per-attempt or overall timeout fired. After a connect timeout nothing was sent;
     /// after the others the request may have reached the server (an invoke may have started).
@@ -189,6 +229,50 @@ pub enum Error {
     },
 }
 
+/// The project's concurrent sessions limit, as a 429 reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConcurrencyLimit {
+    /// The project's limit, as the server's message stated it.
+    pub limit: Option<u64>,
+    /// The sessions running then, as the server's message stated it.
+    pub current: Option<u64>,
+    /// How long the server asked us to wait, if it said.
+    pub retry_after: Option<Duration>,
+    /// The response.
+    pub error: ApiError,
+}
+
+fn fmt_limit(limit: Option<u64>, current: Option<u64>) -> String {
+    match (limit, current) {
+        (Some(l), Some(c)) => format!(" of {l} (running: {c})"),
+        (Some(l), None) => format!(" of {l}"),
+        _ => String::new(),
+    }
+}
+
+/// How a download's content differed from its metadata.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Corruption {
+    /// The SHA-256 of the bytes received is not the download's `checksum`.
+    #[error("its SHA-256 is {actual}, not the checksum {expected}")]
+    ChecksumMismatch {
+        /// The download's `checksum` (lowercase hex).
+        expected: String,
+        /// The SHA-256 of what arrived (lowercase hex).
+        actual: String,
+    },
+    /// Fewer or more bytes arrived than the download's `size`.
+    #[error("{received} bytes arrived, its size is {expected}")]
+    SizeMismatch {
+        /// The download's `size`.
+        expected: u64,
+        /// The bytes that arrived.
+        received: u64,
+    },
+}
+
 fn fmt_timeout(kind: &TimeoutKind) -> String {
     if kind.request_may_have_been_sent() {
         format!(
@@ -267,6 +351,7 @@ impl Error {
             }
             Error::RateLimited { error, .. } | Error::TooManyWebhookSecrets(error) => Some(error),
             Error::RecordingUnavailable { error, .. } => Some(error),
+            Error::ConcurrencyLimited(limit) => Some(&limit.error),
             _ => None,
         }
     }

@@ -75,7 +75,8 @@ pub struct FanOut {
     function: FunctionRef,
     inputs: Vec<Result<Vec<u8>, String>>,
     session: Option<SessionCreateParamsBuilder>,
-    concurrency: usize,
+    /// `None`: the project's concurrency.
+    concurrency: Option<usize>,
     wait: bool,
     max_wait: Option<Duration>,
     poll: Option<PollSchedule>,
@@ -110,7 +111,7 @@ impl FanOut {
             function,
             inputs,
             session: None,
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: None,
             wait: false,
             max_wait: None,
             poll: None,
@@ -120,9 +121,11 @@ impl FanOut {
         }
     }
 
-    /// At most this many invocations in flight (default 10; 0 is taken as 1).
+    /// At most this many invocations in flight (0 is taken as 1). Unset, the API key's
+    /// project's concurrency ([`crate::Projects::concurrency`], read once per client), or
+    /// [`DEFAULT_CONCURRENCY`] when it cannot be read.
     pub fn concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n.max(1);
+        self.concurrency = Some(n.max(1));
         self
     }
 
@@ -174,6 +177,20 @@ impl FanOut {
     /// A Function name that does not resolve; each item's own errors are in its result.
     pub async fn stream(self) -> Result<Pin<Box<dyn Stream<Item = FanOutItem> + Send>>, Error> {
         let id = resolve(&self.ctx, &self.function).await?;
+        let concurrency = match self.concurrency {
+            Some(n) => n,
+            None => match crate::projects::concurrency(&self.ctx).await {
+                Ok(n) => usize::try_from(n).unwrap_or(usize::MAX).max(1),
+                Err(e) => {
+                    tracing::warn!(
+                        error = &e as &dyn std::error::Error,
+                        default = DEFAULT_CONCURRENCY,
+                        "could not read the project's concurrency; using the default"
+                    );
+                    DEFAULT_CONCURRENCY
+                }
+            },
+        };
         let total = self.inputs.len();
         let counts = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
         let shared = Arc::new(Shared {
@@ -213,7 +230,7 @@ impl FanOut {
                 );
                 item
             });
-        Ok(Box::pin(items.buffer_unordered(self.concurrency)))
+        Ok(Box::pin(items.buffer_unordered(concurrency)))
     }
 
     /// Every result, in input order.

@@ -54,7 +54,10 @@
 //!
 //! [`Client::functions`] (list, get by id or name, invoke, invoke many, versions, secrets),
 //! [`Client::versions`], [`Client::invocations`] (get, logs, wait), [`Client::builds`] (list, get,
-//! logs, wait), [`Client::sessions`] (create with a release guard, get, list and find orphans,
+//! logs, wait), what a session uses: [`Client::contexts`], [`Client::extensions`] and
+//! [`Client::certificates`] (uploads stream), [`Client::downloads`] (streamed to disk, SHA-256
+//! verified) and [`Client::projects`] (the concurrency that bounds invoke many),
+//! [`Client::sessions`] (create with a release guard, get, list and find orphans,
 //! release and wait, and a session's evidence: live URLs, CDP logs, recording, replays, recording
 //! downloads; [`Invocations::evidence`] gathers a failed invocation's), [`Client::webhooks`] (register, list, get, update, delete, rotate the signing
 //! secret), [`webhooks`] (verify deliveries, typed events, dedup, and waits that end on webhook
@@ -90,16 +93,21 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builds;
+mod certificates;
 mod client;
 #[cfg(feature = "schemars")]
 mod compat;
 mod config;
 mod context;
+mod contexts;
 mod dev;
 mod dev_mode;
+mod downloads;
 mod error;
 mod evidence;
+mod extensions;
 mod fanout;
+mod files;
 mod function_versions;
 mod functions;
 mod geo;
@@ -114,8 +122,10 @@ mod params_check;
 mod params_schema;
 #[cfg(feature = "schemars")]
 mod preset_schema;
+mod projects;
 mod proxy;
 mod resolve;
+mod resource_ids;
 mod results;
 #[cfg(feature = "params-check")]
 mod schema_cache;
@@ -139,6 +149,9 @@ pub use bb_api::open::{
 };
 pub use bb_api::session_secret::{SessionConnectUrl, SessionSigningKey};
 pub use bb_api::types::{
+    Certificate, Context as ContextInfo, Extension as UploadedExtension, Project, ProjectUsage,
+};
+pub use bb_api::types::{
     Function, FunctionBuild, FunctionBuildCause, FunctionBuildLog, FunctionBuildRequest,
     FunctionBuildsGetLogsResponse as BuildLogs, FunctionVersion, Invocation, InvocationCause,
     InvocationLog, InvocationsGetLogsResponse as InvocationLogs, RecordingDownload, ReplayPage,
@@ -146,16 +159,24 @@ pub use bb_api::types::{
     SessionsGetReplayResponse as Replays, SessionsGetResponse as SessionDetails,
 };
 pub use builds::{BuildList, Builds, DEFAULT_BUILD_WAIT};
+pub use certificates::{Certificates, MAX_CERTIFICATE_BYTES};
 pub use client::{
     API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEV_SERVER_URL, USER_AGENT,
 };
 #[cfg(feature = "schemars")]
 pub use compat::{Compatibility, Finding, Severity};
 pub use config::{InvokeRetry, PollSchedule, RetryConfig, TimeoutConfig};
+pub use contexts::{CipherAlgorithm, ContextKeys, Contexts, UploadUrl};
 pub use dev_mode::DevModeError;
-pub use error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
+pub use downloads::{Download, DownloadList, Downloads};
+pub use error::{
+    ApiError, BodySnippet, ConcurrencyLimit, ConfigError, Corruption, DecodeError, Error,
+    TimeoutKind,
+};
 pub use evidence::{Evidence, EvidencePart, Manifest, ManifestFile, MissingPart};
+pub use extensions::{Extensions, MAX_EXTENSION_BYTES};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, FanOutItem, Progress};
+pub use files::FileSource;
 pub use functions::{FunctionVersions, Functions, OffsetList};
 pub use ids::{FunctionRef, IdInput};
 pub use invocation::InvocationExt;
@@ -164,7 +185,9 @@ pub use invoke::{Invoke, MAX_PARAMS_BYTES, PreparedInvoke};
 pub use paginate::{CursorPage, ListStream, Page};
 #[cfg(feature = "params-check")]
 pub use params_schema::{InvalidSchema, ParamsSchema};
+pub use projects::Projects;
 pub use proxy::{BrowserbaseProxy, ExternalProxy, Geolocation, NoneProxy, Proxies, Proxy};
+pub use resource_ids::{CertificateId, ContextId, DownloadId, ExtensionId, ProjectId};
 pub use secret::{ApiKey, ProxyPassword};
 pub use secrets::{FunctionSecrets, SecretList};
 pub use session::{

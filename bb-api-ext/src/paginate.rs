@@ -47,7 +47,7 @@ pub struct CursorPage<T> {
 
 #[derive(Deserialize)]
 struct OffsetEnvelope<T> {
-    #[serde(rename = "data", alias = "results")]
+    #[serde(rename = "data", alias = "results", alias = "downloads")]
     items: Vec<T>,
     #[serde(default)]
     total: Option<u64>,
@@ -63,12 +63,14 @@ struct CursorEnvelope<T> {
 
 /// Items with an id, so a list that shifts while it is read yields each item once.
 pub trait HasId {
+    /// The id's type.
+    type Id: Eq + std::hash::Hash + Send + 'static;
     /// The item's id.
-    fn id(&self) -> Uuid;
+    fn id(&self) -> Self::Id;
 }
 
 macro_rules! has_id {
-    ($($t:ty),+) => { $( impl HasId for $t { fn id(&self) -> Uuid { self.id } } )+ };
+    ($($t:ty),+) => { $( impl HasId for $t { type Id = Uuid; fn id(&self) -> Uuid { self.id } } )+ };
 }
 has_id!(
     bb_api::types::Function,
@@ -107,6 +109,15 @@ impl<T> Stream for ListStream<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
         self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl<T: Send + 'static> ListStream<T> {
+    /// A stream whose one item is `error` (a list refused before any request).
+    pub(crate) fn failed(error: Error) -> Self {
+        ListStream {
+            inner: Box::pin(stream::iter([Err(error)])),
+        }
     }
 }
 
@@ -182,12 +193,12 @@ impl ListRequest {
     }
 }
 
-struct OffsetState {
+struct OffsetState<K> {
     ctx: Arc<Context>,
     request: ListRequest,
     limit: u32,
     offset: u64,
-    seen: HashSet<Uuid>,
+    seen: HashSet<K>,
     done: bool,
 }
 

@@ -12,6 +12,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::proxy::{Proxies, Proxy};
+use crate::resource_ids::{ContextId, ExtensionId};
 use crate::secret::ProxyPassword;
 use crate::timeout::{
     SecondsVisitor, SessionTimeout, check_direct_duration, check_direct_seconds, check_seconds,
@@ -304,8 +305,8 @@ impl SessionCreateParamsBuilder {
     }
 
     /// The uploaded extension to load.
-    pub fn extension_id(mut self, id: impl Into<String>) -> Self {
-        self.extension_id = Some(id.into());
+    pub fn extension_id(mut self, id: impl Into<ExtensionId>) -> Self {
+        self.extension_id = Some(id.into().into());
         self
     }
 
@@ -574,18 +575,19 @@ impl BrowserSettings {
         ignore_certificate_errors;
     }
 
-    /// Use the persisted browser context `id`; `persist` saves changes back to it afterwards.
-    pub fn context(mut self, id: impl Into<String>, persist: bool) -> Self {
+    /// Use the persisted browser context `id` ([`crate::Contexts`]); `persist` saves changes
+    /// back to it afterwards.
+    pub fn context(mut self, id: impl Into<ContextId>, persist: bool) -> Self {
         self.context = Some(BrowserContext {
-            id: id.into(),
+            id: id.into().into(),
             persist: Some(persist),
         });
         self
     }
 
-    /// The uploaded extension to load in the browser.
-    pub fn extension_id(mut self, id: impl Into<String>) -> Self {
-        self.extension_id = Some(id.into());
+    /// The uploaded extension to load in the browser ([`crate::Extensions`]).
+    pub fn extension_id(mut self, id: impl Into<ExtensionId>) -> Self {
+        self.extension_id = Some(id.into().into());
         self
     }
 

@@ -362,7 +362,8 @@ fn passing(e: &Error) -> bool {
             TimeoutKind::Attempt(_) | TimeoutKind::Connect(_) | TimeoutKind::Overall(_),
         )
         | Error::Transport { .. }
-        | Error::RateLimited { .. } => true,
+        | Error::RateLimited { .. }
+        | Error::ConcurrencyLimited(_) => true,
         Error::Api(api) => matches!(api.status, 408 | 500..=599),
         _ => false,
     }

@@ -88,12 +88,27 @@
 //! client uses `127.0.0.1`), served at `/presigned/…` without an API key, so a test can check
 //! that the key is never sent there.
 //!
+//! # Contexts, extensions, certificates, downloads, projects
+//!
+//! Served from one generic resource store (UUID ids, timestamps, 404s naming the id, offset pages
+//! of at most 100): uploads must be `multipart/form-data` with exactly one part `file` carrying a
+//! file name (an extension's ending `.zip`, a certificate's holding a PEM `CERTIFICATE` block; at
+//! most 4 MiB, the fake's body limit). A download's `checksum` is the real SHA-256 of its content,
+//! which `GET /v1/downloads/{id}` returns with `Accept: application/octet-stream` (metadata
+//! otherwise). Files come from [`FakeBrowserbase::add_download`], or from invocations of a script
+//! with [`FunctionScript::with_download`], listed once the invocation ends (as downloads sync
+//! after a session). [`FakeBrowserbase::corrupt_download`] serves one wrong;
+//! [`FakeBrowserbase::set_project_concurrency`] sets the project's concurrency and answers invokes
+//! beyond it `429` as Browserbase does. The one project is [`PROJECT_ID`].
+//!
 //! # What it does not do
 //!
 //! Build events are not emitted (a published build is complete at once); builds cannot be
 //! uploaded (`POST /v1/functions/builds` is not in the spec); `sessionCreateParams` are checked
 //! only for `timeout`.
 
+mod area_store;
+mod areas;
 mod deliver;
 mod delivery_log;
 mod dev_server;
@@ -106,6 +121,7 @@ mod server;
 mod session_store;
 mod sessions;
 mod state;
+mod store;
 
 pub mod demo;
 
@@ -121,6 +137,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+pub use area_store::DownloadCorruption;
 pub use delivery_log::DeliveryAttempt;
 pub use dev_server::{DevHandler, FakeDevServer};
 pub use faults::Fault;
@@ -468,6 +485,35 @@ impl FakeBrowserbase {
     /// (a receiver has 15 s to answer): for assertions on statuses right after a wait.
     pub async fn settled_deliveries(&self, within: Duration) -> Vec<DeliveryAttempt> {
         self.shared.delivery_log.settled(within).await
+    }
+
+    /// Stores a file that session `session_id` downloaded (its checksum the real SHA-256 of
+    /// `content`); returns the download's id. Scripts can leave downloads too:
+    /// [`FunctionScript::with_download`].
+    pub fn add_download(
+        &self,
+        session_id: impl std::fmt::Display,
+        filename: &str,
+        content: impl Into<Bytes>,
+    ) -> String {
+        let mut state = self.shared.state();
+        let now = state.clock.now();
+        state
+            .areas
+            .add_download(now, &session_id.to_string(), filename, content.into())
+    }
+
+    /// Serves download `id`'s content wrong from now on (its metadata stays right); `false` when
+    /// there is no such download.
+    pub fn corrupt_download(&self, id: &str, how: DownloadCorruption) -> bool {
+        self.shared.state().areas.corrupt(id, how)
+    }
+
+    /// Sets the project's concurrency (reported by the projects operations; 10 until set), and
+    /// from now on answers an invoke `429` "You've exceeded your max concurrent sessions limit
+    /// (limit N, currently N)" while that many invocations are pending or running.
+    pub fn set_project_concurrency(&self, limit: u64) {
+        self.shared.state().areas.set_concurrency(limit);
     }
 
     /// Forgets the requests received so far.

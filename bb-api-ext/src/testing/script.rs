@@ -44,6 +44,8 @@ pub struct FunctionScript {
     pub(crate) run_time: Duration,
     pub(crate) user_params_schema: Option<Value>,
     pub(crate) session_create_params: Option<Value>,
+    /// Files each invocation's session downloads, synced when it ends.
+    pub(crate) downloads: Vec<(String, bytes::Bytes)>,
 }
 
 #[derive(Clone)]
@@ -75,7 +77,19 @@ impl FunctionScript {
             run_time: Duration::ZERO,
             user_params_schema: None,
             session_create_params: None,
+            downloads: Vec::new(),
         }
+    }
+
+    /// Each invocation's browser session downloads a file `name` holding `content`; it is listed
+    /// by the session's downloads once the invocation ends (when Browserbase syncs them).
+    pub fn with_download(
+        mut self,
+        name: impl Into<String>,
+        content: impl Into<bytes::Bytes>,
+    ) -> Self {
+        self.downloads.push((name.into(), content.into()));
+        self
     }
 
     /// The Function's name.

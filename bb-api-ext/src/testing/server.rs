@@ -228,6 +228,10 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
         return Ok(response);
     }
     let Some(route) = route else {
+        if super::areas::serves(path) {
+            let answer = super::areas::answer(&shared.state, &parts, key_ok, body);
+            return Ok(answer.await.unwrap_or_else(|| reply(unauthorized())));
+        }
         return Ok(reply(Reply::error(
             StatusCode::NOT_FOUND,
             format!(
@@ -240,6 +244,11 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     }
     let answer = {
         let mut state = shared.state();
+        if route.operation == routes::Operation::FunctionsInvoke
+            && let Some(refused) = super::areas::refuse_invoke(&state)
+        {
+            return Ok(refused);
+        }
         let answer = routes::dispatch(&mut state, route, parts.uri.query(), &body);
         if !state.webhooks.is_empty() {
             // An invoke queued an event, or the request noticed a transition.

@@ -446,6 +446,8 @@ pub(crate) struct State {
     /// Browser sessions (`sessions.rs`).
     pub(crate) sessions: super::session_store::SessionStore,
     seq: u64,
+    /// Contexts, extensions, certificates, downloads and the project's concurrency.
+    pub(crate) areas: super::area_store::Areas,
 }
 
 impl State {
@@ -464,6 +466,7 @@ impl State {
             deliveries: Deliveries::default(),
             sessions: Default::default(),
             seq: 0,
+            areas: super::area_store::Areas::default(),
         }
     }
 
@@ -650,6 +653,7 @@ impl State {
         run: Run,
     ) -> Option<Uuid> {
         let version = self.versions.get(&version_id)?;
+        let downloads = version.script.downloads.clone();
         let id = Uuid::new_v4();
         let started = plus(now, version.script.queue_time);
         let expires = plus(now, timeout);
@@ -690,6 +694,11 @@ impl State {
             logs,
             reported: Status::Pending,
         };
+        // Its session's downloads sync when it ends.
+        for (name, content) in downloads {
+            let session = record.session_id.to_string();
+            self.areas.add_download(ends, &session, &name, content);
+        }
         self.emit_invocation(&record, Status::Pending, now);
         self.invocations.insert(id, record);
         self.live.push(id);

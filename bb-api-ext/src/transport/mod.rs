@@ -8,6 +8,8 @@ pub(crate) use anchor::TimerAnchor;
 pub(crate) use gate::RateGate;
 pub(crate) mod operation;
 pub(crate) mod retry;
+mod stream;
+pub(crate) use stream::{Opened, UploadBody};
 
 use std::time::{Duration, SystemTime};
 
@@ -22,7 +24,9 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::config::{PollSchedule, RetryConfig, TimeoutConfig};
-use crate::error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
+use crate::error::{
+    ApiError, BodySnippet, ConcurrencyLimit, ConfigError, DecodeError, Error, TimeoutKind,
+};
 use crate::secret::ApiKey;
 use operation::Operation;
 
@@ -281,16 +285,10 @@ impl Transport {
             let Some(delay) = backoff.next() else {
                 return Err(err);
             };
-            let delay = match &err {
-                Error::RateLimited {
-                    retry_after: Some(ra),
-                    ..
-                } if *ra > self.retry.max_retry_after() => return Err(err),
-                Error::RateLimited {
-                    retry_after: Some(ra),
-                    ..
-                } => *ra,
-                _ => delay,
+            let delay = match retry::server_delay(&err) {
+                Some(ra) if ra > self.retry.max_retry_after() => return Err(err),
+                Some(ra) => ra,
+                None => delay,
             };
             // Sleeping past the deadline only to time out: return this error instead.
             if later(Instant::now(), delay) >= deadline {
@@ -339,13 +337,11 @@ impl Transport {
         let result = tokio::time::timeout_at(ends, self.exchange(call, url, secrets, kind, span))
             .await
             .unwrap_or(Err(Error::Timeout(kind)));
-        if let Err(Error::RateLimited {
-            retry_after: Some(ra),
-            ..
-        }) = &result
-            && *ra <= self.retry.max_retry_after()
+        if let Err(e) = &result
+            && let Some(ra) = retry::server_delay(e)
+            && ra <= self.retry.max_retry_after()
         {
-            self.gate.pause(*ra);
+            self.gate.pause(ra);
         }
         if !span.is_disabled() {
             span.record("latency_ms", started.elapsed().as_millis() as u64);
@@ -400,7 +396,7 @@ impl Transport {
                 body: BodySnippet::new(&bytes, more, secrets),
             };
             let retry_after = retry::retry_after(response.headers(), SystemTime::now());
-            return Err(status_error(status, error, retry_after));
+            return Err(status_error(status, error, retry_after, &bytes));
         }
 
         let limit = self.max_response_bytes;
@@ -615,12 +611,27 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-fn status_error(status: StatusCode, error: ApiError, retry_after: Option<Duration>) -> Error {
+/// The error of an unsuccessful status; `body` is the start of the response body (a 429 that
+/// speaks of the concurrent sessions limit is [`Error::ConcurrencyLimited`]).
+fn status_error(
+    status: StatusCode,
+    error: ApiError,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Error {
     match status.as_u16() {
         401 => Error::Unauthorized(error),
         403 => Error::Forbidden(error),
         404 => Error::NotFound(error),
-        429 => Error::RateLimited { retry_after, error },
+        429 => match retry::concurrency_limit(body) {
+            Some((limit, current)) => Error::ConcurrencyLimited(Box::new(ConcurrencyLimit {
+                limit,
+                current,
+                retry_after,
+                error,
+            })),
+            None => Error::RateLimited { retry_after, error },
+        },
         _ => Error::Api(error),
     }
 }

@@ -8,80 +8,10 @@ pub(crate) use bb_api::operations::*;
 /// Operations of the spec deliberately left to the raw bindings (`bb-api`), with the reason.
 /// The areas an invocation uses are imported and wrapped in steps.
 #[cfg(test)]
-pub(crate) const RAW_ONLY: &[(&str, &str)] = &[
-    (
-        "Certificates_upload",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Certificates_list",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Certificates_get",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Certificates_delete",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Contexts_create",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Contexts_get",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Contexts_update",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Contexts_delete",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Downloads_list",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Downloads_get",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Downloads_delete",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Extensions_upload",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Extensions_get",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Extensions_delete",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Projects_list",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Projects_get",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Projects_usage",
-        "imported with contexts, extensions, certificates, downloads and projects; wrapped next",
-    ),
-    (
-        "Sessions_uploadFile",
-        "waits for the streaming multipart upload module (one for every upload)",
-    ),
-];
+pub(crate) const RAW_ONLY: &[(&str, &str)] = &[(
+    "Sessions_uploadFile",
+    "waits for the streaming multipart upload module (one for every upload)",
+)];
 
 #[cfg(test)]
 mod tests {

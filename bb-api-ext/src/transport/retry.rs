@@ -27,7 +27,8 @@ pub(crate) fn is_retryable(config: &RetryConfig, op: &Operation, err: &Error) ->
     let after_send_ok = op.idempotent
         || (op.id == FUNCTIONS_INVOKE.id && config.invoke() == InvokeRetry::AllowDuplicates);
     match err {
-        Error::RateLimited { .. } => true,
+        // Refused before any work started: a rate limit, or no free session slot.
+        Error::RateLimited { .. } | Error::ConcurrencyLimited(_) => true,
         Error::Transport {
             request_sent: false,
             ..
@@ -39,6 +40,15 @@ pub(crate) fn is_retryable(config: &RetryConfig, op: &Operation, err: &Error) ->
         Error::Timeout(TimeoutKind::Attempt(_)) => after_send_ok,
         Error::Api(e) => after_send_ok && matches!(e.status, 408 | 500 | 502 | 503 | 504),
         _ => false,
+    }
+}
+
+/// The delay a 429 asked for (`Retry-After`), if any.
+pub(crate) fn server_delay(err: &Error) -> Option<Duration> {
+    match err {
+        Error::RateLimited { retry_after, .. } => *retry_after,
+        Error::ConcurrencyLimited(limit) => limit.retry_after,
+        _ => None,
     }
 }
 
@@ -66,8 +76,52 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// Whether a 429's body speaks of the concurrent sessions limit, and the numbers it gives:
+/// `(limit, running)`. Browserbase's message reads "You've exceeded your max concurrent sessions
+/// limit (limit 1, currently 1)"; its exact form is not documented, so any body mentioning
+/// "concurren" counts, and `limit N` / `"limit": N` and `currently N` / `"current": N` are taken
+/// wherever they appear.
+pub(crate) fn concurrency_limit(body: &[u8]) -> Option<(Option<u64>, Option<u64>)> {
+    let text = String::from_utf8_lossy(body).to_ascii_lowercase();
+    if !text.contains("concurren") {
+        return None;
+    }
+    Some((number_after(&text, "limit"), number_after(&text, "current")))
+}
+
+/// The first number that follows `word` (and whatever letters complete it, then spaces, quotes,
+/// `:`, `=` or `(`) anywhere in `text`.
+fn number_after(text: &str, word: &str) -> Option<u64> {
+    text.match_indices(word).find_map(|(at, _)| {
+        let rest = text[at + word.len()..]
+            .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+            .trim_start_matches([' ', '"', ':', '=', '(']);
+        let digits: &str = &rest[..rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len())];
+        digits.parse().ok()
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn concurrency_limits_are_read_from_the_message_or_json() {
+        use super::concurrency_limit;
+        let real = br#"{"statusCode":429,"error":"Too Many Requests","message":"You've exceeded your max concurrent sessions limit (limit 1, currently 1). Please contact support to increase your limit."}"#;
+        assert_eq!(concurrency_limit(real), Some((Some(1), Some(1))));
+        assert_eq!(
+            concurrency_limit(br#"{"error":"concurrency","limit": 25, "current": 25}"#),
+            Some((Some(25), Some(25)))
+        );
+        assert_eq!(
+            concurrency_limit(b"Concurrent session limit reached"),
+            Some((None, None))
+        );
+        assert_eq!(concurrency_limit(b"slow down, limit 10 per minute"), None);
+        assert_eq!(concurrency_limit(b""), None);
+    }
+
     use super::*;
     use reqwest::header::HeaderValue;
 

@@ -1,0 +1,193 @@
+//! A response body streamed to a path or any `AsyncWrite` with bounded memory, its size and
+//! SHA-256 checked while it streams. A path is written through a temporary file in the same
+//! folder, renamed into place only when every check passed: a mismatch, a body cut short or a
+//! dropped future leaves nothing at the target path.
+
+use std::path::Path;
+
+use ring::digest;
+use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
+
+use crate::error::{Corruption, Error, TimeoutKind};
+use crate::transport::Opened;
+
+/// Bytes buffered before a write to disk.
+const WRITE_BUFFER: usize = 256 * 1024;
+
+/// What the content must match, from the file's metadata.
+#[derive(Debug)]
+pub(crate) struct Expected<'a> {
+    /// The file's id, for errors and the warning.
+    pub(crate) id: &'a str,
+    /// Its size in bytes, if known.
+    pub(crate) size: Option<u64>,
+    /// Its SHA-256 as the API wrote it (hex); `None` or unparsable: not verified.
+    pub(crate) checksum: Option<&'a str>,
+}
+
+/// Streams the body to `path` (replacing a file there only on success); returns the bytes
+/// written.
+pub(crate) async fn to_path(
+    opened: Opened,
+    path: &Path,
+    expected: &Expected<'_>,
+) -> Result<u64, Error> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let file_error = |action, source| Error::File {
+        action,
+        path: Some(path.to_path_buf()),
+        source,
+    };
+    // Deleted when dropped: on every early return below, and if this future is dropped.
+    let temp = tempfile::Builder::new()
+        .prefix(".bb-download-")
+        .tempfile_in(dir)
+        .map_err(|e| file_error("create a temporary file next to", e))?;
+    let (file, temp_path) = temp.into_parts();
+    let mut writer = BufWriter::with_capacity(WRITE_BUFFER, tokio::fs::File::from_std(file));
+    let written = stream(opened, &mut writer, expected, Some(path)).await?;
+    let file = writer.into_inner();
+    file.sync_all().await.map_err(|e| file_error("write", e))?;
+    drop(file);
+    temp_path
+        .persist(path)
+        .map_err(|e| file_error("rename the download into", e.error))?;
+    Ok(written)
+}
+
+/// Streams the body to `writer` and flushes it; returns the bytes written. On a mismatch the
+/// writer has had the bytes already: only [`to_path`] can take them back.
+pub(crate) async fn to_writer<W: AsyncWrite + Unpin>(
+    opened: Opened,
+    writer: &mut W,
+    expected: &Expected<'_>,
+) -> Result<u64, Error> {
+    stream(opened, writer, expected, None).await
+}
+
+async fn stream<W: AsyncWrite + Unpin>(
+    opened: Opened,
+    writer: &mut W,
+    expected: &Expected<'_>,
+    path: Option<&Path>,
+) -> Result<u64, Error> {
+    let Opened { mut response, idle } = opened;
+    let write_error = |source| Error::File {
+        action: "write",
+        path: path.map(Path::to_path_buf),
+        source,
+    };
+    let checksum = expected.checksum.and_then(|c| parse_sha256(expected.id, c));
+    let mut hash = digest::Context::new(&digest::SHA256);
+    let mut received: u64 = 0;
+    loop {
+        let chunk = match tokio::time::timeout(idle, response.chunk()).await {
+            Err(_) => return Err(Error::Timeout(TimeoutKind::Attempt(idle))),
+            Ok(Err(e)) if e.is_timeout() => return Err(Error::Timeout(TimeoutKind::Attempt(idle))),
+            Ok(Err(source)) => {
+                return Err(Error::Transport {
+                    request_sent: true,
+                    source,
+                });
+            }
+            Ok(Ok(None)) => break,
+            Ok(Ok(Some(chunk))) => chunk,
+        };
+        received += chunk.len() as u64;
+        if let Some(size) = expected.size.filter(|size| received > *size) {
+            return Err(corrupt(
+                expected,
+                Corruption::SizeMismatch {
+                    expected: size,
+                    received,
+                },
+            ));
+        }
+        hash.update(&chunk);
+        writer.write_all(&chunk).await.map_err(write_error)?;
+    }
+    writer.flush().await.map_err(write_error)?;
+    if let Some(size) = expected.size.filter(|size| received != *size) {
+        return Err(corrupt(
+            expected,
+            Corruption::SizeMismatch {
+                expected: size,
+                received,
+            },
+        ));
+    }
+    if let Some(want) = checksum {
+        let actual = hex(hash.finish().as_ref());
+        if actual != want {
+            return Err(corrupt(
+                expected,
+                Corruption::ChecksumMismatch {
+                    expected: want,
+                    actual,
+                },
+            ));
+        }
+    }
+    Ok(received)
+}
+
+fn corrupt(expected: &Expected<'_>, problem: Corruption) -> Error {
+    Error::CorruptDownload {
+        id: expected.id.to_owned(),
+        problem,
+    }
+}
+
+/// The checksum as 64 lowercase hex digits (an optional `sha256:` prefix is allowed), or `None`
+/// with one warning when it is not one: the content is then not verified.
+fn parse_sha256(id: &str, checksum: &str) -> Option<String> {
+    let text = checksum.trim();
+    let text = text.strip_prefix("sha256:").unwrap_or(text);
+    if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Some(text.to_ascii_lowercase())
+    } else {
+        tracing::warn!(
+            download = id,
+            checksum,
+            "the download's checksum is not a hex SHA-256: its content is not verified"
+        );
+        None
+    }
+}
+
+/// Lowercase hex, as checksums are written.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksums_parse_as_hex_sha256_or_are_skipped() {
+        let hex64 = "AB".repeat(32);
+        assert_eq!(parse_sha256("d", &hex64), Some("ab".repeat(32)));
+        assert_eq!(
+            parse_sha256("d", &format!("sha256:{}", "0f".repeat(32))),
+            Some("0f".repeat(32))
+        );
+        assert_eq!(parse_sha256("d", "not-a-checksum"), None);
+        assert_eq!(parse_sha256("d", &"a".repeat(63)), None);
+    }
+
+    #[test]
+    fn hex_of_the_sha256_of_nothing() {
+        assert_eq!(
+            hex(digest::digest(&digest::SHA256, b"").as_ref()),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}
