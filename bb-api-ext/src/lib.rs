@@ -96,6 +96,7 @@ mod client;
 mod compat;
 mod config;
 mod context;
+mod coordination;
 mod error;
 mod fanout;
 mod functions;
@@ -112,6 +113,8 @@ mod params_schema;
 #[cfg(feature = "schemars")]
 mod preset_schema;
 mod proxy;
+#[cfg(feature = "redis")]
+pub mod replicas;
 mod secret;
 mod secrets;
 mod session;
@@ -137,6 +140,7 @@ pub use builds::{BuildList, Builds, DEFAULT_BUILD_WAIT};
 pub use client::{API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT};
 #[cfg(feature = "schemars")]
 pub use compat::{Compatibility, Finding, Severity};
+pub use coordination::{Attached, Coordinator, Lease, PauseHandle};
 pub use config::{InvokeRetry, PollSchedule, RetryConfig, TimeoutConfig};
 pub use error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, FanOutItem, Progress};
