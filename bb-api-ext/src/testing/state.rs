@@ -442,6 +442,8 @@ pub(crate) struct State {
     pub(crate) webhooks: Vec<WebhookRecord>,
     pub(crate) cursors: HashMap<String, Cursor>,
     pub(crate) deliveries: Deliveries,
+    /// The project's concurrency limit (`FakeConfig::with_project_concurrency`).
+    pub(crate) limit: super::limit::ProjectLimit,
     seq: u64,
 }
 
@@ -459,6 +461,7 @@ impl State {
             webhooks: Vec::new(),
             cursors: HashMap::new(),
             deliveries: Deliveries::default(),
+            limit: super::limit::ProjectLimit::default(),
             seq: 0,
         }
     }
