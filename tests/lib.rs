@@ -10,3 +10,5 @@ pub mod fault_server;
 pub mod fixtures;
 #[path = "src/plain.rs"]
 pub mod plain;
+#[path = "src/replicas.rs"]
+pub mod replicas;

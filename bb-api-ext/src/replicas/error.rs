@@ -42,13 +42,12 @@ pub enum ReplicaError {
 /// `url` with any password replaced by `***`, for messages and logs.
 pub(crate) fn redact(url: &str) -> String {
     match url::Url::parse(url) {
-        Ok(mut parsed) => {
-            if parsed.password().is_some() {
-                // Cannot fail on a URL that already has a password (it has a host).
-                let _ = parsed.set_password(Some("***"));
-            }
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Cannot fail on a URL that already has a password (it has a host).
+            let _ = parsed.set_password(Some("***"));
             parsed.to_string()
         }
+        Ok(_) => url.to_string(),
         // Not parseable: show no part that could be a secret.
         Err(_) => match url.rsplit_once('@') {
             Some((_, host)) => format!("***@{host}"),
