@@ -43,8 +43,13 @@ const RETRY_MAX: Duration = Duration::from_millis(100);
 pub(crate) struct Budget {
     acquire: redis::Script,
     renew: Arc<redis::Script>,
-    /// At most the limit of this process's tasks ask Redis at once; the others wait here.
+    /// At most the limit of this process's tasks wait for a place; the others wait here.
     local: Arc<Semaphore>,
+    /// One task of this process asks Redis at a time while the budget is full, so a full budget
+    /// costs each process one script call per retry, not one per waiting task.
+    asking: tokio::sync::Mutex<()>,
+    /// A lease of this process ended: the asker tries again at once.
+    freed: Arc<tokio::sync::Notify>,
     /// The places of this process while Redis is unreachable.
     offline: Arc<Semaphore>,
 }
@@ -55,6 +60,8 @@ impl Budget {
             acquire: redis::Script::new(ACQUIRE),
             renew: Arc::new(redis::Script::new(RENEW)),
             local: Arc::new(Semaphore::new(config.concurrency.unwrap_or(1))),
+            asking: tokio::sync::Mutex::new(()),
+            freed: Arc::new(tokio::sync::Notify::new()),
             offline: Arc::new(Semaphore::new(config.offline_concurrency)),
         }
     }
@@ -85,6 +92,7 @@ impl Drop for Held {
                 {
                     tracing::debug!(lease = %id, "could not release a lease; it expires instead");
                 }
+                shared.budget.freed.notify_one();
             });
         }
     }
@@ -103,6 +111,7 @@ pub(crate) async fn acquire(shared: &Arc<Shared>) -> Lease {
     let key = shared.config.key("budget");
     let ttl_ms = u64::try_from(shared.config.lease_ttl.as_millis()).unwrap_or(u64::MAX);
     let mut delay = RETRY_FIRST;
+    let _asking = budget.asking.lock().await;
     loop {
         let mut conn = shared.conn.clone();
         let mut call = budget.acquire.prepare_invoke();
@@ -123,9 +132,13 @@ pub(crate) async fn acquire(shared: &Arc<Shared>) -> Lease {
             Ok(Ok(_)) => {
                 shared.up();
                 // Spread the retries of processes that found the budget full together.
-                let jitter = Duration::from_micros(u64::from(uuid::Uuid::new_v4().as_bytes()[0]) * 20);
-                tokio::time::sleep(delay + jitter).await;
-                delay = (delay * 2).min(RETRY_MAX);
+                let jitter =
+                    Duration::from_micros(u64::from(uuid::Uuid::new_v4().as_bytes()[0]) * 20);
+                tokio::select! {
+                    () = tokio::time::sleep(delay + jitter) => delay = (delay * 2).min(RETRY_MAX),
+                    // A place of ours came free: very likely taken by the next call.
+                    () = budget.freed.notified() => delay = RETRY_FIRST,
+                }
             }
             failed => {
                 shared.lost(&describe(failed.map(|r| r.map(drop))));
