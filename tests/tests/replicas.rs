@@ -200,3 +200,98 @@ async fn while_redis_is_down_dedup_and_budget_fall_back_locally() {
     assert!(a.accept(&event("evt_after", resource)).await);
     assert!(!a.accept(&event("evt_after", resource)).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_on_one_replica_pauses_the_others() {
+    use bb_api_ext::testing::{FakeBrowserbase, Fault, FunctionScript, Operation};
+    let url = test_redis_url();
+    let fake = FakeBrowserbase::start().await.unwrap_or_else(|e| panic!("{e}"));
+    let f = fake.add_function(FunctionScript::new("paused"));
+    let config = ReplicaConfig::new().key_prefix(prefix());
+    let ra = Replica::connect(&url, config.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    let rb = Replica::connect(&url, config).await.unwrap_or_else(|e| panic!("{e}"));
+    let a = fake.client_builder().coordinator(ra).build().unwrap_or_else(|e| panic!("{e}"));
+    let b = fake.client_builder().coordinator(rb).build().unwrap_or_else(|e| panic!("{e}"));
+    let invocation = a.functions().invoke(f.function_id).send().await.unwrap_or_else(|e| panic!("{e}"));
+    fake.clear_requests();
+    fake.inject_for(Operation::InvocationsGet, Fault::RateLimited { retry_after_secs: 2 }, 1);
+    let id = invocation.id;
+    let first = tokio::spawn(async move { a.invocations().get(id).await.map(|_| ()) });
+    // A's 429 came back and was shared; B's next call waits for the pause to end.
+    for _ in 0..100 {
+        if fake.request_count(Operation::InvocationsGet) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    b.invocations().get(id).await.unwrap_or_else(|e| panic!("{e}"));
+    let held = started.elapsed();
+    assert!(held >= Duration::from_millis(1300), "B was not paused: {held:?}");
+    assert!(held < Duration::from_secs(4), "{held:?}");
+    first.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_invokes_of_two_clients_share_the_budget_and_end_on_events() {
+    use bb_api_ext::testing::{FakeBrowserbase, FakeConfig, FunctionScript, Operation};
+    let url = test_redis_url();
+    let fake = FakeBrowserbase::start_with(FakeConfig::empty().with_project_concurrency(2))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let f = fake.add_function(FunctionScript::new("slow").with_run_time(Duration::from_millis(300)));
+    let config = ReplicaConfig::new().key_prefix(prefix()).concurrency(2);
+    let ra = Replica::connect(&url, config.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    let rb = Replica::connect(&url, config).await.unwrap_or_else(|e| panic!("{e}"));
+    let a = fake.client_builder().coordinator(ra.clone()).build().unwrap_or_else(|e| panic!("{e}"));
+    let b = fake.client_builder().coordinator(rb).build().unwrap_or_else(|e| panic!("{e}"));
+    // The receiver: verified events go to replica A only; B's waits hear them through Redis.
+    let (endpoint, secret) = {
+        let port = free_port();
+        let created = a
+            .webhooks()
+            .create(format!("http://127.0.0.1:{port}/"), [EventType::FunctionsInvocationsCompleted])
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        (port, created.secret)
+    };
+    let verifier = bb_api_ext::webhooks::Verifier::new(secret);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", endpoint)).await.unwrap_or_else(|e| panic!("{e}"));
+    let receiver = ra.clone();
+    tokio::spawn(async move {
+        use http_body_util::BodyExt;
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
+            let (replica, verifier) = (receiver.clone(), verifier.clone());
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let (replica, verifier) = (replica.clone(), verifier.clone());
+                    async move {
+                        let (parts, body) = req.into_parts();
+                        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                        if let Ok(event) = verifier.verify(&parts.headers, &body) {
+                            replica.accept(&event).await;
+                        }
+                        Ok::<_, std::convert::Infallible>(hyper::Response::new(http_body_util::Full::new(bytes::Bytes::new())))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let client = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move { client.functions().invoke(f.function_id).send_and_wait().await }));
+    }
+    for t in tasks {
+        t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (peak, rejected) = fake.project_concurrency_stats();
+    assert!(peak <= 2, "peak {peak}");
+    assert_eq!(rejected, 0);
+    assert_eq!(fake.request_count(Operation::InvocationsGet), 0, "waits polled instead of hearing events");
+}
