@@ -140,8 +140,8 @@ pub use builds::{BuildList, Builds, DEFAULT_BUILD_WAIT};
 pub use client::{API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT};
 #[cfg(feature = "schemars")]
 pub use compat::{Compatibility, Finding, Severity};
-pub use coordination::{Attached, Coordinator, Lease, PauseHandle};
 pub use config::{InvokeRetry, PollSchedule, RetryConfig, TimeoutConfig};
+pub use coordination::{Attached, Coordinator, Lease, PauseHandle};
 pub use error::{ApiError, BodySnippet, ConfigError, DecodeError, Error, TimeoutKind};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, FanOutItem, Progress};
 pub use functions::{FunctionVersions, Functions, OffsetList};

@@ -82,7 +82,9 @@ impl RedisServer {
             .stdout(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("cannot start redis-server ({e}): install it (`apt-get install redis-server`)")
+                panic!(
+                    "cannot start redis-server ({e}): install it (`apt-get install redis-server`)"
+                )
             });
         self.child = Some(child);
         for _ in 0..100 {
@@ -91,7 +93,10 @@ impl RedisServer {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("redis-server on port {} did not start within 5 s", self.port);
+        panic!(
+            "redis-server on port {} did not start within 5 s",
+            self.port
+        );
     }
 }
 
@@ -199,7 +204,9 @@ async fn spawn(bin: &str, args: &[String], prefix: &str) -> Node {
         let mut it = BufReader::new(stdout).lines();
         while let Ok(Some(line)) = it.next_line().await {
             let listening = line.starts_with("listening ");
-            kept.lock().unwrap_or_else(|e| e.into_inner()).push(line.clone());
+            kept.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(line.clone());
             if listening && let Some(tx) = tx.take() {
                 let _ = tx.send(line);
             }
@@ -246,20 +253,38 @@ async fn balance(port: u16, ports: Vec<u16>, duplicate_one_in: u64, duplicated: 
         .await
         .unwrap_or_else(|e| panic!("load balancer on port {port}: {e}"));
     let http = reqwest::Client::new();
-    let seed = u64::from_le_bytes(uuid::Uuid::new_v4().as_bytes()[..8].try_into().unwrap_or([7; 8])) | 1;
+    let seed = u64::from_le_bytes(
+        uuid::Uuid::new_v4().as_bytes()[..8]
+            .try_into()
+            .unwrap_or([7; 8]),
+    ) | 1;
     let dice = Arc::new(Mutex::new(Dice(seed)));
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
-            let (http, dice, ports, duplicated) =
-                (http.clone(), Arc::clone(&dice), ports.clone(), Arc::clone(&duplicated));
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let (http, dice, ports, duplicated) = (
+                http.clone(),
+                Arc::clone(&dice),
+                ports.clone(),
+                Arc::clone(&duplicated),
+            );
             tokio::spawn(async move {
                 let service = service_fn(move |req: Request<hyper::body::Incoming>| {
-                    let (http, dice, ports, duplicated) =
-                        (http.clone(), Arc::clone(&dice), ports.clone(), Arc::clone(&duplicated));
+                    let (http, dice, ports, duplicated) = (
+                        http.clone(),
+                        Arc::clone(&dice),
+                        ports.clone(),
+                        Arc::clone(&duplicated),
+                    );
                     async move {
                         let (parts, body) = req.into_parts();
-                        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                        let body = body
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes())
+                            .unwrap_or_default();
                         let (first, second) = {
                             let mut d = dice.lock().unwrap_or_else(|e| e.into_inner());
                             let n = ports.len() as u64;
@@ -279,7 +304,10 @@ async fn balance(port: u16, ports: Vec<u16>, duplicate_one_in: u64, duplicated: 
                             let answer = fwd.body(body.clone()).send().await;
                             if i == 0 {
                                 status = answer
-                                    .map(|r| StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY))
+                                    .map(|r| {
+                                        StatusCode::from_u16(r.status().as_u16())
+                                            .unwrap_or(StatusCode::BAD_GATEWAY)
+                                    })
                                     .unwrap_or(StatusCode::BAD_GATEWAY);
                             } else {
                                 *duplicated.lock().unwrap_or_else(|e| e.into_inner()) += 1;
@@ -300,7 +328,12 @@ async fn balance(port: u16, ports: Vec<u16>, duplicate_one_in: u64, duplicated: 
 
 /// Runs the scenario with `bin` (the `replica_node` binary) on Redis at `redis_url`; `restart`,
 /// if given, is that Redis, restarted once the first tenth of the invocations were accepted.
-pub async fn run(bin: &str, redis_url: &str, s: &Scenario, mut restart: Option<&mut RedisServer>) -> Outcome {
+pub async fn run(
+    bin: &str,
+    redis_url: &str,
+    s: &Scenario,
+    restart: Option<&mut RedisServer>,
+) -> Outcome {
     let fake = FakeBrowserbase::start_with(FakeConfig::empty().with_project_concurrency(s.limit))
         .await
         .unwrap_or_else(|e| panic!("fake: {e}"));
@@ -314,7 +347,10 @@ pub async fn run(bin: &str, redis_url: &str, s: &Scenario, mut restart: Option<&
         .webhooks()
         .create(
             format!("http://127.0.0.1:{lb_port}/"),
-            [EventType::FunctionsInvocationsCompleted, EventType::FunctionsInvocationsFailed],
+            [
+                EventType::FunctionsInvocationsCompleted,
+                EventType::FunctionsInvocationsFailed,
+            ],
         )
         .await
         .unwrap_or_else(|e| panic!("registering the webhook: {e}"));
@@ -330,7 +366,11 @@ pub async fn run(bin: &str, redis_url: &str, s: &Scenario, mut restart: Option<&
     let per = s.invocations / s.fanouts as u64;
     let mut fanouts = Vec::new();
     for i in 0..s.fanouts {
-        let count = if i + 1 == s.fanouts { s.invocations - per * (s.fanouts as u64 - 1) } else { per };
+        let count = if i + 1 == s.fanouts {
+            s.invocations - per * (s.fanouts as u64 - 1)
+        } else {
+            per
+        };
         let args = vec![
             "fanout".into(),
             redis_url.into(),
@@ -342,10 +382,20 @@ pub async fn run(bin: &str, redis_url: &str, s: &Scenario, mut restart: Option<&
         ];
         fanouts.push(spawn(bin, &args, &s.prefix).await);
     }
-    if let Some(server) = restart.as_deref_mut() {
+    if let Some(server) = restart {
         // Restart once a tenth of the events went through.
         let accepted = |nodes: &[Node]| -> usize {
-            nodes.iter().map(|n| n.lines.lock().unwrap_or_else(|e| e.into_inner()).iter().filter(|l| l.starts_with("accepted ")).count()).sum()
+            nodes
+                .iter()
+                .map(|n| {
+                    n.lines
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .iter()
+                        .filter(|l| l.starts_with("accepted "))
+                        .count()
+                })
+                .sum()
         };
         for _ in 0..600 {
             if accepted(&receivers) as u64 >= s.invocations / 10 {
@@ -364,7 +414,10 @@ pub async fn run(bin: &str, redis_url: &str, s: &Scenario, mut restart: Option<&
             .unwrap_or_else(|_| panic!("a fan-out process did not finish within 240 s"));
         let _ = node.reader.await;
         let lines = node.lines.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        assert!(status.map(|s| s.success()).unwrap_or(false), "a fan-out process failed: {lines:?}");
+        assert!(
+            status.map(|s| s.success()).unwrap_or(false),
+            "a fan-out process failed: {lines:?}"
+        );
         for line in lines {
             if let Some(e) = line.strip_prefix("failed ") {
                 out.failures.push(e.to_string());

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use bb_api_ext::replicas::{Replica, ReplicaConfig, ReplicaError};
 use bb_api_ext::webhooks::{Event, EventType};
-use bb_api_tests::replicas::{RedisServer, Scenario, free_port, redis_commands, run, test_redis_url};
+use bb_api_tests::replicas::{
+    RedisServer, Scenario, free_port, redis_commands, run, test_redis_url,
+};
 
 const NODE: &str = env!("CARGO_BIN_EXE_replica_node");
 
@@ -14,7 +16,12 @@ fn prefix() -> String {
 }
 
 fn event(id: &str, resource: uuid::Uuid) -> Event {
-    Event::new(id, EventType::FunctionsInvocationsCompleted, resource.to_string(), serde_json::json!({}))
+    Event::new(
+        id,
+        EventType::FunctionsInvocationsCompleted,
+        resource.to_string(),
+        serde_json::json!({}),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -27,18 +34,32 @@ async fn three_receivers_two_fanouts_one_budget_each_event_once() {
     eprintln!("{out:#?}\nredis commands: {commands}");
     assert!(out.failures.is_empty(), "failures: {:?}", out.failures);
     assert_eq!(out.ok, scenario.invocations);
-    assert_eq!(out.invokes, scenario.invocations, "one invoke each, none refused and retried");
+    assert_eq!(
+        out.invokes, scenario.invocations,
+        "one invoke each, none refused and retried"
+    );
     // Every event accepted exactly once across the replicas, duplicates included.
     assert_eq!(out.delivered_events as u64, scenario.invocations);
     let mut accepted = out.accepted.clone();
     accepted.sort();
     accepted.dedup();
-    assert_eq!(accepted.len(), out.accepted.len(), "an event was accepted twice");
+    assert_eq!(
+        accepted.len(),
+        out.accepted.len(),
+        "an event was accepted twice"
+    );
     assert_eq!(out.accepted.len() as u64, scenario.invocations);
-    assert!(out.duplicated > 0, "the balancer sent no duplicate: the dedup went untested");
+    assert!(
+        out.duplicated > 0,
+        "the balancer sent no duplicate: the dedup went untested"
+    );
     // Every wait ended on its event: the fallback (30 s) never came due.
     assert_eq!(out.polls, 0, "waits polled");
-    assert!(out.peak_running <= scenario.limit, "peak {} over the limit", out.peak_running);
+    assert!(
+        out.peak_running <= scenario.limit,
+        "peak {} over the limit",
+        out.peak_running
+    );
     assert!(out.peak_running > 1, "nothing ran concurrently");
     assert_eq!(out.rejected_429, 0, "the fake answered 429s");
 }
@@ -59,8 +80,15 @@ async fn a_redis_restart_mid_run_loses_no_invocation() {
     for id in &out.accepted {
         *counts.entry(id.as_str()).or_insert(0u32) += 1;
     }
-    assert_eq!(counts.len() as u64, scenario.invocations, "an event was never accepted");
-    assert!(counts.values().all(|&n| n <= 2), "an event was accepted more than twice");
+    assert_eq!(
+        counts.len() as u64,
+        scenario.invocations,
+        "an event was never accepted"
+    );
+    assert!(
+        counts.values().all(|&n| n <= 2),
+        "an event was accepted more than twice"
+    );
 }
 
 #[tokio::test]
@@ -68,25 +96,48 @@ async fn redis_down_at_start_names_the_url_without_its_password() {
     let port = free_port();
     let url = format!("redis://:hunter2@127.0.0.1:{port}");
     let config = ReplicaConfig::new().connect_timeout(Duration::from_secs(2));
-    let err = Replica::connect(&url, config).await.expect_err("nothing listens there");
+    let err = Replica::connect(&url, config)
+        .await
+        .expect_err("nothing listens there");
     let text = err.to_string();
-    assert!(matches!(err, ReplicaError::Unreachable { .. } | ReplicaError::Timeout { .. }), "{err:?}");
-    assert!(text.contains(&format!("redis://:***@127.0.0.1:{port}")), "{text}");
+    assert!(
+        matches!(
+            err,
+            ReplicaError::Unreachable { .. } | ReplicaError::Timeout { .. }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        text.contains(&format!("redis://:***@127.0.0.1:{port}")),
+        "{text}"
+    );
     assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
     assert!(text.contains("is it running"), "{text}");
 
-    let err = Replica::connect("http://not-redis", ReplicaConfig::new()).await.expect_err("not redis");
+    let err = Replica::connect("http://not-redis", ReplicaConfig::new())
+        .await
+        .expect_err("not redis");
     assert!(matches!(err, ReplicaError::InvalidUrl { .. }), "{err:?}");
-    assert!(err.to_string().contains("`http://not-redis` is not a Redis URL"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("`http://not-redis` is not a Redis URL"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn exactly_one_replica_accepts_an_event_and_every_replica_hears_it() {
     let url = test_redis_url();
     let config = ReplicaConfig::new().key_prefix(prefix());
-    let a = Replica::connect(&url, config.clone()).await.unwrap_or_else(|e| panic!("{e}"));
-    let b = Replica::connect(&url, config.clone()).await.unwrap_or_else(|e| panic!("{e}"));
-    let c = Replica::connect(&url, config).await.unwrap_or_else(|e| panic!("{e}"));
+    let a = Replica::connect(&url, config.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let b = Replica::connect(&url, config.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let c = Replica::connect(&url, config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let resource = uuid::Uuid::new_v4();
     let e = event("evt_once", resource);
     let (x, y, z) = tokio::join!(a.accept(&e), b.accept(&e), c.accept(&e));
@@ -110,20 +161,40 @@ async fn exactly_one_replica_accepts_an_event_and_every_replica_hears_it() {
 #[tokio::test]
 async fn the_budget_holds_across_replicas_and_a_dropped_lease_frees_its_place() {
     let url = test_redis_url();
-    let config = ReplicaConfig::new().key_prefix(prefix()).concurrency(2).lease_ttl(Duration::from_secs(2));
-    let a = Replica::connect(&url, config.clone()).await.unwrap_or_else(|e| panic!("{e}"));
-    let b = Replica::connect(&url, config.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    let config = ReplicaConfig::new()
+        .key_prefix(prefix())
+        .concurrency(2)
+        .lease_ttl(Duration::from_secs(2));
+    let a = Replica::connect(&url, config.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let b = Replica::connect(&url, config.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let first = a.lease().await;
     let second = b.lease().await;
     // Full: a third waits.
-    assert!(tokio::time::timeout(Duration::from_millis(300), a.lease()).await.is_err());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), a.lease())
+            .await
+            .is_err()
+    );
     drop(first);
-    let third = tokio::time::timeout(Duration::from_secs(2), b.lease()).await.expect("a place came free");
+    let third = tokio::time::timeout(Duration::from_secs(2), b.lease())
+        .await
+        .expect("a place came free");
     // Leases outlive their TTL while held (renewed).
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(tokio::time::timeout(Duration::from_millis(300), a.lease()).await.is_err(), "renewed leases still count");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), a.lease())
+            .await
+            .is_err(),
+        "renewed leases still count"
+    );
     drop((second, third));
-    let _ = tokio::time::timeout(Duration::from_secs(2), a.lease()).await.expect("free again");
+    let _ = tokio::time::timeout(Duration::from_secs(2), a.lease())
+        .await
+        .expect("free again");
     assert_eq!(a.stats().leases + b.stats().leases, 4);
 }
 
@@ -131,11 +202,20 @@ async fn the_budget_holds_across_replicas_and_a_dropped_lease_frees_its_place() 
 async fn a_crashed_process_leases_expire() {
     let url = test_redis_url();
     let p = prefix();
-    let config = ReplicaConfig::new().key_prefix(&p).concurrency(1).lease_ttl(Duration::from_secs(1));
+    let config = ReplicaConfig::new()
+        .key_prefix(&p)
+        .concurrency(1)
+        .lease_ttl(Duration::from_secs(1));
     // A lease taken directly, as a crashed process leaves it: never renewed, never released.
     let client = redis::Client::open(url.as_str()).unwrap_or_else(|e| panic!("{e}"));
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap_or_else(|e| panic!("{e}"));
-    let (secs, _): (u64, u64) = redis::cmd("TIME").query_async(&mut conn).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (secs, _): (u64, u64) = redis::cmd("TIME")
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let _: i64 = redis::cmd("ZADD")
         .arg(format!("{p}:budget"))
         .arg(secs * 1000 + 1000)
@@ -143,15 +223,21 @@ async fn a_crashed_process_leases_expire() {
         .query_async(&mut conn)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let a = Replica::connect(&url, config).await.unwrap_or_else(|e| panic!("{e}"));
-    let lease = tokio::time::timeout(Duration::from_secs(5), a.lease()).await.expect("the crashed lease expired");
+    let a = Replica::connect(&url, config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let lease = tokio::time::timeout(Duration::from_secs(5), a.lease())
+        .await
+        .expect("the crashed lease expired");
     drop(lease);
 }
 
 #[tokio::test]
 async fn slow_redis_commands_time_out_and_fall_back() {
     // A server that accepts and never answers: every command times out.
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap_or_else(|e| panic!("{e}"));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
     tokio::spawn(async move {
         let mut held = Vec::new();
@@ -159,9 +245,13 @@ async fn slow_redis_commands_time_out_and_fall_back() {
             held.push(s);
         }
     });
-    let config = ReplicaConfig::new().command_timeout(Duration::from_millis(200)).connect_timeout(Duration::from_millis(500));
+    let config = ReplicaConfig::new()
+        .command_timeout(Duration::from_millis(200))
+        .connect_timeout(Duration::from_millis(500));
     let started = std::time::Instant::now();
-    let err = Replica::connect(&format!("redis://127.0.0.1:{port}"), config).await.expect_err("never answers");
+    let err = Replica::connect(&format!("redis://127.0.0.1:{port}"), config)
+        .await
+        .expect_err("never answers");
     assert!(matches!(err, ReplicaError::Timeout { .. }), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
@@ -173,7 +263,9 @@ async fn while_redis_is_down_dedup_and_budget_fall_back_locally() {
         .key_prefix(prefix())
         .concurrency(5)
         .command_timeout(Duration::from_millis(300));
-    let a = Replica::connect(&server.url(), config).await.unwrap_or_else(|e| panic!("{e}"));
+    let a = Replica::connect(&server.url(), config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let resource = uuid::Uuid::new_v4();
     assert!(a.accept(&event("evt_before", resource)).await);
     server.stop();
@@ -182,8 +274,15 @@ async fn while_redis_is_down_dedup_and_budget_fall_back_locally() {
     assert!(a.accept(&event("evt_during", resource)).await);
     assert_eq!(a.stats().accepted_offline, 1);
     // The budget falls back to one local place.
-    let lease = tokio::time::timeout(Duration::from_secs(3), a.lease()).await.expect("offline place");
-    assert!(tokio::time::timeout(Duration::from_millis(800), a.lease()).await.is_err(), "one place offline");
+    let lease = tokio::time::timeout(Duration::from_secs(3), a.lease())
+        .await
+        .expect("offline place");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(800), a.lease())
+            .await
+            .is_err(),
+        "one place offline"
+    );
     drop(lease);
     assert_eq!(a.stats().leases_offline, 1);
     server.restart();
@@ -205,16 +304,41 @@ async fn while_redis_is_down_dedup_and_budget_fall_back_locally() {
 async fn a_429_on_one_replica_pauses_the_others() {
     use bb_api_ext::testing::{FakeBrowserbase, Fault, FunctionScript, Operation};
     let url = test_redis_url();
-    let fake = FakeBrowserbase::start().await.unwrap_or_else(|e| panic!("{e}"));
+    let fake = FakeBrowserbase::start()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let f = fake.add_function(FunctionScript::new("paused"));
     let config = ReplicaConfig::new().key_prefix(prefix());
-    let ra = Replica::connect(&url, config.clone()).await.unwrap_or_else(|e| panic!("{e}"));
-    let rb = Replica::connect(&url, config).await.unwrap_or_else(|e| panic!("{e}"));
-    let a = fake.client_builder().coordinator(ra).build().unwrap_or_else(|e| panic!("{e}"));
-    let b = fake.client_builder().coordinator(rb).build().unwrap_or_else(|e| panic!("{e}"));
-    let invocation = a.functions().invoke(f.function_id).send().await.unwrap_or_else(|e| panic!("{e}"));
+    let ra = Replica::connect(&url, config.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rb = Replica::connect(&url, config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let a = fake
+        .client_builder()
+        .coordinator(ra)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let b = fake
+        .client_builder()
+        .coordinator(rb)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let invocation = a
+        .functions()
+        .invoke(f.function_id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     fake.clear_requests();
-    fake.inject_for(Operation::InvocationsGet, Fault::RateLimited { retry_after_secs: 2 }, 1);
+    fake.inject_for(
+        Operation::InvocationsGet,
+        Fault::RateLimited {
+            retry_after_secs: 2,
+        },
+        1,
+    );
     let id = invocation.id;
     let first = tokio::spawn(async move { a.invocations().get(id).await.map(|_| ()) });
     // A's 429 came back and was shared; B's next call waits for the pause to end.
@@ -226,11 +350,20 @@ async fn a_429_on_one_replica_pauses_the_others() {
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     let started = std::time::Instant::now();
-    b.invocations().get(id).await.unwrap_or_else(|e| panic!("{e}"));
+    b.invocations()
+        .get(id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let held = started.elapsed();
-    assert!(held >= Duration::from_millis(1300), "B was not paused: {held:?}");
+    assert!(
+        held >= Duration::from_millis(1300),
+        "B was not paused: {held:?}"
+    );
     assert!(held < Duration::from_secs(4), "{held:?}");
-    first.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}"));
+    first
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -240,42 +373,70 @@ async fn single_invokes_of_two_clients_share_the_budget_and_end_on_events() {
     let fake = FakeBrowserbase::start_with(FakeConfig::empty().with_project_concurrency(2))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let f = fake.add_function(FunctionScript::new("slow").with_run_time(Duration::from_millis(300)));
+    let f =
+        fake.add_function(FunctionScript::new("slow").with_run_time(Duration::from_millis(300)));
     let config = ReplicaConfig::new().key_prefix(prefix()).concurrency(2);
-    let ra = Replica::connect(&url, config.clone()).await.unwrap_or_else(|e| panic!("{e}"));
-    let rb = Replica::connect(&url, config).await.unwrap_or_else(|e| panic!("{e}"));
-    let a = fake.client_builder().coordinator(ra.clone()).build().unwrap_or_else(|e| panic!("{e}"));
-    let b = fake.client_builder().coordinator(rb).build().unwrap_or_else(|e| panic!("{e}"));
+    let ra = Replica::connect(&url, config.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rb = Replica::connect(&url, config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let a = fake
+        .client_builder()
+        .coordinator(ra.clone())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let b = fake
+        .client_builder()
+        .coordinator(rb)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
     // The receiver: verified events go to replica A only; B's waits hear them through Redis.
     let (endpoint, secret) = {
         let port = free_port();
         let created = a
             .webhooks()
-            .create(format!("http://127.0.0.1:{port}/"), [EventType::FunctionsInvocationsCompleted])
+            .create(
+                format!("http://127.0.0.1:{port}/"),
+                [EventType::FunctionsInvocationsCompleted],
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         (port, created.secret)
     };
     let verifier = bb_api_ext::webhooks::Verifier::new(secret);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", endpoint)).await.unwrap_or_else(|e| panic!("{e}"));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", endpoint))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let receiver = ra.clone();
     tokio::spawn(async move {
         use http_body_util::BodyExt;
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
             let (replica, verifier) = (receiver.clone(), verifier.clone());
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let (replica, verifier) = (replica.clone(), verifier.clone());
-                    async move {
-                        let (parts, body) = req.into_parts();
-                        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                        if let Ok(event) = verifier.verify(&parts.headers, &body) {
-                            replica.accept(&event).await;
+                let service = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let (replica, verifier) = (replica.clone(), verifier.clone());
+                        async move {
+                            let (parts, body) = req.into_parts();
+                            let body = body
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            if let Ok(event) = verifier.verify(&parts.headers, &body) {
+                                replica.accept(&event).await;
+                            }
+                            Ok::<_, std::convert::Infallible>(hyper::Response::new(
+                                http_body_util::Full::new(bytes::Bytes::new()),
+                            ))
                         }
-                        Ok::<_, std::convert::Infallible>(hyper::Response::new(http_body_util::Full::new(bytes::Bytes::new())))
-                    }
-                });
+                    },
+                );
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                     .await;
@@ -285,13 +446,25 @@ async fn single_invokes_of_two_clients_share_the_budget_and_end_on_events() {
     let mut tasks = Vec::new();
     for i in 0..6 {
         let client = if i % 2 == 0 { a.clone() } else { b.clone() };
-        tasks.push(tokio::spawn(async move { client.functions().invoke(f.function_id).send_and_wait().await }));
+        tasks.push(tokio::spawn(async move {
+            client
+                .functions()
+                .invoke(f.function_id)
+                .send_and_wait()
+                .await
+        }));
     }
     for t in tasks {
-        t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}"));
+        t.await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     let (peak, rejected) = fake.project_concurrency_stats();
     assert!(peak <= 2, "peak {peak}");
     assert_eq!(rejected, 0);
-    assert_eq!(fake.request_count(Operation::InvocationsGet), 0, "waits polled instead of hearing events");
+    assert_eq!(
+        fake.request_count(Operation::InvocationsGet),
+        0,
+        "waits polled instead of hearing events"
+    );
 }

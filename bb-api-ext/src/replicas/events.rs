@@ -1,8 +1,8 @@
 //! The shared stream: accepted events and 429 pauses go in (`XADD MAXLEN ~`), every replica reads
 //! them out (`XREAD BLOCK` from the last id it read) into its hubs and clients.
 
-use std::sync::atomic::Ordering;
 use std::sync::Weak;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redis::aio::ConnectionManager;
@@ -139,7 +139,9 @@ pub(crate) async fn publish(shared: Weak<Shared>, mut queue: mpsc::Receiver<Entr
     let mut backoff = Duration::from_millis(50);
     loop {
         if batch.is_empty() {
-            let Some(first) = queue.recv().await else { return };
+            let Some(first) = queue.recv().await else {
+                return;
+            };
             push(&mut batch, first);
         }
         while batch.len() < BATCH {

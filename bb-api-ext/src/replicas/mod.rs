@@ -228,11 +228,7 @@ impl Replica {
         let ttl_ms = u64::try_from(s.config.seen_ttl.as_millis()).unwrap_or(u64::MAX);
         let mut conn = s.conn.clone();
         let mut cmd = redis::cmd("SET");
-        cmd.arg(&key)
-            .arg(1)
-            .arg("NX")
-            .arg("PX")
-            .arg(ttl_ms);
+        cmd.arg(&key).arg(1).arg("NX").arg("PX").arg(ttl_ms);
         let set = cmd.query_async::<Option<String>>(&mut conn);
         let first = match tokio::time::timeout(s.config.command_timeout, set).await {
             Ok(Ok(answer)) => {
@@ -256,7 +252,10 @@ impl Replica {
         }
         s.stats.accepted.fetch_add(1, Ordering::Relaxed);
         s.deliver(event);
-        match s.publish.try_send(events::Entry::Event(Box::new(event.clone()))) {
+        match s
+            .publish
+            .try_send(events::Entry::Event(Box::new(event.clone())))
+        {
             Ok(()) => {}
             Err(_) => {
                 s.stats.publish_dropped.fetch_add(1, Ordering::Relaxed);
@@ -375,7 +374,9 @@ impl Shared {
 }
 
 /// A failed command's reason, for the log.
-pub(crate) fn describe(failed: Result<Result<(), redis::RedisError>, tokio::time::error::Elapsed>) -> String {
+pub(crate) fn describe(
+    failed: Result<Result<(), redis::RedisError>, tokio::time::error::Elapsed>,
+) -> String {
     match failed {
         Ok(Ok(())) => "no error".into(),
         Ok(Err(e)) => e.to_string(),

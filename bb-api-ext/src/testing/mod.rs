@@ -375,7 +375,11 @@ impl FakeBrowserbase {
     /// answered 429 for the project's concurrency limit
     /// ([`FakeConfig::with_project_concurrency`]; both 0 without a limit).
     pub fn project_concurrency_stats(&self) -> (usize, u64) {
-        let state = self.shared.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let state = self
+            .shared
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         (state.limit.peak, state.limit.rejected)
     }
 

@@ -38,17 +38,30 @@ async fn main() {
         .ok()
         .and_then(|p| Some(p.parent()?.parent()?.join("replica_node")))
         .filter(|p| p.exists())
-        .unwrap_or_else(|| panic!("build it first: cargo build --release -p bb-api-tests --bin replica_node"));
+        .unwrap_or_else(|| {
+            panic!("build it first: cargo build --release -p bb-api-tests --bin replica_node")
+        });
     let before = redis_commands(&url).await;
     let out = run(&bin.to_string_lossy(), &url, &scenario, None).await;
     let commands = redis_commands(&url).await - before;
     let n = scenario.invocations as f64;
     println!(
         "{} invocations, {} receivers, {} fan-outs, budget {}, runs of {:?}",
-        scenario.invocations, scenario.receivers, scenario.fanouts, scenario.limit, scenario.run_time
+        scenario.invocations,
+        scenario.receivers,
+        scenario.fanouts,
+        scenario.limit,
+        scenario.run_time
     );
-    println!("wall time                     {:.2} s", out.wall.as_secs_f64());
-    println!("ok / failed                   {} / {}", out.ok, out.failures.len());
+    println!(
+        "wall time                     {:.2} s",
+        out.wall.as_secs_f64()
+    );
+    println!(
+        "ok / failed                   {} / {}",
+        out.ok,
+        out.failures.len()
+    );
     println!(
         "requests per invocation       {:.3} ({} invokes, {} polls)",
         out.requests as f64 / n,
@@ -62,7 +75,10 @@ async fn main() {
         out.accepted.len(),
         out.delivered_events
     );
-    println!("peak running / 429s           {} / {}", out.peak_running, out.rejected_429);
+    println!(
+        "peak running / 429s           {} / {}",
+        out.peak_running, out.rejected_429
+    );
     for line in &out.summaries {
         println!("  {line}");
     }

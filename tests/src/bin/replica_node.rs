@@ -50,22 +50,32 @@ fn config() -> ReplicaConfig {
 async fn receive(redis: &str, secret: &str) -> Result<(), String> {
     let secret = WebhookSecret::parse(secret).map_err(|e| e.to_string())?;
     let verifier = Arc::new(Verifier::new(secret));
-    let replica = Replica::connect(redis, config()).await.map_err(|e| e.to_string())?;
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| e.to_string())?;
+    let replica = Replica::connect(redis, config())
+        .await
+        .map_err(|e| e.to_string())?;
+    let listener = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|e| e.to_string())?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
     println!("listening {port}");
     let serve = {
         let replica = replica.clone();
         async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let (replica, verifier) = (replica.clone(), Arc::clone(&verifier));
                 tokio::spawn(async move {
                     let service = service_fn(move |req: Request<hyper::body::Incoming>| {
                         let (replica, verifier) = (replica.clone(), Arc::clone(&verifier));
                         async move {
                             let (parts, body) = req.into_parts();
-                            let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                            let body = body
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
                             let status = match verifier.verify(&parts.headers, &body) {
                                 Ok(event) => {
                                     if replica.accept(&event).await {
@@ -73,14 +83,17 @@ async fn receive(redis: &str, secret: &str) -> Result<(), String> {
                                     }
                                     StatusCode::OK
                                 }
-                                Err(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+                                Err(e) => StatusCode::from_u16(e.status())
+                                    .unwrap_or(StatusCode::BAD_REQUEST),
                             };
                             let mut reply = Response::new(Full::new(Bytes::new()));
                             *reply.status_mut() = status;
                             Ok::<_, Infallible>(reply)
                         }
                     });
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         }
@@ -106,13 +119,18 @@ async fn fanout(args: &[String]) -> Result<(), String> {
     let [redis, fake, function, count, limit, fallback_ms] = args else {
         return Err("fanout needs REDIS_URL FAKE_URL FUNCTION_ID COUNT LIMIT FALLBACK_MS".into());
     };
-    let number = |name: &str, v: &str| v.parse::<u64>().map_err(|_| format!("{name} {v:?} is not a number"));
+    let number = |name: &str, v: &str| {
+        v.parse::<u64>()
+            .map_err(|_| format!("{name} {v:?} is not a number"))
+    };
     let (count, limit, fallback) = (
         number("COUNT", count)?,
         number("LIMIT", limit)?,
         number("FALLBACK_MS", fallback_ms)?,
     );
-    let function: uuid::Uuid = function.parse().map_err(|_| format!("FUNCTION_ID {function:?} is not a UUID"))?;
+    let function: uuid::Uuid = function
+        .parse()
+        .map_err(|_| format!("FUNCTION_ID {function:?} is not a UUID"))?;
     let replica = Replica::connect(redis, config().concurrency(limit as usize))
         .await
         .map_err(|e| e.to_string())?;
