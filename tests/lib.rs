@@ -16,3 +16,5 @@ pub mod fault_server;
 pub mod fixtures;
 #[path = "src/plain.rs"]
 pub mod plain;
+#[path = "src/replicas.rs"]
+pub mod replicas;

@@ -3,7 +3,11 @@
 //!
 //! ```text
 //! BROWSERBASE_WEBHOOK_SECRET=whsec_… cargo run --example webhook_receiver -- [--port 8788] [--max-events N]
+//! BROWSERBASE_WEBHOOK_SECRET=whsec_… cargo run --example webhook_receiver --features redis -- --redis redis://127.0.0.1:6379
 //! ```
+//!
+//! With `--redis URL` it is one replica of several (`bb_api_ext::replicas`): an event is accepted
+//! by exactly one replica, and every replica's waits hear it.
 //!
 //! Listens on 127.0.0.1 only and prints one line per accepted event:
 //! `accepted <id> <type> <resourceId>`. Rejections go to stderr with the reason; the sender gets
@@ -79,6 +83,9 @@ pub struct Options {
     pub dedup_capacity: usize,
     /// Longest wait for a request's headers or body: a slow sender must not hold the receiver.
     pub read_timeout: Duration,
+    /// Deduplicate and share events through Redis, as one replica of several.
+    #[cfg(feature = "redis")]
+    pub replica: Option<bb_api_ext::replicas::Replica>,
 }
 
 impl Default for Options {
@@ -88,6 +95,8 @@ impl Default for Options {
             queue: 1024,
             dedup_capacity: 100_000,
             read_timeout: Duration::from_secs(10),
+            #[cfg(feature = "redis")]
+            replica: None,
         }
     }
 }
@@ -117,6 +126,8 @@ pub async fn serve(
         seen: InMemorySeenEvents::with_capacity(options.dedup_capacity),
         queue,
         read_timeout: options.read_timeout,
+        #[cfg(feature = "redis")]
+        replica: options.replica,
     });
     let (stop, stopped) = watch::channel(false);
     let mut connections = JoinSet::new();
@@ -147,6 +158,8 @@ struct State {
     seen: InMemorySeenEvents,
     queue: mpsc::Sender<Event>,
     read_timeout: Duration,
+    #[cfg(feature = "redis")]
+    replica: Option<bb_api_ext::replicas::Replica>,
 }
 
 async fn connection(
@@ -245,7 +258,14 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Reply, Infa
             .insert(RETRY_AFTER, hyper::header::HeaderValue::from_static("5"));
         return Ok(response);
     };
-    if state.seen.first_time(&event.id) {
+    #[cfg(feature = "redis")]
+    let first = match &state.replica {
+        Some(replica) => replica.accept(&event).await,
+        None => state.seen.first_time(&event.id),
+    };
+    #[cfg(not(feature = "redis"))]
+    let first = state.seen.first_time(&event.id);
+    if first {
         slot.send(event);
     } else {
         eprintln!(
@@ -259,14 +279,17 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Reply, Infa
 struct Args {
     port: u16,
     max_events: Option<u64>,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    redis: Option<String>,
 }
 
-const USAGE: &str = "usage: BROWSERBASE_WEBHOOK_SECRET=whsec_… cargo run --example webhook_receiver -- [--port N] [--max-events N]";
+const USAGE: &str = "usage: BROWSERBASE_WEBHOOK_SECRET=whsec_… cargo run --example webhook_receiver [--features redis] -- [--port N] [--max-events N] [--redis URL]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         port: 8788,
         max_events: None,
+        redis: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -286,6 +309,14 @@ fn parse_args() -> Result<Args, String> {
                         .filter(|n| *n > 0)
                         .ok_or(format!("--max-events {v:?} is not a positive number"))?,
                 );
+            }
+            "--redis" if cfg!(feature = "redis") => {
+                args.redis = Some(it.next().ok_or("--redis needs a URL")?);
+            }
+            "--redis" => {
+                return Err("--redis needs the `redis` feature: cargo run --example \
+                            webhook_receiver --features redis -- --redis URL"
+                    .into());
             }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unexpected argument {other:?}")),
@@ -312,6 +343,25 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
+    let mut options = Options {
+        max_events: args.max_events,
+        ..Options::default()
+    };
+    #[cfg(feature = "redis")]
+    if let Some(url) = &args.redis {
+        use bb_api_ext::replicas::{Replica, ReplicaConfig};
+        match Replica::connect(url, ReplicaConfig::new()).await {
+            Ok(replica) => {
+                println!("one replica of several, through Redis at {}", replica.url());
+                options.replica = Some(replica);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let listener = match TcpListener::bind(("127.0.0.1", args.port)).await {
         Ok(l) => l,
         Err(e) => {
@@ -323,10 +373,6 @@ async fn main() -> ExitCode {
         Ok(addr) => println!("listening on http://{addr}/ (POST deliveries here)"),
         Err(e) => eprintln!("listening (address unknown: {e})"),
     }
-    let options = Options {
-        max_events: args.max_events,
-        ..Options::default()
-    };
     serve(listener, verifier, options, |event| {
         let resource = if event.resource_id.is_empty() {
             "-"

@@ -262,6 +262,7 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     max_response_bytes: Option<usize>,
     dev: bool,
+    coordinator: Option<Arc<dyn crate::coordination::Coordinator>>,
     #[cfg(feature = "params-check")]
     check_params: bool,
     #[cfg(feature = "params-check")]
@@ -407,6 +408,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Shares this client's concurrency budget, 429 pauses and webhook events with other
+    /// processes (see [`crate::Coordinator`]; on Redis, `replicas::Replica`, feature `redis`):
+    /// invocations it waits for take a place in the shared budget first and wait on events
+    /// received by any process.
+    pub fn coordinator(mut self, coordinator: impl crate::Coordinator) -> Self {
+        self.coordinator = Some(Arc::new(coordinator));
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         // The dev server takes no key: none is needed, and a key that is set is never sent.
@@ -445,6 +455,7 @@ impl ClientBuilder {
                 (http, None)
             }
         };
+        let gate = Arc::new(crate::transport::RateGate::new());
         #[cfg_attr(not(feature = "params-check"), allow(unused_mut))]
         let mut ctx = Context::new(
             Transport {
@@ -459,7 +470,8 @@ impl ClientBuilder {
                 max_response_bytes: self
                     .max_response_bytes
                     .unwrap_or(Self::DEFAULT_MAX_RESPONSE_BYTES),
-                gate: crate::transport::RateGate::new(),
+                gate: Arc::clone(&gate),
+                coordinator: self.coordinator.clone(),
                 anchor: crate::transport::TimerAnchor::new(
                     self.timeouts.attempt().min(self.timeouts.overall()),
                 ),
@@ -475,6 +487,12 @@ impl ClientBuilder {
                 self.params_schema_ttl
                     .unwrap_or(crate::schema_cache::DEFAULT_SCHEMA_TTL),
             );
+        }
+        if let Some(c) = &self.coordinator {
+            c.attach(crate::coordination::Attached {
+                hub: ctx.events.clone(),
+                pause: crate::coordination::PauseHandle(gate),
+            });
         }
         Ok(Client { ctx: Arc::new(ctx) })
     }

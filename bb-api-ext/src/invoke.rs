@@ -253,6 +253,7 @@ fn prepare(
         _ => None,
     };
     let body = encode_body(params, session.as_ref())?;
+    let poll_set = poll.is_some();
     let poll = poll.unwrap_or(ctx.transport.poll);
     Ok(PreparedInvoke {
         ctx,
@@ -264,6 +265,7 @@ fn prepare(
             .unwrap_or_default(),
         max_wait,
         poll,
+        poll_set,
         #[cfg(feature = "params-check")]
         params_len: params.map(<[u8]>::len),
         #[cfg(feature = "params-check")]
@@ -354,6 +356,8 @@ pub struct PreparedInvoke {
     proxy_passwords: Vec<ProxyPassword>,
     max_wait: Option<Duration>,
     poll: PollSchedule,
+    /// Whether the caller chose `poll` (with a coordinator, the event fallback applies otherwise).
+    poll_set: bool,
     /// The length of the params in `body`, which follow [`PARAMS_PREFIX`].
     #[cfg(feature = "params-check")]
     params_len: Option<usize>,
@@ -493,12 +497,24 @@ impl PreparedInvoke {
     /// # Errors
     /// As [`Invoke::send_and_wait`].
     pub async fn send_and_wait(&self) -> Result<Invocation, Error> {
+        // With a coordinator, a place in the shared budget is held from before the request until
+        // the invocation ended, and the wait ends on the event any process received.
+        let coordinator = self.ctx.transport.coordinator.as_ref();
+        let _lease = match coordinator {
+            Some(c) => Some(c.acquire().await),
+            None => None,
+        };
         let invocation = self.send().await?;
         let max_wait = self.wait_limit();
-        Wait::invocation(self.ctx.clone(), invocation.id.into(), max_wait)
-            .poll_schedule(self.poll)
-            .starting_from(invocation)
-            .await
+        let mut wait = Wait::invocation(self.ctx.clone(), invocation.id.into(), max_wait)
+            .starting_from(invocation);
+        if coordinator.is_some() {
+            wait = wait.via(&self.ctx.events);
+        }
+        if coordinator.is_none() || self.poll_set {
+            wait = wait.poll_schedule(self.poll);
+        }
+        wait.await
     }
 }
 

@@ -100,6 +100,7 @@ mod compat;
 mod config;
 mod context;
 mod contexts;
+mod coordination;
 mod dev;
 mod dev_mode;
 mod downloads;
@@ -124,6 +125,8 @@ mod params_schema;
 mod preset_schema;
 mod projects;
 mod proxy;
+#[cfg(feature = "redis")]
+pub mod replicas;
 mod resolve;
 mod resource_ids;
 mod results;
@@ -167,6 +170,7 @@ pub use client::{
 pub use compat::{Compatibility, Finding, Severity};
 pub use config::{InvokeRetry, PollSchedule, RetryConfig, TimeoutConfig};
 pub use contexts::{CipherAlgorithm, ContextKeys, Contexts, UploadUrl};
+pub use coordination::{Attached, Coordinator, Lease, PauseHandle};
 pub use dev_mode::DevModeError;
 pub use downloads::{Download, DownloadList, Downloads};
 pub use error::{

@@ -113,6 +113,7 @@ mod deliver;
 mod delivery_log;
 mod dev_server;
 mod faults;
+mod limit;
 mod params;
 mod record;
 mod routes;
@@ -166,6 +167,7 @@ pub struct FakeConfig {
     fixed: bool,
     max_page_size: Option<usize>,
     duplicate_deliveries: bool,
+    project_concurrency: Option<usize>,
 }
 
 impl Default for FakeConfig {
@@ -183,6 +185,7 @@ impl FakeConfig {
             fixed: false,
             max_page_size: None,
             duplicate_deliveries: false,
+            project_concurrency: None,
         }
     }
 
@@ -224,6 +227,14 @@ impl FakeConfig {
     /// acknowledged, with the same event id), as Browserbase may: for testing deduplication.
     pub fn with_duplicate_deliveries(mut self, duplicate: bool) -> Self {
         self.duplicate_deliveries = duplicate;
+        self
+    }
+
+    /// Limits the project to `limit` invocations pending or running at once: an invoke past it
+    /// is answered `429` with `Retry-After: 1`, as Browserbase does
+    /// ([`FakeBrowserbase::project_concurrency_stats`] counts them).
+    pub fn with_project_concurrency(mut self, limit: usize) -> Self {
+        self.project_concurrency = Some(limit);
         self
     }
 
@@ -292,6 +303,7 @@ impl FakeBrowserbase {
         let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
         let mut state = State::new(config.max_page_size.unwrap_or(usize::MAX));
+        state.limit.limit = config.project_concurrency;
         if config.demo {
             demo::seed(&mut state);
         }
@@ -441,6 +453,18 @@ impl FakeBrowserbase {
     /// Removes every injected fault not used yet.
     pub fn clear_faults(&self) {
         self.shared.faults.clear();
+    }
+
+    /// The most invocations pending or running at once so far, and how many invokes were
+    /// answered 429 for the project's concurrency limit
+    /// ([`FakeConfig::with_project_concurrency`]; both 0 without a limit).
+    pub fn project_concurrency_stats(&self) -> (usize, u64) {
+        let state = self
+            .shared
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (state.limit.peak, state.limit.rejected)
     }
 
     /// Every request received so far (the last 10,000), oldest first; none in fixed mode.

@@ -45,7 +45,9 @@ pub(crate) struct Transport {
     pub(crate) poll: PollSchedule,
     pub(crate) max_response_bytes: usize,
     /// The pause every call honours after a 429 with `Retry-After`.
-    pub(crate) gate: gate::RateGate,
+    pub(crate) gate: std::sync::Arc<gate::RateGate>,
+    /// Told of this client's 429 pauses, to share them (`ClientBuilder::coordinator`).
+    pub(crate) coordinator: Option<std::sync::Arc<dyn crate::coordination::Coordinator>>,
     /// Keeps attempt timers from waking the runtime's driver (see `anchor.rs`).
     pub(crate) anchor: anchor::TimerAnchor,
     /// Talking to the local development server (`bb dev`): no API key is sent, and only the
@@ -342,6 +344,9 @@ impl Transport {
             && ra <= self.retry.max_retry_after()
         {
             self.gate.pause(ra);
+            if let Some(c) = &self.coordinator {
+                c.rate_limited(ra);
+            }
         }
         if !span.is_disabled() {
             span.record("latency_ms", started.elapsed().as_millis() as u64);
