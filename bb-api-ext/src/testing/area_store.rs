@@ -40,6 +40,10 @@ pub(crate) struct Areas {
     /// The concurrency reported, and enforced on invokes when a test set it.
     pub(crate) concurrency: u64,
     pub(crate) enforced: bool,
+    /// The most invocations seen pending or running at once while the limit was enforced.
+    pub(crate) peak: usize,
+    /// Invokes answered 429 for the limit.
+    pub(crate) rejected: u64,
 }
 
 impl Default for Areas {
@@ -51,6 +55,8 @@ impl Default for Areas {
             downloads: Store::new("Download"),
             concurrency: DEFAULT_CONCURRENCY,
             enforced: false,
+            peak: 0,
+            rejected: 0,
         }
     }
 }

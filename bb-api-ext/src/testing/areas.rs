@@ -33,28 +33,48 @@ pub(crate) fn serves(path: &str) -> bool {
     })
 }
 
-/// The 429 an invoke gets while the project runs as many sessions as its concurrency allows,
-/// worded as Browserbase words it.
-pub(crate) fn refuse_invoke(state: &State) -> Option<Answer> {
-    if !state.areas.enforced {
-        return None;
-    }
+/// Invocations pending or running now.
+fn running(state: &State) -> usize {
     let now = state.clock.now();
-    let running = state
+    state
         .invocations
         .values()
         .filter(|i| matches!(i.status(now), Status::Pending | Status::Running))
-        .count() as u64;
-    (running >= state.areas.concurrency).then(|| {
-        error(
-            StatusCode::TOO_MANY_REQUESTS,
-            &format!(
-                "You've exceeded your max concurrent sessions limit (limit {}, currently {running}). Please contact support to increase your limit.",
-                state.areas.concurrency
-            ),
-        )
-        .into_answer()
-    })
+        .count()
+}
+
+/// The 429 Browserbase answers an invoke with while the project runs as many invocations as its
+/// concurrency allows (counted in [`Areas::rejected`]); `None` when the invoke may start.
+pub(crate) fn refuse_invoke(state: &mut State) -> Option<Answer> {
+    if !state.areas.enforced {
+        return None;
+    }
+    let running = running(state);
+    if (running as u64) < state.areas.concurrency {
+        return None;
+    }
+    state.areas.rejected += 1;
+    let mut answer = error(
+        StatusCode::TOO_MANY_REQUESTS,
+        &format!(
+            "You've exceeded your max concurrent sessions limit (limit {}, currently {running}). Please contact support to increase your limit.",
+            state.areas.concurrency
+        ),
+    )
+    .into_answer();
+    answer.headers_mut().insert(
+        hyper::header::RETRY_AFTER,
+        hyper::header::HeaderValue::from_static("1"),
+    );
+    Some(answer)
+}
+
+/// Records the peak of invocations running at once, after one started under an enforced limit.
+pub(crate) fn started_invoke(state: &mut State) {
+    if state.areas.enforced {
+        let now = running(state);
+        state.areas.peak = state.areas.peak.max(now);
+    }
 }
 
 /// Answers a request to these areas; `None` when the API key was wrong (`key_ok` false). An

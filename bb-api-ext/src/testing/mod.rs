@@ -113,7 +113,6 @@ mod deliver;
 mod delivery_log;
 mod dev_server;
 mod faults;
-mod limit;
 mod params;
 mod record;
 mod routes;
@@ -230,8 +229,8 @@ impl FakeConfig {
         self
     }
 
-    /// Limits the project to `limit` invocations pending or running at once: an invoke past it
-    /// is answered `429` with `Retry-After: 1`, as Browserbase does
+    /// Limits the project to `limit` invocations pending or running at once, as
+    /// [`FakeBrowserbase::set_project_concurrency`] does from the start
     /// ([`FakeBrowserbase::project_concurrency_stats`] counts them).
     pub fn with_project_concurrency(mut self, limit: usize) -> Self {
         self.project_concurrency = Some(limit);
@@ -303,7 +302,9 @@ impl FakeBrowserbase {
         let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
         let mut state = State::new(config.max_page_size.unwrap_or(usize::MAX));
-        state.limit.limit = config.project_concurrency;
+        if let Some(limit) = config.project_concurrency {
+            state.areas.set_concurrency(limit as u64);
+        }
         if config.demo {
             demo::seed(&mut state);
         }
@@ -457,14 +458,15 @@ impl FakeBrowserbase {
 
     /// The most invocations pending or running at once so far, and how many invokes were
     /// answered 429 for the project's concurrency limit
-    /// ([`FakeConfig::with_project_concurrency`]; both 0 without a limit).
+    /// ([`FakeConfig::with_project_concurrency`] or [`Self::set_project_concurrency`]; both 0
+    /// without a limit).
     pub fn project_concurrency_stats(&self) -> (usize, u64) {
         let state = self
             .shared
             .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        (state.limit.peak, state.limit.rejected)
+        (state.areas.peak, state.areas.rejected)
     }
 
     /// Every request received so far (the last 10,000), oldest first; none in fixed mode.

@@ -413,16 +413,7 @@ fn functions_invoke(state: &mut State, raw: &str, body: &[u8]) -> Result<Reply> 
         }
     };
     let timeout = Duration::from_secs(timeout);
-    if !super::limit::admit(state) {
-        let mut reply = Reply::error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "The project's concurrency limit is reached; retry when an invocation ended",
-        );
-        reply.retry_after = Some(1);
-        return Err(reply);
-    }
     let started = state.start_invocation(version_id, params, timeout, run);
-    super::limit::started(state);
     let invocation = started
         .and_then(|id| state.invocations.get(&id))
         .ok_or_else(|| not_found("Function version", version_id))?;

@@ -244,12 +244,14 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     }
     let answer = {
         let mut state = shared.state();
-        if route.operation == routes::Operation::FunctionsInvoke
-            && let Some(refused) = super::areas::refuse_invoke(&state)
-        {
+        let invoke = route.operation == routes::Operation::FunctionsInvoke;
+        if invoke && let Some(refused) = super::areas::refuse_invoke(&mut state) {
             return Ok(refused);
         }
         let answer = routes::dispatch(&mut state, route, parts.uri.query(), &body);
+        if invoke {
+            super::areas::started_invoke(&mut state);
+        }
         if !state.webhooks.is_empty() {
             // An invoke queued an event, or the request noticed a transition.
             shared.wake.notify_one();

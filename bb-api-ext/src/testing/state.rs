@@ -445,8 +445,6 @@ pub(crate) struct State {
     pub(crate) deliveries: Deliveries,
     /// Browser sessions (`sessions.rs`).
     pub(crate) sessions: super::session_store::SessionStore,
-    /// The project's concurrency limit (`FakeConfig::with_project_concurrency`).
-    pub(crate) limit: super::limit::ProjectLimit,
     seq: u64,
     /// Contexts, extensions, certificates, downloads and the project's concurrency.
     pub(crate) areas: super::area_store::Areas,
@@ -467,7 +465,6 @@ impl State {
             cursors: HashMap::new(),
             deliveries: Deliveries::default(),
             sessions: Default::default(),
-            limit: super::limit::ProjectLimit::default(),
             seq: 0,
             areas: super::area_store::Areas::default(),
         }
