@@ -3,34 +3,45 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use hyper::StatusCode;
 use hyper::header::HeaderMap;
 use hyper::http::request::Parts;
-use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::area_store::{Areas, Download};
+use super::routes::Operation;
 use super::state::{PROJECT_ID, State, Status, stamp};
 use super::store::{
     Answer, Item, Refusal, accepts, bytes_answer, error, json_answer, multipart_file, no_content,
     offset_limit, page,
 };
 
-/// Whether `path` belongs to these areas.
-pub(crate) fn serves(path: &str) -> bool {
-    [
-        "contexts",
-        "extensions",
-        "certificates",
-        "downloads",
-        "projects",
-    ]
-    .iter()
-    .any(|area| {
-        path.strip_prefix("/v1/")
-            .and_then(|p| p.strip_prefix(area))
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
+/// The operations served here.
+const SERVED: [Operation; 17] = [
+    Operation::ContextsCreate,
+    Operation::ContextsGet,
+    Operation::ContextsUpdate,
+    Operation::ContextsDelete,
+    Operation::ExtensionsUpload,
+    Operation::ExtensionsGet,
+    Operation::ExtensionsDelete,
+    Operation::CertificatesUpload,
+    Operation::CertificatesList,
+    Operation::CertificatesGet,
+    Operation::CertificatesDelete,
+    Operation::DownloadsList,
+    Operation::DownloadsGet,
+    Operation::DownloadsDelete,
+    Operation::ProjectsList,
+    Operation::ProjectsGet,
+    Operation::ProjectsUsage,
+];
+
+/// Which of these areas' operations `method path` is, by the generated operation table, with its
+/// path parameters.
+pub(crate) fn route<'p>(method: &str, path: &'p str) -> Option<(Operation, Vec<&'p str>)> {
+    bb_api::operations::route(method, path, |op| SERVED.contains(&op))
 }
 
 /// Invocations pending or running now.
@@ -81,6 +92,7 @@ pub(crate) fn started_invoke(state: &mut State) {
 /// upload's multipart body is parsed before `state` is locked.
 pub(crate) async fn answer(
     state: &std::sync::Mutex<State>,
+    (op, ids): (Operation, Vec<&str>),
     parts: &Parts,
     key_ok: bool,
     body: Bytes,
@@ -88,30 +100,20 @@ pub(crate) async fn answer(
     if !key_ok {
         return None;
     }
-    Some(
-        answer_request(
-            state,
-            &parts.method,
-            parts.uri.path(),
-            parts.uri.query(),
-            &parts.headers,
-            body,
-        )
-        .await,
-    )
+    Some(answer_request(state, op, &ids, parts.uri.query(), &parts.headers, body).await)
 }
 
 async fn answer_request(
     state: &std::sync::Mutex<State>,
-    method: &Method,
-    path: &str,
+    op: Operation,
+    ids: &[&str],
     query: Option<&str>,
     headers: &HeaderMap,
     body: Bytes,
 ) -> Answer {
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let upload = match (method.as_str(), segments.as_slice()) {
-        ("POST", ["v1", "extensions" | "certificates"]) => {
+    use Operation::*;
+    let upload = match op {
+        ExtensionsUpload | CertificatesUpload => {
             match multipart_file(headers, body.clone()).await {
                 Ok(file) => Some(file),
                 Err(refusal) => return refusal.into_answer(),
@@ -130,23 +132,21 @@ async fn answer_request(
     let now = state.clock.now();
     let state = &mut *state;
     let areas = &mut state.areas;
-    let result = match (method.as_str(), segments.as_slice(), upload) {
-        ("POST", ["v1", "contexts"], _) => match json_object(&body) {
+    let result = match (op, ids, upload) {
+        (ContextsCreate, _, _) => match json_object(&body) {
             Ok(_) => {
                 let item = areas.contexts.insert(now, ());
                 Ok(json_answer(StatusCode::CREATED, &context_keys(&item.id)))
             }
             Err(e) => Err(e),
         },
-        ("GET", ["v1", "contexts", id], _) => {
-            areas.contexts.get(id).map(|i| ok(&resource(i, json!({}))))
-        }
-        ("PUT", ["v1", "contexts", id], _) => areas.contexts.get_mut(id).map(|i| {
+        (ContextsGet, [id], _) => areas.contexts.get(id).map(|i| ok(&resource(i, json!({})))),
+        (ContextsUpdate, [id], _) => areas.contexts.get_mut(id).map(|i| {
             i.updated = now;
             ok(&context_keys(&i.id))
         }),
-        ("DELETE", ["v1", "contexts", id], _) => areas.contexts.delete(id).map(|_| no_content()),
-        ("POST", ["v1", "extensions"], Some(file)) => {
+        (ContextsDelete, [id], _) => areas.contexts.delete(id).map(|_| no_content()),
+        (ExtensionsUpload, _, Some(file)) => {
             if !file.file_name.to_ascii_lowercase().ends_with(".zip") {
                 Err(bad(&format!("the file {:?} is not a .zip", file.file_name)))
             } else {
@@ -154,11 +154,9 @@ async fn answer_request(
                 Ok(ok(&extension(item)))
             }
         }
-        ("GET", ["v1", "extensions", id], _) => areas.extensions.get(id).map(|i| ok(&extension(i))),
-        ("DELETE", ["v1", "extensions", id], _) => {
-            areas.extensions.delete(id).map(|_| no_content())
-        }
-        ("POST", ["v1", "certificates"], Some(file)) => {
+        (ExtensionsGet, [id], _) => areas.extensions.get(id).map(|i| ok(&extension(i))),
+        (ExtensionsDelete, [id], _) => areas.extensions.delete(id).map(|_| no_content()),
+        (CertificatesUpload, _, Some(file)) => {
             if !file
                 .bytes
                 .windows(27)
@@ -170,7 +168,7 @@ async fn answer_request(
                 Ok(ok(&resource(item, json!({}))))
             }
         }
-        ("GET", ["v1", "certificates"], _) => {
+        (CertificatesList, _, _) => {
             let all: Vec<Value> = areas
                 .certificates
                 .iter()
@@ -178,15 +176,13 @@ async fn answer_request(
                 .collect();
             Ok(ok(&Value::Array(all)))
         }
-        ("GET", ["v1", "certificates", id], _) => areas
+        (CertificatesGet, [id], _) => areas
             .certificates
             .get(id)
             .map(|i| ok(&resource(i, json!({})))),
-        ("DELETE", ["v1", "certificates", id], _) => {
-            areas.certificates.delete(id).map(|_| no_content())
-        }
-        ("GET", ["v1", "downloads"], _) => downloads_list(areas, now, &query),
-        ("GET", ["v1", "downloads", id], _) => match areas.downloads.get(id) {
+        (CertificatesDelete, [id], _) => areas.certificates.delete(id).map(|_| no_content()),
+        (DownloadsList, _, _) => downloads_list(areas, now, &query),
+        (DownloadsGet, [id], _) => match areas.downloads.get(id) {
             Ok(i) if i.created <= now => Ok(if accepts(headers, "application/octet-stream") {
                 bytes_answer(
                     StatusCode::OK,
@@ -201,15 +197,13 @@ async fn answer_request(
                 &format!("Download {id} does not exist in this project"),
             )),
         },
-        ("DELETE", ["v1", "downloads", id], _) => areas.downloads.delete(id).map(|_| no_content()),
-        ("GET", ["v1", "projects"], _) => Ok(ok(&json!([project(state, now)]))),
-        ("GET", ["v1", "projects", id], _) => project_named(id).map(|()| ok(&project(state, now))),
-        ("GET", ["v1", "projects", id, "usage"], _) => {
-            project_named(id).map(|()| ok(&usage(state, now)))
-        }
+        (DownloadsDelete, [id], _) => areas.downloads.delete(id).map(|_| no_content()),
+        (ProjectsList, _, _) => Ok(ok(&json!([project(state, now)]))),
+        (ProjectsGet, [id], _) => project_named(id).map(|()| ok(&project(state, now))),
+        (ProjectsUsage, [id], _) => project_named(id).map(|()| ok(&usage(state, now))),
         _ => Err(error(
             StatusCode::NOT_FOUND,
-            &format!("UNMATCHED by the fake Browserbase server: no route for {method} {path}"),
+            &format!("UNMATCHED by the fake Browserbase server: {op} takes one path parameter"),
         )),
     };
     result.unwrap_or_else(Refusal::into_answer)

@@ -174,6 +174,11 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     let method = parts.method.as_str();
     let path = parts.uri.path();
     let route = routes::route(method, path);
+    // Contexts, extensions, certificates, downloads and projects are served by `areas.rs`.
+    let area = match route {
+        Some(_) => None,
+        None => super::areas::route(method, path),
+    };
     let key_ok = parts
         .headers
         .get(API_KEY_HEADER)
@@ -195,7 +200,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
             })
             .collect(),
         body: body.clone(),
-        operation: route.map(|r| r.operation),
+        operation: route
+            .map(|r| r.operation)
+            .or(area.as_ref().map(|(op, _)| *op)),
     });
 
     if let Some(fault) = shared.faults.take(route.map(|r| r.operation), path) {
@@ -228,8 +235,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
         return Ok(response);
     }
     let Some(route) = route else {
-        if super::areas::serves(path) {
-            let answer = super::areas::answer(&shared.state, &parts, key_ok, body);
+        if let Some(area) = area {
+            let answer = super::areas::answer(&shared.state, area, &parts, key_ok, body);
             return Ok(answer.await.unwrap_or_else(|| reply(unauthorized())));
         }
         return Ok(reply(Reply::error(

@@ -5,7 +5,8 @@
 //! name of the fake (`localhost` for a fake reached at `127.0.0.1`, and the other way round), so a
 //! test can show the API key is not sent there.
 //!
-//! Served outside the routing table (`server.rs` hands `/v1/sessions…` and `/presigned/…` here).
+//! Routed by the generated operation table (`server.rs` hands the requests its own table does not
+//! serve here); `/presigned/…` is the fake CDN behind the recording download URLs.
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use hyper::StatusCode;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::routes::Operation;
 use super::session_store::SessionRecord;
 use super::state::{PROJECT_ID, State, plus, stamp};
 
@@ -168,9 +170,9 @@ pub(crate) fn serve(
             Answer::error(StatusCode::FORBIDDEN, "bad signature")
         });
     }
-    let ["v1", "sessions", rest @ ..] = segments.as_slice() else {
-        return None;
-    };
+    let (op, ids) = bb_api::operations::route(method, path, |op| {
+        op.operation_id().starts_with("Sessions_")
+    })?;
     if !key_ok {
         return Some(Answer::error(StatusCode::UNAUTHORIZED, "Unauthorized"));
     }
@@ -192,13 +194,14 @@ pub(crate) fn serve(
             ))
         }
     };
-    let answer = match (method, rest) {
-        ("GET", []) => list(state, query, now),
-        ("POST", []) => create(state, body, now),
-        (m, [id, tail @ ..]) => match found(state, id) {
+    use Operation::*;
+    let answer = match (op, ids.as_slice()) {
+        (SessionsList, _) => list(state, query, now),
+        (SessionsCreate, _) => create(state, body, now),
+        (op, [id, rest @ ..]) => match found(state, id) {
             Err(a) => a,
-            Ok(id) => match (m, tail) {
-                ("GET", []) => {
+            Ok(id) => match (op, rest) {
+                (SessionsGet, _) => {
                     let s = &state.sessions.sessions[&id];
                     let v = session_json(state, s, now);
                     if status(state, s, now).0 == "RUNNING" {
@@ -207,15 +210,15 @@ pub(crate) fn serve(
                         Answer::json(StatusCode::OK, &v)
                     }
                 }
-                ("POST", []) => release(state, id, body, now),
-                ("GET", ["debug"]) => Answer::json(StatusCode::OK, &debug(id, host)),
-                ("GET", ["logs"]) => Answer::json(StatusCode::OK, &logs(state, id)),
-                ("GET", ["recording"]) => Answer::json(StatusCode::OK, &recording(state, id)),
-                ("GET", ["replays"]) => Answer::json(StatusCode::OK, &replays(state, id, host)),
-                ("GET", ["replays", page]) => replay_page(id, page, host),
-                ("POST", ["recording", "downloads"]) => downloads(state, id, host, now, true),
-                ("GET", ["recording", "downloads"]) => downloads(state, id, host, now, false),
-                ("POST", ["uploads"]) => {
+                (SessionsUpdate, _) => release(state, id, body, now),
+                (SessionsGetDebug, _) => Answer::json(StatusCode::OK, &debug(id, host)),
+                (SessionsGetLogs, _) => Answer::json(StatusCode::OK, &logs(state, id)),
+                (SessionsGetRecording, _) => Answer::json(StatusCode::OK, &recording(state, id)),
+                (SessionsGetReplay, _) => Answer::json(StatusCode::OK, &replays(state, id, host)),
+                (SessionsGetReplayPage, [page]) => replay_page(id, page, host),
+                (SessionsCreateRecordingDownloads, _) => downloads(state, id, host, now, true),
+                (SessionsListRecordingDownloads, _) => downloads(state, id, host, now, false),
+                (SessionsUploadFile, _) => {
                     Answer::json(StatusCode::OK, &json!({"message": "File uploaded"}))
                 }
                 _ => Answer::error(
