@@ -39,6 +39,7 @@ fn fixture_workspace() -> tempfile::TempDir {
         "openapi/browserbase.yaml",
         "openapi/local-edits.yaml",
         "bb-api/public-api.txt",
+        "bb-api/spec/browserbase.yaml",
     ]);
     copy_tree(
         &fixture_root().join("bb-api-ext"),
