@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use bb_api_ext::MAX_PARAMS_BYTES;
-use bb_api_ext::testing::{FakeBrowserbase, Operation, demo};
+use bb_api_ext::testing::{DownloadCorruption, FakeBrowserbase, Operation, demo};
 use serde_json::{Value, json};
 
 /// Builds `bb` (`-p bb-api-ext --features cli --bin bb`) and returns its path.
@@ -196,6 +196,38 @@ async fn every_command_has_help_and_exits_0() {
         "secrets list",
         "secrets attach",
         "secrets detach",
+        "invocations evidence",
+        "sessions",
+        "sessions create",
+        "sessions get",
+        "sessions list",
+        "sessions release",
+        "sessions debug",
+        "sessions logs",
+        "sessions recording",
+        "sessions replays",
+        "contexts",
+        "contexts create",
+        "contexts get",
+        "contexts update",
+        "contexts delete",
+        "extensions",
+        "extensions upload",
+        "extensions get",
+        "extensions delete",
+        "certificates",
+        "certificates upload",
+        "certificates list",
+        "certificates get",
+        "certificates delete",
+        "downloads",
+        "downloads list",
+        "downloads get",
+        "downloads delete",
+        "projects",
+        "projects list",
+        "projects get",
+        "projects usage",
         "completions",
     ];
     for command in expected {
@@ -669,4 +701,259 @@ async fn dev_mode_invokes_by_name_without_a_key_and_reports_handler_errors_and_u
         stderr(&list)
     );
     assert_eq!(dev.requests().len(), before);
+}
+
+/// A path under the temp dir for one test, removed (file or folder) on drop.
+struct TempPath(PathBuf);
+
+impl TempPath {
+    fn new(name: &str) -> Self {
+        Self(std::env::temp_dir().join(format!("bb-cli-{}-{name}", std::process::id())))
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("UTF-8 temp path")
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contexts_create_then_get_round_trips_with_json() {
+    let fake = FakeBrowserbase::demo().await.expect("fake starts");
+    let out = run(Some(&fake), &["--json", "contexts", "create"]).await;
+    assert_status(&out, 0);
+    let created = json_lines(&out);
+    assert_eq!(created.len(), 1);
+    let id = created[0]["id"].as_str().expect("an id").to_owned();
+    assert!(created[0]["publicKey"].is_string(), "{}", created[0]);
+
+    let out = run(Some(&fake), &["contexts", "get", &id, "--json"]).await;
+    assert_status(&out, 0);
+    let got = json_lines(&out);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["id"], id.as_str());
+
+    let out = run(Some(&fake), &["contexts", "delete", &id, "--json"]).await;
+    assert_status(&out, 0);
+    assert_eq!(json_lines(&out), [json!({"deleted": id})]);
+    let out = run(Some(&fake), &["contexts", "get", &id]).await;
+    assert_status(&out, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_get_output_writes_the_verified_file_and_a_corrupt_one_leaves_nothing() {
+    let fake = FakeBrowserbase::demo().await.expect("fake starts");
+    let session = uuid::Uuid::new_v4();
+    let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let id = fake.add_download(session, "report.pdf", content.clone());
+
+    let out = run(
+        Some(&fake),
+        &[
+            "downloads",
+            "list",
+            "--session",
+            &session.to_string(),
+            "--json",
+        ],
+    )
+    .await;
+    assert_status(&out, 0);
+    let listed = json_lines(&out);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["id"], id.as_str());
+    assert_eq!(listed[0]["filename"], "report.pdf");
+
+    let file = TempPath::new("report.pdf");
+    let out = run(
+        Some(&fake),
+        &["--json", "downloads", "get", &id, "--output", file.path()],
+    )
+    .await;
+    assert_status(&out, 0);
+    assert_eq!(json_lines(&out)[0]["id"], id.as_str());
+    assert_eq!(std::fs::read(&file.0).expect("file written"), content);
+    assert_eq!(stderr(&out), "", "no progress with --json");
+
+    assert!(fake.corrupt_download(&id, DownloadCorruption::FlipByte));
+    let bad = TempPath::new("corrupt.pdf");
+    let out = run(
+        Some(&fake),
+        &["downloads", "get", &id, "--output", bad.path()],
+    )
+    .await;
+    assert_status(&out, 1);
+    assert!(!bad.0.exists(), "a corrupt download leaves no file");
+    let dir = std::fs::read_dir(std::env::temp_dir()).expect("temp dir");
+    let prefix = format!("bb-cli-{}-corrupt", std::process::id());
+    assert!(
+        dir.filter_map(Result::ok)
+            .all(|e| !e.file_name().to_string_lossy().starts_with(&prefix)),
+        "no partial file either"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn release_all_running_prints_without_yes_and_releases_with_it() {
+    let fake = FakeBrowserbase::demo().await.expect("fake starts");
+    let out = run(Some(&fake), &["--json", "sessions", "create"]).await;
+    assert_status(&out, 0);
+    let id = json_lines(&out)[0]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+
+    // The demo's older sessions have ended. The new one is too young for an hour, old enough
+    // for a second once a second has passed.
+    let out = run(
+        Some(&fake),
+        &["--json", "sessions", "list", "--older-than", "1h"],
+    )
+    .await;
+    assert_status(&out, 0);
+    let old = json_lines(&out);
+    assert!(
+        !old.is_empty()
+            && old
+                .iter()
+                .all(|s| s["status"] != "RUNNING" && s["id"] != id.as_str()),
+        "{}",
+        stdout(&out)
+    );
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let out = run(
+        Some(&fake),
+        &[
+            "--json",
+            "sessions",
+            "list",
+            "--status",
+            "RUNNING",
+            "--older-than",
+            "1s",
+        ],
+    )
+    .await;
+    assert_status(&out, 0);
+    let listed = json_lines(&out);
+    assert_eq!(listed.len(), 1, "{}", stdout(&out));
+    assert_eq!(listed[0]["id"], id.as_str());
+
+    // A release is `POST /v1/sessions/{id}` (a create posts to `/v1/sessions`).
+    let releases = |fake: &FakeBrowserbase| fake.requests_to("POST", "/v1/sessions/").len();
+    let out = run(
+        Some(&fake),
+        &["sessions", "release", "--all-running", "--older-than", "1s"],
+    )
+    .await;
+    assert_status(&out, 0);
+    assert!(
+        stdout(&out).contains(&format!("would release {id}")),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
+    assert_eq!(releases(&fake), 0, "nothing released without --yes");
+
+    let out = run(
+        Some(&fake),
+        &[
+            "--json",
+            "sessions",
+            "release",
+            "--all-running",
+            "--older-than",
+            "1s",
+            "--yes",
+        ],
+    )
+    .await;
+    assert_status(&out, 0);
+    assert_eq!(json_lines(&out).len(), 1, "{}", stdout(&out));
+    assert_eq!(releases(&fake), 1);
+
+    // --yes alone, an age that is not one and bad session settings are usage errors: exit 2, nothing sent.
+    fake.clear_requests();
+    for args in [
+        &["sessions", "release", "--yes"][..],
+        &["sessions", "release", "--all-running"],
+        &["sessions", "list", "--older-than", "30"],
+        &["sessions", "create", "--settings", r#"{"timeout":1}"#],
+        &["sessions", "create", "--settings", "{timeout"],
+    ] {
+        let out = run(Some(&fake), args).await;
+        assert_status(&out, 2);
+    }
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invocations_evidence_writes_a_manifest() {
+    let fake = FakeBrowserbase::demo().await.expect("fake starts");
+    let out = run(
+        Some(&fake),
+        &[
+            "--json",
+            "invoke",
+            "scrape-title",
+            "--params",
+            GOOD,
+            "--max-wait",
+            "30",
+        ],
+    )
+    .await;
+    assert_status(&out, 0);
+    let id = json_lines(&out)[0]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+
+    let dir = TempPath::new("evidence");
+    let out = run(
+        Some(&fake),
+        &[
+            "--json",
+            "invocations",
+            "evidence",
+            &id,
+            "--dir",
+            dir.path(),
+            "--max-wait",
+            "5",
+        ],
+    )
+    .await;
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(dir.0.join("manifest.json")).expect("manifest.json written"),
+    )
+    .expect("manifest is JSON");
+    assert_eq!(manifest["invocationId"], id.as_str());
+    let files = manifest["files"].as_array().expect("files");
+    assert!(
+        files.iter().any(|f| f["name"] == "invocation.json"),
+        "{manifest}"
+    );
+    for f in files {
+        let name = f["name"].as_str().expect("a name");
+        let len = std::fs::metadata(dir.0.join(name))
+            .expect("listed file exists")
+            .len();
+        assert_eq!(f["bytes"], len, "{name}");
+    }
+    // The printed line is the manifest; a missing part is exit 1 with a one-line summary.
+    assert_eq!(json_lines(&out), [manifest.clone()]);
+    let missing = manifest["missing"].as_array().expect("missing");
+    if missing.is_empty() {
+        assert_status(&out, 0);
+    } else {
+        assert_status(&out, 1);
+        assert!(stderr(&out).contains("missing:"), "{}", stderr(&out));
+    }
 }

@@ -38,3 +38,42 @@ pub fn seconds(arg: &str) -> Result<Duration, String> {
         .and_then(|n| Duration::try_from_secs_f64(n).ok())
         .ok_or_else(|| "must be a positive number of seconds".to_owned())
 }
+
+/// `--older-than`: a duration such as `45s`, `30m`, `2h` or `1d` (a whole number and one unit).
+pub fn age(arg: &str) -> Result<Duration, String> {
+    const HELP: &str = "must be a whole number followed by s, m, h or d (like 30m)";
+    let arg = arg.trim();
+    let split = arg.len().saturating_sub(1);
+    let (number, unit) = (
+        arg.get(..split).unwrap_or(""),
+        arg.get(split..).unwrap_or(""),
+    );
+    let n: u64 = number.parse().map_err(|_| HELP.to_owned())?;
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(HELP.to_owned()),
+    };
+    n.checked_mul(unit_secs)
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs)
+        .ok_or_else(|| HELP.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_take_one_unit() {
+        assert_eq!(age("45s"), Ok(Duration::from_secs(45)));
+        assert_eq!(age("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(age("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(age("1d"), Ok(Duration::from_secs(86_400)));
+        for bad in ["", "m", "30", "0m", "-1m", "1.5h", "30x", "1hm"] {
+            assert!(age(bad).is_err(), "{bad}");
+        }
+    }
+}

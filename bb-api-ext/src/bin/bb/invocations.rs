@@ -1,5 +1,6 @@
 //! `bb invocations`: an invocation's state, logs, and waiting for it to end.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::args;
@@ -26,7 +27,23 @@ pub enum Command {
         #[arg(long, value_name = "SECONDS", value_parser = args::seconds)]
         max_wait: Option<Duration>,
     },
+    /// Gather an invocation's evidence (the invocation, its logs, its session's logs, recording
+    /// and replays) into a folder with a manifest.json of sizes and SHA-256s; exits 1 when a part
+    /// is missing (listed in the manifest with the reason).
+    Evidence {
+        /// The invocation id.
+        id: String,
+        /// The folder to write (created if needed).
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The longest to wait for the recording downloads, in seconds (default 120).
+        #[arg(long, value_name = "SECONDS", value_parser = args::seconds)]
+        max_wait: Option<Duration>,
+    },
 }
+
+/// How long `evidence` waits for the recording downloads by default.
+const EVIDENCE_WAIT: Duration = Duration::from_secs(120);
 
 pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
     let invocations = ctx.client.invocations();
@@ -55,6 +72,28 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
             spinner.finish_and_clear();
             let i = result?;
             ctx.out.item(&i, || invocation_line(&i))
+        }
+        Command::Evidence { id, dir, max_wait } => {
+            let spinner =
+                progress::spinner(ctx.out.progress, format!("gathering evidence of {id}"));
+            let result = invocations
+                .evidence(&ctx.client, id, max_wait.unwrap_or(EVIDENCE_WAIT))
+                .await;
+            spinner.finish_and_clear();
+            let manifest = result?.write_to(&dir).map_err(|e| {
+                Failure::Output(std::io::Error::new(
+                    e.kind(),
+                    format!("{}: {e}", dir.display()),
+                ))
+            })?;
+            ctx.out.item(&manifest, || {
+                format!("wrote {}: {}", dir.display(), manifest.summary())
+            })?;
+            if manifest.is_complete() {
+                Ok(())
+            } else {
+                Err(Failure::Incomplete(manifest.summary()))
+            }
         }
     }
 }

@@ -11,7 +11,11 @@
 
 mod args;
 mod builds;
+mod certificates;
 mod completions;
+mod contexts;
+mod downloads;
+mod extensions;
 mod functions;
 mod global;
 mod invocations;
@@ -19,7 +23,9 @@ mod invoke;
 mod invoke_many;
 mod output;
 mod progress;
+mod projects;
 mod secrets;
+mod sessions;
 mod versions;
 
 use std::process::ExitCode;
@@ -29,7 +35,8 @@ use clap::{Parser, Subcommand};
 use crate::global::GlobalArgs;
 use crate::output::{Ctx, Failure};
 
-/// Browserbase Functions from the command line: list, invoke, wait, read logs.
+/// Browserbase from the command line: Functions (list, invoke, wait, read logs), sessions,
+/// contexts, extensions, certificates, downloads and projects.
 ///
 /// Reads BROWSERBASE_API_KEY (required) and BROWSERBASE_BASE_URL (optional). Exit status: 0
 /// success, 1 API, network or invocation failure, 2 invalid input (nothing was sent).
@@ -63,6 +70,24 @@ enum Command {
     /// List, attach and detach a Function's secrets.
     #[command(subcommand)]
     Secrets(secrets::Command),
+    /// Create, list and release browser sessions; read their logs, recording and replays.
+    #[command(subcommand)]
+    Sessions(sessions::Command),
+    /// Create, show, update and delete browser contexts.
+    #[command(subcommand)]
+    Contexts(contexts::Command),
+    /// Upload, show and delete Chrome extensions.
+    #[command(subcommand)]
+    Extensions(extensions::Command),
+    /// Upload, list, show and delete CA certificates.
+    #[command(subcommand)]
+    Certificates(certificates::Command),
+    /// List, save (verified) and delete the files sessions downloaded.
+    #[command(subcommand)]
+    Downloads(downloads::Command),
+    /// List projects; show one and its usage.
+    #[command(subcommand)]
+    Projects(projects::Command),
     /// Print a shell completion script (bash, zsh or fish) to stdout.
     Completions(completions::Args),
 }
@@ -100,6 +125,12 @@ async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
         Command::Versions(c) => versions::run(ctx, c).await,
         Command::Builds(c) => builds::run(ctx, c).await,
         Command::Secrets(c) => secrets::run(ctx, c).await,
+        Command::Sessions(c) => sessions::run(ctx, c).await,
+        Command::Contexts(c) => contexts::run(ctx, c).await,
+        Command::Extensions(c) => extensions::run(ctx, c).await,
+        Command::Certificates(c) => certificates::run(ctx, c).await,
+        Command::Downloads(c) => downloads::run(ctx, c).await,
+        Command::Projects(c) => projects::run(ctx, c).await,
         // Handled before a client is built: completions need none.
         Command::Completions(_) => Ok(()),
     }

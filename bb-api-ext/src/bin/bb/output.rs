@@ -89,8 +89,10 @@ pub enum Failure {
     Api(Error),
     /// Some items of a fan-out failed; each was already printed (exit 1).
     ItemsFailed { failed: usize, total: usize },
-    /// Writing to stdout failed.
+    /// Writing to stdout (or a file the command writes) failed.
     Output(std::io::Error),
+    /// The command did part of its work, printed, and says what is missing (exit 1).
+    Incomplete(String),
 }
 
 impl From<Error> for Failure {
@@ -110,6 +112,10 @@ pub async fn report(client: Option<&Client>, global: &GlobalArgs, failure: Failu
         }
         Failure::ItemsFailed { failed, total } => {
             eprintln!("error: {failed} of {total} items failed");
+            ExitCode::FAILURE
+        }
+        Failure::Incomplete(what) => {
+            eprintln!("error: incomplete: {what}");
             ExitCode::FAILURE
         }
         Failure::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::FAILURE,
@@ -199,4 +205,9 @@ pub fn invocation_line(i: &bb_api_ext::Invocation) -> String {
         ));
     }
     line
+}
+
+/// A value as indented JSON: the human form of a record with many fields.
+pub fn pretty<T: Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("(cannot show it: {e})"))
 }
