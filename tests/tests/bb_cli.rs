@@ -948,7 +948,7 @@ async fn invocations_evidence_writes_a_manifest() {
         assert_eq!(f["bytes"], len, "{name}");
     }
     // The printed line is the manifest; a missing part is exit 1 with a one-line summary.
-    assert_eq!(json_lines(&out), [manifest.clone()]);
+    assert_eq!(json_lines(&out), std::slice::from_ref(&manifest));
     let missing = manifest["missing"].as_array().expect("missing");
     if missing.is_empty() {
         assert_status(&out, 0);
