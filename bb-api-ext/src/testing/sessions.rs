@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::routes::Operation;
 use super::session_store::SessionRecord;
 use super::state::{PROJECT_ID, State, plus, stamp};
+use super::store::{Refusal, Upload};
 
 /// The default timeout of a session created without one (the project's default).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -155,6 +156,7 @@ pub(crate) fn serve(
     body: &[u8],
     host: &str,
     key_ok: bool,
+    upload: Option<Result<Upload, Refusal>>,
 ) -> Option<Answer> {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     if let ["presigned", id, file] = segments.as_slice() {
@@ -218,9 +220,14 @@ pub(crate) fn serve(
                 (SessionsGetReplayPage, [page]) => replay_page(id, page, host),
                 (SessionsCreateRecordingDownloads, _) => downloads(state, id, host, now, true),
                 (SessionsListRecordingDownloads, _) => downloads(state, id, host, now, false),
-                (SessionsUploadFile, _) => {
-                    Answer::json(StatusCode::OK, &json!({"message": "File uploaded"}))
-                }
+                // Exactly one part `file` with a file name, as `areas.rs` checks uploads.
+                (SessionsUploadFile, _) => match upload {
+                    Some(Ok(_)) => {
+                        Answer::json(StatusCode::OK, &json!({"message": "File uploaded"}))
+                    }
+                    Some(Err(refusal)) => Answer::error(refusal.status, refusal.message),
+                    None => Answer::error(StatusCode::BAD_REQUEST, "Invalid request: no body"),
+                },
                 _ => Answer::error(
                     StatusCode::NOT_FOUND,
                     format!("no route for {method} {path}"),

@@ -246,3 +246,64 @@ impl Transport {
         })
     }
 }
+
+impl Transport {
+    /// `GET url` for a file outside the API (a presigned URL, its signature in the query): the
+    /// API key is sent only when `url` is under the base URL ([`crate::is_under_base_url`]), and
+    /// none of the client's headers (user agent, a caller's default headers) is. One attempt, its head bounded by the attempt timeout; the
+    /// response is handed back for the caller to stream. Errors never carry the URL (its
+    /// signature is a credential). `op` and `subject` name the request in errors.
+    pub(crate) async fn open_presigned(
+        &self,
+        url: &Url,
+        op: &'static super::operation::Operation,
+        subject: &str,
+    ) -> Result<Opened, Error> {
+        let configured = self.timeouts.attempt();
+        let kind = TimeoutKind::Attempt(configured);
+        // A client of its own: the client's (possibly caller-built) one may carry default
+        // headers, which must not reach another host.
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.timeouts.connect())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|source| Error::Transport {
+                request_sent: false,
+                source,
+            })?;
+        let mut request = http.get(url.clone());
+        if crate::is_under_base_url(self.base.as_str(), url.as_str()) {
+            request = request.header(API_KEY_HEADER, self.api_key_header.clone());
+        }
+        let exchange = async {
+            let mut response = request
+                .send()
+                .await
+                .map_err(|e| transport_error(e.without_url(), kind, self.timeouts.connect()))?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            let mut bytes = Vec::new();
+            let more = read_into(&mut response, ERROR_BODY_LIMIT, &mut bytes)
+                .await
+                .unwrap_or(true);
+            let error = ApiError {
+                operation: op.id,
+                what: "fetch the presigned file of",
+                subject: Some(subject.into()),
+                status: status.as_u16(),
+                request_id: request_id(response.headers()),
+                body: BodySnippet::new(&bytes, more, &[url.query().unwrap_or_default()]),
+            };
+            Err(status_error(status, error, None, &bytes))
+        };
+        let response = tokio::time::timeout(configured, exchange)
+            .await
+            .unwrap_or(Err(Error::Timeout(kind)))?;
+        Ok(Opened {
+            response,
+            idle: configured,
+        })
+    }
+}
