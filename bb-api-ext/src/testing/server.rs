@@ -230,10 +230,12 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
                 method,
                 path,
                 parts.uri.query(),
-                &body,
+                super::sessions::Body {
+                    bytes: &body,
+                    upload,
+                },
                 host,
                 key_ok,
-                upload,
             )
         }
     {

@@ -146,6 +146,13 @@ fn other_host(host: &str) -> String {
     }
 }
 
+/// A request's body: as received, and (for an upload) its multipart part `file`.
+pub(crate) struct Body<'a> {
+    pub(crate) bytes: &'a [u8],
+    /// Parsed for `Sessions_uploadFile` only.
+    pub(crate) upload: Option<Result<Upload, Refusal>>,
+}
+
 /// Answers `/v1/sessions…` (`key_ok`: the API key was right) and `/presigned/…`; `None` for any
 /// other path.
 pub(crate) fn serve(
@@ -153,11 +160,14 @@ pub(crate) fn serve(
     method: &str,
     path: &str,
     query: Option<&str>,
-    body: &[u8],
+    body: Body<'_>,
     host: &str,
     key_ok: bool,
-    upload: Option<Result<Upload, Refusal>>,
 ) -> Option<Answer> {
+    let Body {
+        bytes: body,
+        upload,
+    } = body;
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     if let ["presigned", id, file] = segments.as_slice() {
         // A CDN: no API key needed (the signature is in the query).
