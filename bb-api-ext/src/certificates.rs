@@ -70,7 +70,7 @@ impl Certificates {
         if let Some(Err(e)) = certificates.find(Result::is_err) {
             return Err(not_pem(format!("is not valid PEM: {e}")));
         }
-        file.send(&self.ctx, &CERTIFICATES_UPLOAD).await
+        file.send(&self.ctx, &CERTIFICATES_UPLOAD, &[]).await
     }
 
     /// Every certificate of the project.

@@ -10,14 +10,13 @@ use bb_api::types::Invocation;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use serde::Serialize;
+use tokio::time::Instant;
+use uuid::Uuid;
 
 use crate::client::Client;
+use crate::downloads::Download;
 use crate::error::Error;
 use crate::ids::IdInput;
-
-/// Why the recording MP4s and the session's downloads are not part of the evidence yet.
-const NEEDS_STREAMING: &str = "not fetched: this build has no streaming download module yet \
-     (the MP4s are listed in recording-downloads.json with their presigned URLs)";
 
 /// One part of the evidence: a file's name and its bytes, or why it could not be fetched.
 #[derive(Debug, Clone)]
@@ -117,10 +116,11 @@ fn one_line(e: &dyn std::error::Error) -> String {
 impl crate::Invocations {
     /// Gathers one invocation's evidence: the invocation, its logs, its session, the session's
     /// CDP logs, the recording (as JSON lines), the replay list and the recording downloads
-    /// (waited for within `max_wait`, once the session has ended). Each part that cannot be
-    /// fetched is kept with its reason; the others are still fetched. The recording MP4s and the
-    /// session's downloaded files are listed as missing in this build (they need the streaming
-    /// download module).
+    /// (waited for once the session has ended), each recording page's MP4 (from its presigned
+    /// URL, without the API key) and the files the session downloaded (as `downloads/<name>`,
+    /// each verified against its size and SHA-256), all within `max_wait`. Each part that cannot
+    /// be fetched, or whose content does not match its checksum, is kept with its reason and
+    /// never written; the others are still fetched.
     ///
     /// ```no_run
     /// # async fn demo(client: bb_api_ext::Client, id: uuid::Uuid) -> Result<(), Box<dyn std::error::Error>> {
@@ -142,6 +142,7 @@ impl crate::Invocations {
         id: impl Into<IdInput>,
         max_wait: Duration,
     ) -> Result<Evidence, Error> {
+        let ends = crate::transport::later(Instant::now(), max_wait);
         let invocation = self.get(id).await?;
         let sessions = client.sessions();
         let sid = invocation.session_id;
@@ -181,27 +182,77 @@ impl crate::Invocations {
         });
         parts.push(json_part("replays.json", sessions.replays(sid).await));
         let downloads = sessions.recording_downloads_within(sid, max_wait).await;
-        let mp4s: Vec<String> = match &downloads {
-            Ok(d) => d
-                .downloads
-                .iter()
-                .map(|p| format!("recording-page-{}.mp4", p.page_id))
-                .collect(),
-            Err(_) => vec!["recording-page-*.mp4".to_owned()],
+        let pages = match &downloads {
+            Ok(d) => Ok(d.downloads.clone()),
+            Err(e) => Err(format!("no recording downloads: {}", one_line(e))),
         };
         parts.push(json_part("recording-downloads.json", downloads));
-        for name in mp4s {
-            parts.push(EvidencePart {
-                name,
-                content: Err(NEEDS_STREAMING.to_owned()),
-            });
+        match pages {
+            Err(reason) => parts.push(EvidencePart {
+                name: "recording-page-*.mp4".to_owned(),
+                content: Err(reason),
+            }),
+            Ok(pages) => {
+                for page in pages {
+                    let mut mp4 = Vec::new();
+                    let fetched = within(ends, sessions.write_recording_page(&page, &mut mp4));
+                    parts.push(EvidencePart {
+                        name: format!("recording-page-{}.mp4", page.page_id),
+                        content: fetched.await.map(|_| Bytes::from(mp4)),
+                    });
+                }
+            }
         }
-        parts.push(EvidencePart {
-            name: "downloads/".to_owned(),
-            content: Err(NEEDS_STREAMING.to_owned()),
-        });
+        parts.extend(session_downloads(client, sid, ends).await);
         Ok(Evidence { invocation, parts })
     }
+}
+
+/// `fetch` within the evidence's deadline: its error, or that the deadline passed, on one line.
+async fn within<T>(
+    ends: Instant,
+    fetch: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, String> {
+    match tokio::time::timeout_at(ends, fetch).await {
+        Ok(result) => result.map_err(|e| one_line(&e)),
+        Err(_) => Err("not fetched within the evidence's max_wait".to_owned()),
+    }
+}
+
+/// The files session `sid` downloaded, as `downloads/<name>`, each verified against its size and
+/// SHA-256 (a mismatch is a missing part, its bytes dropped).
+async fn session_downloads(client: &Client, sid: Uuid, ends: Instant) -> Vec<EvidencePart> {
+    let downloads = client.downloads();
+    let list = within(ends, downloads.list(sid).stream().try_collect()).await;
+    let list: Vec<Download> = match list {
+        Ok(list) => list,
+        Err(reason) => {
+            return vec![EvidencePart {
+                name: "downloads/".to_owned(),
+                content: Err(format!("could not list the session's downloads: {reason}")),
+            }];
+        }
+    };
+    let mut parts: Vec<EvidencePart> = Vec::with_capacity(list.len());
+    for item in list {
+        let base = Path::new(&item.filename)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| !n.is_empty() && n != "." && n != "..")
+            .unwrap_or_else(|| item.id.to_string());
+        let mut name = format!("downloads/{base}");
+        if parts.iter().any(|p| p.name == name) {
+            name = format!("downloads/{}-{base}", item.id);
+        }
+        let mut bytes = Vec::new();
+        let fetched = within(ends, downloads.write_to(item.id.clone(), &mut bytes)).await;
+        parts.push(EvidencePart {
+            name,
+            // A mismatch is an error here: the bytes already received are dropped.
+            content: fetched.map(|_| Bytes::from(bytes)),
+        });
+    }
+    parts
 }
 
 impl Evidence {
@@ -247,6 +298,9 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// `path` written whole or not at all: a temporary file beside it, then a rename.
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
     let mut tmp = PathBuf::from(path);
     let name = format!(
         ".{}.part",

@@ -54,7 +54,7 @@ impl Extensions {
     pub async fn upload(&self, file: impl Into<FileSource>) -> Result<UploadedExtension, Error> {
         file.into()
             .check(&RULES)?
-            .send(&self.ctx, &EXTENSIONS_UPLOAD)
+            .send(&self.ctx, &EXTENSIONS_UPLOAD, &[])
             .await
     }
 

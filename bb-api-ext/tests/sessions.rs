@@ -4,10 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bb_api_ext::testing::{FakeBrowserbase, Fault, FunctionScript, RecordedRequest};
+use bb_api_ext::testing::{
+    DownloadCorruption, FakeBrowserbase, Fault, FunctionScript, RecordedRequest,
+};
 use bb_api_ext::{
-    Error, InvocationExt, Proxy, SessionCreateParams, SessionRegion, SessionStatus, StreamExt,
-    is_under_base_url,
+    Error, FileSource, InvocationExt, Proxy, SessionCreateParams, SessionRegion, SessionStatus,
+    StreamExt, is_under_base_url,
 };
 use reqwest::StatusCode;
 use serde_json::json;
@@ -518,10 +520,11 @@ async fn an_invocation_has_a_session_with_evidence() {
     assert!(ready.is_settled());
 }
 
-#[tokio::test]
-async fn evidence_of_an_invocation_is_gathered_and_written_with_a_manifest() {
-    let fake = FakeBrowserbase::start().await.expect("fake");
-    let client = fake.client();
+/// A failed invocation whose session downloaded `report.pdf`; its id, session and the download.
+async fn failed_invocation_with_a_download(
+    fake: &FakeBrowserbase,
+    client: &bb_api_ext::Client,
+) -> (Uuid, String) {
     let f = fake.add_function(
         FunctionScript::new("fails")
             .with_failure(bb_api_ext::InvocationCauseCode::WorkloadError, "boom"),
@@ -533,9 +536,19 @@ async fn evidence_of_an_invocation_is_gathered_and_written_with_a_manifest() {
         .await
         .expect("accepted");
     let _ = client.invocations().wait(inv.id).await;
+    let got = client.invocations().get(inv.id).await.expect("invocation");
+    let download = fake.add_download(got.session_id, "report.pdf", &b"%PDF-1.7 fake report"[..]);
+    (inv.id, download)
+}
+
+#[tokio::test]
+async fn evidence_of_an_invocation_is_gathered_and_written_with_a_complete_manifest() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let (inv, _) = failed_invocation_with_a_download(&fake, &client).await;
     let evidence = client
         .invocations()
-        .evidence(&client, inv.id, Duration::from_secs(30))
+        .evidence(&client, inv, Duration::from_secs(30))
         .await
         .expect("evidence");
     let dir = std::env::temp_dir().join(format!("bb-evidence-{}", Uuid::new_v4()));
@@ -550,14 +563,20 @@ async fn evidence_of_an_invocation_is_gathered_and_written_with_a_manifest() {
             "session-logs.json",
             "recording.jsonl",
             "replays.json",
-            "recording-downloads.json"
+            "recording-downloads.json",
+            "recording-page-0.mp4",
+            "downloads/report.pdf",
         ]
     );
-    let missing: Vec<&str> = manifest.missing.iter().map(|m| m.name.as_str()).collect();
-    assert_eq!(missing, ["recording-page-0.mp4", "downloads/"]);
-    assert!(!manifest.is_complete());
+    assert!(manifest.is_complete(), "{:?}", manifest.missing);
     let recording = std::fs::read_to_string(dir.join("recording.jsonl")).expect("read");
     assert_eq!(recording.lines().count(), 3);
+    let mp4 = std::fs::read(dir.join("recording-page-0.mp4")).expect("mp4");
+    assert_eq!(&mp4[4..8], b"ftyp");
+    assert_eq!(
+        std::fs::read(dir.join("downloads/report.pdf")).expect("download"),
+        b"%PDF-1.7 fake report"
+    );
     let written: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
             .expect("json");
@@ -566,5 +585,172 @@ async fn evidence_of_an_invocation_is_gathered_and_written_with_a_manifest() {
         written["files"][4]["sha256"].as_str().map(str::len),
         Some(64)
     );
+    assert_eq!(written["missing"], json!([]));
+    // The MP4 came from the presigned host, without the API key.
+    let presigned = fake.requests_to("GET", "/presigned/");
+    assert_eq!(presigned.len(), 1);
+    assert_eq!(presigned[0].header("x-bb-api-key"), None);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn evidence_lists_a_download_that_fails_its_checksum_as_missing_and_never_writes_it() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let (inv, download) = failed_invocation_with_a_download(&fake, &client).await;
+    assert!(fake.corrupt_download(&download, DownloadCorruption::FlipByte));
+    let evidence = client
+        .invocations()
+        .evidence(&client, inv, Duration::from_secs(30))
+        .await
+        .expect("evidence");
+    let dir = std::env::temp_dir().join(format!("bb-evidence-{}", Uuid::new_v4()));
+    let manifest = evidence.write_to(&dir).expect("written");
+    assert!(!manifest.is_complete());
+    let missing: Vec<&str> = manifest.missing.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(missing, ["downloads/report.pdf"]);
+    let reason = &manifest.missing[0].reason;
+    assert!(reason.contains("checksum"), "{reason}");
+    assert!(!dir.join("downloads/report.pdf").exists());
+    assert!(
+        manifest
+            .files
+            .iter()
+            .all(|f| f.name != "downloads/report.pdf")
+    );
+    assert_eq!(
+        manifest.summary(),
+        "8 files, 1 missing: downloads/report.pdf"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_session_upload_streams_one_multipart_part_file_with_its_name() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let s = client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect("created");
+    let dir = std::env::temp_dir().join(format!("bb-upload-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("invoice.pdf");
+    std::fs::write(&file, b"%PDF-1.7 invoice").expect("file");
+    let answer = client
+        .sessions()
+        .upload(s.id, file.as_path())
+        .await
+        .expect("uploaded");
+    assert_eq!(answer.message, "File uploaded");
+    let sent = fake.requests_to("POST", &format!("/v1/sessions/{}/uploads", s.id));
+    assert_eq!(sent.len(), 1, "sent once");
+    assert_eq!(sent[0].method, "POST");
+    assert_eq!(sent[0].path, format!("/v1/sessions/{}/uploads", s.id));
+    let content_type = sent[0].header("content-type").expect("content type");
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
+    let body = String::from_utf8_lossy(&sent[0].body);
+    assert!(
+        body.contains("Content-Disposition: form-data; name=\"file\"; filename=\"invoice.pdf\""),
+        "{body}"
+    );
+    assert!(body.contains("\r\n\r\n%PDF-1.7 invoice\r\n--"), "{body}");
+    assert_eq!(body.matches("Content-Disposition").count(), 1);
+
+    // From a reader: the same wire, and refused before any request when empty.
+    let answer = client
+        .sessions()
+        .upload(s.id, FileSource::reader(&b"abc"[..], "notes.txt", 3))
+        .await
+        .expect("uploaded");
+    assert_eq!(answer.message, "File uploaded");
+    let err = client
+        .sessions()
+        .upload(s.id, FileSource::bytes(Vec::new(), "empty.txt"))
+        .await
+        .expect_err("empty");
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
+    assert_eq!(
+        fake.requests_to("POST", &format!("/v1/sessions/{}/uploads", s.id))
+            .len(),
+        2
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_fake_refuses_a_session_upload_without_one_part_file() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let s = client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect("created");
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(&b"a"[..]).file_name("a.txt"),
+        )
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(&b"b"[..]).file_name("b.txt"),
+        );
+    let answer = reqwest::Client::new()
+        .post(format!("{}/v1/sessions/{}/uploads", fake.url(), s.id))
+        .header("x-bb-api-key", fake.api_key())
+        .multipart(form)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let text = answer.text().await.expect("body");
+    assert!(text.contains("the part `file` is sent twice"), "{text}");
+}
+
+#[tokio::test]
+async fn a_recording_mp4_is_saved_from_its_presigned_url_without_the_api_key() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let s = client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect("created");
+    client
+        .sessions()
+        .release_and_wait(s.id)
+        .await
+        .expect("ended");
+    let ready = client
+        .sessions()
+        .recording_downloads(s.id)
+        .await
+        .expect("ready");
+    let page = &ready.downloads[0];
+    let dir = std::env::temp_dir().join(format!("bb-mp4-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("page-0.mp4");
+    let n = client
+        .sessions()
+        .save_recording_page(page, &path)
+        .await
+        .expect("saved");
+    let mp4 = std::fs::read(&path).expect("mp4");
+    assert_eq!(n, mp4.len() as u64);
+    assert_eq!(&mp4[4..8], b"ftyp");
+    let presigned = fake.requests_to("GET", "/presigned/");
+    assert_eq!(presigned.len(), 1);
+    let url = page.download_url.as_deref().expect("url");
+    assert!(!is_under_base_url(client.base_url(), url));
+    assert_eq!(presigned[0].header("x-bb-api-key"), None, "no API key");
+    assert_eq!(presigned[0].header("user-agent"), None, "no client header");
+    // The API requests carried the key (recorded as present, redacted).
+    let api = fake.requests_to("GET", &format!("/v1/sessions/{}/recording/downloads", s.id));
+    assert!(api.iter().all(|r| r.header("x-bb-api-key").is_some()));
     let _ = std::fs::remove_dir_all(&dir);
 }

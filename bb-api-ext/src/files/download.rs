@@ -88,9 +88,10 @@ async fn stream<W: AsyncWrite + Unpin>(
             Err(_) => return Err(Error::Timeout(TimeoutKind::Attempt(idle))),
             Ok(Err(e)) if e.is_timeout() => return Err(Error::Timeout(TimeoutKind::Attempt(idle))),
             Ok(Err(source)) => {
+                // Without the URL: a presigned one carries its signature.
                 return Err(Error::Transport {
                     request_sent: true,
-                    source,
+                    source: source.without_url(),
                 });
             }
             Ok(Ok(None)) => break,

@@ -223,11 +223,12 @@ impl Checked {
         Ok((bytes, self))
     }
 
-    /// Uploads the file to `op` and decodes its JSON answer.
+    /// Uploads the file to `op` (its path arguments `args`) and decodes its JSON answer.
     pub(crate) async fn send<T: DeserializeOwned>(
         self,
         ctx: &Context,
         op: &'static Operation,
+        args: &[&str],
     ) -> Result<T, Error> {
         let Checked {
             source,
@@ -235,7 +236,7 @@ impl Checked {
             len,
             content_type,
         } = self;
-        let call = Call::new(op, &[]);
+        let call = Call::new(op, args);
         let transport = &ctx.transport;
         match source {
             Source::Path(path) => {

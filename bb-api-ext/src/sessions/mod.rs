@@ -34,9 +34,10 @@ use crate::transport::operation::{
 use crate::validate::Validator;
 use crate::wait::{Pollable, WAIT_MARGIN, Wait};
 
+pub use crate::transport::is_under_base_url;
 pub use guard::{ScopedSession, SessionGuard};
 pub use list::SessionList;
-pub use recording::{DEFAULT_RECORDING_WAIT, RecordingDownloads, is_under_base_url};
+pub use recording::{DEFAULT_RECORDING_WAIT, RecordingDownloads};
 
 /// The longest a session created directly can run (6 hours): with [`WAIT_MARGIN`], the default
 /// deadline of a wait for its end.

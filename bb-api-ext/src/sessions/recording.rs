@@ -160,7 +160,7 @@ impl Sessions {
     /// Requests the session's recording downloads, then waits on the client's wait machine until
     /// every page is `COMPLETED` or `FAILED`, within [`DEFAULT_RECORDING_WAIT`]. Each completed
     /// page's `downloadUrl` is presigned, on another host: fetch it without the API key (see
-    /// [`is_under_base_url`]).
+    /// [`is_under_base_url`](crate::is_under_base_url)).
     ///
     /// ```no_run
     /// # async fn demo(client: bb_api_ext::Client, id: uuid::Uuid) -> Result<(), bb_api_ext::Error> {
@@ -224,31 +224,4 @@ fn unavailable(session_id: Uuid, e: Error) -> Error {
         },
         other => other,
     }
-}
-
-/// Whether `url` is under `base_url` (same scheme, host and port, and a path below the base's):
-/// only such URLs may receive the API key. A presigned download URL is not, and is fetched
-/// without it.
-///
-/// ```
-/// use bb_api_ext::is_under_base_url;
-///
-/// let base = "https://api.browserbase.com";
-/// assert!(is_under_base_url(base, "https://api.browserbase.com/v1/sessions"));
-/// assert!(!is_under_base_url(base, "https://cdn.browserbase.com/rec/0.mp4?sig=x"));
-/// assert!(!is_under_base_url(base, "https://api.browserbase.com.evil.example/v1"));
-/// assert!(!is_under_base_url(base, "not a url"));
-/// ```
-pub fn is_under_base_url(base_url: &str, url: &str) -> bool {
-    let (Ok(base), Ok(url)) = (url::Url::parse(base_url), url::Url::parse(url)) else {
-        return false;
-    };
-    let prefix = base.path().trim_end_matches('/');
-    base.scheme() == url.scheme()
-        && base.host() == url.host()
-        && base.port_or_known_default() == url.port_or_known_default()
-        && url.username().is_empty()
-        && (url.path() == prefix
-            || url.path().starts_with(&format!("{prefix}/"))
-            || prefix.is_empty())
 }

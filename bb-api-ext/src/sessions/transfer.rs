@@ -1,66 +1,121 @@
-//! Where the session file upload and the recording MP4 fetch meet the streaming upload and
-//! download modules (written in another branch; this crate keeps one of each). Until they are
-//! connected, these are the exact seams: [`Streaming`] is what the two operations need, and
-//! [`fetch_recording_page`] / [`upload_file`] are the calls `Sessions` will expose.
-// Connected by the integrator to the streaming modules; exercised by the tests below until then.
-#![cfg_attr(not(test), allow(dead_code))]
+//! Files in and out of a session: a file uploaded into a running session (streamed as the
+//! multipart part `file`), and a recording page's MP4 fetched from its presigned URL (streamed to
+//! a path without the API key).
 
-use std::future::Future;
 use std::path::Path;
 
 use bb_api::open::RecordingDownloadStatus;
-use bb_api::types::RecordingDownload;
-use serde_json::Value;
+use bb_api::types::{RecordingDownload, SessionsUploadFileResponse};
+use tokio::io::AsyncWrite;
 use url::Url;
 use uuid::Uuid;
 
+use super::Sessions;
 use crate::error::Error;
+use crate::files::FileSource;
+use crate::files::download::{self, Expected};
+use crate::files::upload::Rules;
+use crate::ids::{IdInput, id_text};
+use crate::transport::Opened;
+use crate::transport::operation::{SESSIONS_LIST_RECORDING_DOWNLOADS, SESSIONS_UPLOAD_FILE};
 use crate::validate::{ValidationErrors, quoted};
 
-/// What the two operations need from the streaming modules.
-pub(crate) trait Streaming: Sync {
-    /// `POST /v1/sessions/{id}/uploads` (`Sessions_uploadFile`) with `file` streamed as the
-    /// multipart field `file`, with the API key (an API URL); the 200's JSON.
-    fn upload_file(
-        &self,
-        session_id: Uuid,
-        file: &Path,
-    ) -> impl Future<Output = Result<Value, Error>> + Send;
+/// Browserbase documents no limit on a session upload, and the file is streamed: any size the
+/// file system reports is sent.
+const RULES: Rules = Rules {
+    suffix: None,
+    max_bytes: u64::MAX,
+    content_type: "application/octet-stream",
+};
 
-    /// `GET url` **without** the API key (a presigned URL outside the base URL), streamed into
-    /// `dest` through a temporary file and a rename; the bytes written.
-    fn download_presigned(
+impl Sessions {
+    /// Uploads a file into the running session `id` (`POST /v1/sessions/{id}/uploads`), streamed
+    /// (never read whole into memory) as the multipart part `file` with its file name; the page
+    /// can then pick it with a file input.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: bb_api_ext::Client, id: uuid::Uuid) -> Result<(), bb_api_ext::Error> {
+    /// client.sessions().upload(id, "invoice.pdf").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// Before any request, a validation error at `id` or at `file` (missing, not a file, empty,
+    /// no file name). An upload is repeated only when it failed before its body could be sent
+    /// and its source is a path or bytes. [`Error::NotFound`] when there is no such session.
+    pub async fn upload(
         &self,
-        url: &Url,
-        dest: &Path,
-    ) -> impl Future<Output = Result<u64, Error>> + Send;
-}
-
-/// Uploads `file` into a running session.
-pub(crate) async fn upload_file<S: Streaming>(
-    streaming: &S,
-    session_id: Uuid,
-    file: &Path,
-) -> Result<Value, Error> {
-    if !file.is_file() {
-        return Err(ValidationErrors::single(
-            "file",
-            format!(
-                "must be a readable file (got {})",
-                quoted(&file.display().to_string())
-            ),
-        )
-        .into());
+        id: impl Into<IdInput>,
+        file: impl Into<FileSource>,
+    ) -> Result<SessionsUploadFileResponse, Error> {
+        let id = id.into().parse("id")?;
+        let checked = file.into().check(&RULES)?;
+        let mut buf = Uuid::encode_buffer();
+        let args = [id_text(&id, &mut buf)];
+        checked.send(&self.ctx, &SESSIONS_UPLOAD_FILE, &args).await
     }
-    streaming.upload_file(session_id, file).await
+
+    /// Fetches one `COMPLETED` recording page's MP4 from its presigned `downloadUrl` into `path`,
+    /// streamed through a temporary file in the same folder and renamed into place only once
+    /// whole (the API publishes no size or checksum for an MP4). The URL is outside the base URL: neither the
+    /// API key nor any client header is sent there. Returns the bytes written.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: bb_api_ext::Client, id: uuid::Uuid) -> Result<(), bb_api_ext::Error> {
+    /// let sessions = client.sessions();
+    /// for page in &sessions.recording_downloads(id).await?.downloads {
+    ///     sessions
+    ///         .save_recording_page(page, format!("page-{}.mp4", page.page_id))
+    ///         .await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// Before any request, a validation error at `downloadUrl` when the page is not `COMPLETED`,
+    /// has no URL (a BYOS project) or its URL is not http(s); [`Error::File`]; the request's errors (which never carry the URL).
+    pub async fn save_recording_page(
+        &self,
+        page: &RecordingDownload,
+        path: impl AsRef<Path>,
+    ) -> Result<u64, Error> {
+        let opened = self.open_recording_page(page).await?;
+        download::to_path(opened, path.as_ref(), &expected(page)).await
+    }
+
+    /// [`save_recording_page`](Self::save_recording_page) into any writer (flushed at the end).
+    ///
+    /// # Errors
+    /// As `save_recording_page`.
+    pub async fn write_recording_page<W: AsyncWrite + Unpin>(
+        &self,
+        page: &RecordingDownload,
+        writer: &mut W,
+    ) -> Result<u64, Error> {
+        let opened = self.open_recording_page(page).await?;
+        download::to_writer(opened, writer, &expected(page)).await
+    }
+
+    async fn open_recording_page(&self, page: &RecordingDownload) -> Result<Opened, Error> {
+        let url = presigned_url(page)?;
+        self.ctx
+            .transport
+            .open_presigned(&url, &SESSIONS_LIST_RECORDING_DOWNLOADS, &page.page_id)
+            .await
+    }
 }
 
-/// Fetches one completed page's MP4 into `dest`; the URL never gets the API key.
-pub(crate) async fn fetch_recording_page<S: Streaming>(
-    streaming: &S,
-    page: &RecordingDownload,
-    dest: &Path,
-) -> Result<u64, Error> {
+/// No checksum or size is published for an MP4: nothing to verify but a whole body.
+fn expected(page: &RecordingDownload) -> Expected<'_> {
+    Expected {
+        id: &page.page_id,
+        size: None,
+        checksum: None,
+    }
+}
+
+/// The page's presigned URL, once it is `COMPLETED`.
+fn presigned_url(page: &RecordingDownload) -> Result<Url, Error> {
     let rule = |rule: String| -> Error { ValidationErrors::single("downloadUrl", rule).into() };
     if page.status != RecordingDownloadStatus::Completed {
         return Err(rule(format!(
@@ -74,34 +129,15 @@ pub(crate) async fn fetch_recording_page<S: Streaming>(
             page.page_id
         )));
     };
-    let url = Url::parse(text)
+    Url::parse(text)
         .ok()
         .filter(|u| matches!(u.scheme(), "https" | "http"))
-        .ok_or_else(|| rule(format!("must be an http(s) URL (got {})", quoted(text))))?;
-    streaming.download_presigned(&url, dest).await
+        .ok_or_else(|| rule(format!("must be an http(s) URL (got {})", quoted(text))))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
-
-    #[derive(Default)]
-    struct Recorder(Mutex<Vec<String>>);
-
-    impl Streaming for Recorder {
-        async fn upload_file(&self, session_id: Uuid, file: &Path) -> Result<Value, Error> {
-            let mut calls = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            calls.push(format!("upload {session_id} {}", file.display()));
-            Ok(serde_json::json!({"message": "ok"}))
-        }
-
-        async fn download_presigned(&self, url: &Url, dest: &Path) -> Result<u64, Error> {
-            let mut calls = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            calls.push(format!("download {url} {}", dest.display()));
-            Ok(3)
-        }
-    }
 
     fn page(status: &str, url: Option<&str>) -> RecordingDownload {
         serde_json::from_value(serde_json::json!({
@@ -110,39 +146,20 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    #[tokio::test]
-    async fn only_a_completed_page_with_an_http_url_is_fetched() {
-        let s = Recorder::default();
-        let dest = Path::new("/tmp/x.mp4");
-        let err = fetch_recording_page(&s, &page("PENDING", None), dest)
-            .await
-            .expect_err("pending");
+    #[test]
+    fn only_a_completed_page_with_an_http_url_is_fetched() {
+        let err = presigned_url(&page("PENDING", None)).expect_err("pending");
         assert_eq!(
             err.to_string(),
             "invalid request, nothing was sent: 1 invalid field; downloadUrl: page 0 is PENDING, not COMPLETED: wait with recording_downloads first"
         );
-        let err = fetch_recording_page(&s, &page("COMPLETED", Some("file:///etc/passwd")), dest)
-            .await
-            .expect_err("scheme");
+        let err = presigned_url(&page("COMPLETED", None)).expect_err("byos");
+        assert!(err.to_string().contains("has no downloadUrl"), "{err}");
+        let err =
+            presigned_url(&page("COMPLETED", Some("file:///etc/passwd"))).expect_err("scheme");
         assert!(err.to_string().contains("must be an http(s) URL"), "{err}");
-        let n = fetch_recording_page(
-            &s,
-            &page("COMPLETED", Some("https://cdn.example/0.mp4?sig=s")),
-            dest,
-        )
-        .await
-        .expect("fetched");
-        assert_eq!(n, 3);
-        assert_eq!(
-            *s.0.lock().unwrap_or_else(|e| e.into_inner()),
-            ["download https://cdn.example/0.mp4?sig=s /tmp/x.mp4"]
-        );
-        let err = upload_file(&s, Uuid::nil(), Path::new("/nonexistent/file.txt"))
-            .await
-            .expect_err("no file");
-        assert!(
-            err.to_string().contains("file: must be a readable file"),
-            "{err}"
-        );
+        let url = presigned_url(&page("COMPLETED", Some("https://cdn.example/0.mp4?sig=s")))
+            .expect("fetched");
+        assert_eq!(url.as_str(), "https://cdn.example/0.mp4?sig=s");
     }
 }

@@ -208,6 +208,15 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     if let Some(fault) = shared.faults.take(route.map(|r| r.operation), path) {
         return injected(fault).await;
     }
+    // A session upload's body, parsed before the state is locked (the parser is async).
+    let upload = match bb_api::operations::route(method, path, |op| {
+        op == bb_api::operations::OperationId::SessionsUploadFile
+    }) {
+        Some(_) if route.is_none() => {
+            Some(super::store::multipart_file(&parts.headers, body.clone()).await)
+        }
+        _ => None,
+    };
     if route.is_none()
         && let Some(answer) = {
             let host = parts
@@ -221,7 +230,10 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
                 method,
                 path,
                 parts.uri.query(),
-                &body,
+                super::sessions::Body {
+                    bytes: &body,
+                    upload,
+                },
                 host,
                 key_ok,
             )

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::routes::Operation;
 use super::session_store::SessionRecord;
 use super::state::{PROJECT_ID, State, plus, stamp};
+use super::store::{Refusal, Upload};
 
 /// The default timeout of a session created without one (the project's default).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -145,6 +146,13 @@ fn other_host(host: &str) -> String {
     }
 }
 
+/// A request's body: as received, and (for an upload) its multipart part `file`.
+pub(crate) struct Body<'a> {
+    pub(crate) bytes: &'a [u8],
+    /// Parsed for `Sessions_uploadFile` only.
+    pub(crate) upload: Option<Result<Upload, Refusal>>,
+}
+
 /// Answers `/v1/sessions…` (`key_ok`: the API key was right) and `/presigned/…`; `None` for any
 /// other path.
 pub(crate) fn serve(
@@ -152,10 +160,14 @@ pub(crate) fn serve(
     method: &str,
     path: &str,
     query: Option<&str>,
-    body: &[u8],
+    body: Body<'_>,
     host: &str,
     key_ok: bool,
 ) -> Option<Answer> {
+    let Body {
+        bytes: body,
+        upload,
+    } = body;
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     if let ["presigned", id, file] = segments.as_slice() {
         // A CDN: no API key needed (the signature is in the query).
@@ -218,9 +230,14 @@ pub(crate) fn serve(
                 (SessionsGetReplayPage, [page]) => replay_page(id, page, host),
                 (SessionsCreateRecordingDownloads, _) => downloads(state, id, host, now, true),
                 (SessionsListRecordingDownloads, _) => downloads(state, id, host, now, false),
-                (SessionsUploadFile, _) => {
-                    Answer::json(StatusCode::OK, &json!({"message": "File uploaded"}))
-                }
+                // Exactly one part `file` with a file name, as `areas.rs` checks uploads.
+                (SessionsUploadFile, _) => match upload {
+                    Some(Ok(_)) => {
+                        Answer::json(StatusCode::OK, &json!({"message": "File uploaded"}))
+                    }
+                    Some(Err(refusal)) => Answer::error(refusal.status, refusal.message),
+                    None => Answer::error(StatusCode::BAD_REQUEST, "Invalid request: no body"),
+                },
                 _ => Answer::error(
                     StatusCode::NOT_FOUND,
                     format!("no route for {method} {path}"),

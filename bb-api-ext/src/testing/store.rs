@@ -16,8 +16,8 @@ pub(crate) type Answer = Response<Full<Bytes>>;
 /// An error answer, made into one at the end: `{"statusCode", "error", "message"}`.
 #[derive(Debug)]
 pub(crate) struct Refusal {
-    status: StatusCode,
-    message: String,
+    pub(crate) status: StatusCode,
+    pub(crate) message: String,
 }
 
 impl Refusal {

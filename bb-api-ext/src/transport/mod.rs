@@ -9,6 +9,7 @@ pub(crate) use gate::RateGate;
 pub(crate) mod operation;
 pub(crate) mod retry;
 mod stream;
+pub use stream::is_under_base_url;
 pub(crate) use stream::{Opened, UploadBody};
 
 use std::time::{Duration, SystemTime};

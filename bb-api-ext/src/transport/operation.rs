@@ -8,10 +8,7 @@ pub(crate) use bb_api::operations::*;
 /// Operations of the spec deliberately left to the raw bindings (`bb-api`), with the reason.
 /// The areas an invocation uses are imported and wrapped in steps.
 #[cfg(test)]
-pub(crate) const RAW_ONLY: &[(&str, &str)] = &[(
-    "Sessions_uploadFile",
-    "waits for the streaming multipart upload module (one for every upload)",
-)];
+pub(crate) const RAW_ONLY: &[(&str, &str)] = &[];
 
 #[cfg(test)]
 mod tests {

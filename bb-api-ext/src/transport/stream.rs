@@ -246,3 +246,91 @@ impl Transport {
         })
     }
 }
+
+impl Transport {
+    /// `GET url` for a file outside the API (a presigned URL, its signature in the query): the
+    /// API key is sent only when `url` is under the base URL ([`is_under_base_url`]), and
+    /// none of the client's headers (user agent, a caller's default headers) is. One attempt, its head bounded by the attempt timeout; the
+    /// response is handed back for the caller to stream. Errors never carry the URL (its
+    /// signature is a credential). `op` and `subject` name the request in errors.
+    pub(crate) async fn open_presigned(
+        &self,
+        url: &Url,
+        op: &'static super::operation::Operation,
+        subject: &str,
+    ) -> Result<Opened, Error> {
+        let configured = self.timeouts.attempt();
+        let kind = TimeoutKind::Attempt(configured);
+        // A client of its own: the client's (possibly caller-built) one may carry default
+        // headers, which must not reach another host.
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.timeouts.connect())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|source| Error::Transport {
+                request_sent: false,
+                source,
+            })?;
+        let mut request = http.get(url.clone());
+        if is_under_base_url(self.base.as_str(), url.as_str()) {
+            request = request.header(API_KEY_HEADER, self.api_key_header.clone());
+        }
+        let exchange = async {
+            let mut response = request
+                .send()
+                .await
+                .map_err(|e| transport_error(e.without_url(), kind, self.timeouts.connect()))?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            let mut bytes = Vec::new();
+            let more = read_into(&mut response, ERROR_BODY_LIMIT, &mut bytes)
+                .await
+                .unwrap_or(true);
+            let error = ApiError {
+                operation: op.id,
+                what: "fetch the presigned file of",
+                subject: Some(subject.into()),
+                status: status.as_u16(),
+                request_id: request_id(response.headers()),
+                body: BodySnippet::new(&bytes, more, &[url.query().unwrap_or_default()]),
+            };
+            Err(status_error(status, error, None, &bytes))
+        };
+        let response = tokio::time::timeout(configured, exchange)
+            .await
+            .unwrap_or(Err(Error::Timeout(kind)))?;
+        Ok(Opened {
+            response,
+            idle: configured,
+        })
+    }
+}
+
+/// Whether `url` is under `base_url` (same scheme, host and port, and a path below the base's):
+/// only such URLs may receive the API key. A presigned download URL is not, and is fetched
+/// without it.
+///
+/// ```
+/// use bb_api_ext::is_under_base_url;
+///
+/// let base = "https://api.browserbase.com";
+/// assert!(is_under_base_url(base, "https://api.browserbase.com/v1/sessions"));
+/// assert!(!is_under_base_url(base, "https://cdn.browserbase.com/rec/0.mp4?sig=x"));
+/// assert!(!is_under_base_url(base, "https://api.browserbase.com.evil.example/v1"));
+/// assert!(!is_under_base_url(base, "not a url"));
+/// ```
+pub fn is_under_base_url(base_url: &str, url: &str) -> bool {
+    let (Ok(base), Ok(url)) = (url::Url::parse(base_url), url::Url::parse(url)) else {
+        return false;
+    };
+    let prefix = base.path().trim_end_matches('/');
+    base.scheme() == url.scheme()
+        && base.host() == url.host()
+        && base.port_or_known_default() == url.port_or_known_default()
+        && url.username().is_empty()
+        && (url.path() == prefix
+            || url.path().starts_with(&format!("{prefix}/"))
+            || prefix.is_empty())
+}
