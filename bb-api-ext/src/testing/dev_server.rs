@@ -286,10 +286,15 @@ async fn handle(
         body: body.clone(),
         operation: None,
     });
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let name = match (parts.method.as_str(), segments.as_slice()) {
-        ("GET", [""]) => return Ok(answer(StatusCode::OK, &json!({"ok": true}))),
-        ("POST", ["v1", "functions", name, "invoke"]) if !name.is_empty() => percent_decode(name),
+    // `bb dev` serves the API's invoke path (by name), from the generated operation table, and
+    // a health check at `/`.
+    let invoke_name = bb_api::operations::route(parts.method.as_str(), &path, |op| {
+        op == bb_api::operations::OperationId::FunctionsInvoke
+    })
+    .and_then(|(_, ids)| ids.first().copied());
+    let name = match (parts.method.as_str(), path.as_str(), invoke_name) {
+        ("GET", "/", _) => return Ok(answer(StatusCode::OK, &json!({"ok": true}))),
+        (_, _, Some(name)) if !name.is_empty() => percent_decode(name),
         _ => {
             return Ok(answer(
                 StatusCode::NOT_FOUND,
