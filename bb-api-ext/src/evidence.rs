@@ -1,49 +1,36 @@
 //! A failed invocation's evidence in one call: the invocation, its logs, its session and the
-//! session's CDP logs, the rrweb recording as JSON lines, the replay list and the recording
-//! downloads, gathered part by part (a part that cannot be fetched is listed with the reason and
-//! never stops the others), then written to a folder with a `manifest.json` of sizes and SHA-256s.
+//! session's CDP logs, the rrweb recording as JSON lines, the replay list, the recording MP4s and
+//! the files the session downloaded, each written into a folder as it is fetched (files stream
+//! through a temporary file and a rename, so memory stays bounded whatever their size), then a
+//! `manifest.json` of sizes and SHA-256s. A part that cannot be fetched is listed with the reason
+//! and never stops the others.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use bb_api::types::Invocation;
-use bytes::Bytes;
-use futures_util::StreamExt;
 use serde::Serialize;
+use tokio::io::AsyncReadExt;
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use crate::client::Client;
-use crate::downloads::Download;
+use crate::context::Context;
+use crate::downloads::{Download, Downloads};
 use crate::error::Error;
 use crate::ids::IdInput;
+use crate::sessions::Sessions;
 
-/// One part of the evidence: a file's name and its bytes, or why it could not be fetched.
-#[derive(Debug, Clone)]
-pub struct EvidencePart {
-    /// The file name it is written as (`session-logs.json`).
-    pub name: String,
-    /// The bytes, or the reason it is missing (one line).
-    pub content: Result<Bytes, String>,
-}
+/// The default of [`EvidenceRequest::max_wait`]: MP4 assembly takes seconds to minutes.
+pub const DEFAULT_EVIDENCE_WAIT: Duration = Duration::from_secs(120);
 
-/// Everything gathered about one invocation; from [`crate::Invocations::evidence`]. Write it with
-/// [`write_to`](Self::write_to).
-#[derive(Debug, Clone)]
-pub struct Evidence {
-    /// The invocation.
-    pub invocation: Invocation,
-    /// Every part, fetched or not, in a stable order.
-    pub parts: Vec<EvidencePart>,
-}
-
-/// What [`Evidence::write_to`] wrote: `manifest.json`'s content.
+/// What [`EvidenceRequest::write_to`] wrote: `manifest.json`'s content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Manifest {
     /// The invocation.
     #[serde(rename = "invocationId")]
-    pub invocation_id: uuid::Uuid,
-    /// The files written, with size and SHA-256 (hex).
+    pub invocation_id: Uuid,
+    /// The files written, with size and SHA-256 (hex), in a stable order.
     pub files: Vec<ManifestFile>,
     /// The parts that could not be fetched, with the reason.
     pub missing: Vec<MissingPart>,
@@ -52,7 +39,7 @@ pub struct Manifest {
 /// A file of the evidence folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ManifestFile {
-    /// Its name in the folder.
+    /// Its name in the folder (`downloads/report.pdf`).
     pub name: String,
     /// Its size in bytes.
     pub bytes: u64,
@@ -60,12 +47,12 @@ pub struct ManifestFile {
     pub sha256: String,
 }
 
-/// A part that could not be fetched.
+/// A part that could not be fetched; nothing is at its name in the folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MissingPart {
     /// The file it would have been.
     pub name: String,
-    /// Why it is missing.
+    /// Why it is missing (one line).
     pub reason: String,
 }
 
@@ -75,7 +62,7 @@ impl Manifest {
         self.missing.is_empty()
     }
 
-    /// A one-line summary: `7 files, 2 missing: recording.mp4 (…); …`.
+    /// A one-line summary: `9 files` or `8 files, 1 missing: downloads/report.pdf`.
     pub fn summary(&self) -> String {
         let mut s = format!("{} files", self.files.len());
         if !self.missing.is_empty() {
@@ -90,14 +77,294 @@ impl Manifest {
     }
 }
 
-fn json_part<T: Serialize>(name: &str, value: Result<T, Error>) -> EvidencePart {
-    EvidencePart {
-        name: name.to_owned(),
-        content: value.map_err(|e| one_line(&e)).and_then(|v| {
-            serde_json::to_vec_pretty(&v)
-                .map(Bytes::from)
-                .map_err(|e| format!("could not encode: {e}"))
-        }),
+/// One invocation's evidence, to be written into a folder; from [`crate::Invocations::evidence`].
+#[must_use = "nothing is fetched until `write_to` is awaited"]
+pub struct EvidenceRequest {
+    ctx: Arc<Context>,
+    id: IdInput,
+    max_wait: Duration,
+}
+
+impl std::fmt::Debug for EvidenceRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EvidenceRequest")
+            .field("id", &self.id)
+            .field("max_wait", &self.max_wait)
+            .finish_non_exhaustive()
+    }
+}
+
+impl crate::Invocations {
+    /// One invocation's evidence: the invocation, its logs, its session, the session's CDP logs,
+    /// the recording (as JSON lines), the replay list, each recording page's MP4 (from its
+    /// presigned URL, without the API key, once the recording downloads are ready) and the files
+    /// the session downloaded (as `downloads/<name>`, each verified against its size and
+    /// SHA-256). [`EvidenceRequest::write_to`] fetches and writes them.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: bb_api_ext::Client, id: uuid::Uuid) -> Result<(), bb_api_ext::Error> {
+    /// use std::time::Duration;
+    ///
+    /// let manifest = client
+    ///     .invocations()
+    ///     .evidence(id)
+    ///     .max_wait(Duration::from_secs(300))
+    ///     .write_to("evidence")
+    ///     .await?;
+    /// if !manifest.is_complete() {
+    ///     eprintln!("{}", manifest.summary());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn evidence(&self, id: impl Into<IdInput>) -> EvidenceRequest {
+        EvidenceRequest {
+            ctx: self.ctx.clone(),
+            id: id.into(),
+            max_wait: DEFAULT_EVIDENCE_WAIT,
+        }
+    }
+}
+
+impl EvidenceRequest {
+    /// The longest the whole gathering may take, the recording downloads' wait included; a part
+    /// not fetched by then is listed as missing. [`DEFAULT_EVIDENCE_WAIT`] unless set.
+    pub fn max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
+    }
+
+    /// Fetches every part and writes it into `dir` (created if needed) as it comes: each file
+    /// through a temporary file beside it and a rename, so memory stays bounded whatever a
+    /// file's size and a part that fails leaves nothing at its name (a file left there by an
+    /// earlier run is removed, so the folder agrees with the manifest). Then writes
+    /// `manifest.json`, which lists each file with its size and SHA-256 and each missing part
+    /// with the reason; a part that fails never stops the others.
+    ///
+    /// # Errors
+    /// The invocation's own get (without it there is no session to look at), before anything is
+    /// written; [`Error::File`] when `dir` or `manifest.json` cannot be written.
+    pub async fn write_to(self, dir: impl AsRef<Path>) -> Result<Manifest, Error> {
+        let dir = dir.as_ref();
+        let ends = crate::transport::later(Instant::now(), self.max_wait);
+        let invocations = crate::Invocations {
+            ctx: self.ctx.clone(),
+        };
+        let invocation = invocations.get(self.id).await?;
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|source| Error::File {
+                action: "create the folder",
+                path: Some(dir.to_path_buf()),
+                source,
+            })?;
+        let sessions = Sessions {
+            ctx: self.ctx.clone(),
+        };
+        let sid = invocation.session_id;
+        let mut folder = Folder {
+            dir,
+            used: HashSet::new(),
+            manifest: Manifest {
+                invocation_id: invocation.id,
+                files: Vec::new(),
+                missing: Vec::new(),
+            },
+        };
+        folder.json("invocation.json", Ok(&invocation)).await;
+        folder
+            .json(
+                "invocation-logs.json",
+                invocations.logs(invocation.id).await,
+            )
+            .await;
+        folder.json("session.json", sessions.get(sid).await).await;
+        folder
+            .json("session-logs.json", sessions.logs(sid).await)
+            .await;
+        let recording = recording_lines(&sessions, sid).await;
+        folder.small("recording.jsonl", recording).await;
+        folder
+            .json("replays.json", sessions.replays(sid).await)
+            .await;
+        let left = ends.saturating_duration_since(Instant::now());
+        let downloads = sessions.recording_downloads_within(sid, left).await;
+        let pages = match &downloads {
+            Ok(d) => Ok(d.downloads.clone()),
+            Err(e) => Err(format!("no recording downloads: {}", one_line(e))),
+        };
+        folder.json("recording-downloads.json", downloads).await;
+        match pages {
+            Err(reason) => folder.missing("recording-page-*.mp4", reason).await,
+            Ok(pages) => {
+                for page in pages {
+                    let name = folder.fresh_name(&format!(
+                        "recording-page-{}.mp4",
+                        safe_component(&page.page_id)
+                    ));
+                    let path = dir.join(&name);
+                    let saved = within(ends, sessions.save_recording_page(&page, &path)).await;
+                    folder.streamed(name, saved).await;
+                }
+            }
+        }
+        session_downloads(&mut folder, &self.ctx, sid, ends).await;
+        let text = serde_json::to_vec_pretty(&folder.manifest).map_err(|e| Error::File {
+            action: "encode",
+            path: Some(dir.join("manifest.json")),
+            source: std::io::Error::other(e),
+        })?;
+        let path = dir.join("manifest.json");
+        write_small(&path, &text)
+            .await
+            .map_err(|source| Error::File {
+                action: "write",
+                path: Some(path),
+                source,
+            })?;
+        Ok(folder.manifest)
+    }
+}
+
+/// The folder being written, and the manifest so far.
+struct Folder<'a> {
+    dir: &'a Path,
+    /// Every name given out, so two parts never share one.
+    used: HashSet<String>,
+    manifest: Manifest,
+}
+
+impl Folder<'_> {
+    /// `name`, or `<n>-name` when a part already has it.
+    fn fresh_name(&mut self, name: &str) -> String {
+        let mut candidate = name.to_owned();
+        let mut n = 2;
+        while !self.used.insert(candidate.clone()) {
+            candidate = match name.rsplit_once('/') {
+                Some((folder, base)) => format!("{folder}/{n}-{base}"),
+                None => format!("{n}-{name}"),
+            };
+            n += 1;
+        }
+        candidate
+    }
+
+    /// A JSON part, pretty-printed.
+    async fn json<T: Serialize>(&mut self, name: &str, value: Result<T, Error>) {
+        let bytes = value.map_err(|e| one_line(&e)).and_then(|v| {
+            serde_json::to_vec_pretty(&v).map_err(|e| format!("could not encode: {e}"))
+        });
+        self.small(name, bytes).await;
+    }
+
+    /// A part already in memory (bounded: a JSON answer of the API), written whole or not at all.
+    async fn small(&mut self, name: &str, bytes: Result<Vec<u8>, String>) {
+        let name = self.fresh_name(name);
+        let bytes = match bytes {
+            Ok(bytes) => bytes,
+            Err(reason) => return self.missing(&name, reason).await,
+        };
+        match write_small(&self.dir.join(&name), &bytes).await {
+            Ok(()) => self.manifest.files.push(ManifestFile {
+                name,
+                bytes: bytes.len() as u64,
+                sha256: crate::files::download::hex(
+                    ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref(),
+                ),
+            }),
+            Err(e) => {
+                self.missing(&name, format!("could not write it: {e}"))
+                    .await
+            }
+        }
+    }
+
+    /// A part streamed to its path (already renamed into place when `saved` is `Ok`); its size
+    /// and SHA-256 are read back from the file, in bounded memory.
+    async fn streamed<T>(&mut self, name: String, saved: Result<T, String>) {
+        if let Err(reason) = saved {
+            return self.missing(&name, reason).await;
+        }
+        match file_sha256(&self.dir.join(&name)).await {
+            Ok((bytes, sha256)) => self.manifest.files.push(ManifestFile {
+                name,
+                bytes,
+                sha256,
+            }),
+            Err(e) => {
+                self.missing(&name, format!("could not read it back: {e}"))
+                    .await
+            }
+        }
+    }
+
+    /// A part that could not be fetched: listed, and nothing left at its name.
+    async fn missing(&mut self, name: &str, reason: String) {
+        if !name.contains('*') && !name.ends_with('/') {
+            let _ = tokio::fs::remove_file(self.dir.join(name)).await;
+        }
+        self.manifest.missing.push(MissingPart {
+            name: name.to_owned(),
+            reason,
+        });
+    }
+}
+
+/// The recording as JSON lines (one rrweb event each). The API answers it in one response,
+/// bounded by the client's `max_response_bytes`.
+async fn recording_lines(sessions: &Sessions, sid: Uuid) -> Result<Vec<u8>, String> {
+    use futures_util::StreamExt;
+
+    let mut events = sessions.recording(sid).await.map_err(|e| one_line(&e))?;
+    let mut lines = Vec::new();
+    while let Some(event) = events.next().await {
+        let event = event.map_err(|e| one_line(&e))?;
+        serde_json::to_writer(&mut lines, &event).map_err(|e| format!("could not encode: {e}"))?;
+        lines.push(b'\n');
+    }
+    Ok(lines)
+}
+
+/// The files session `sid` downloaded, as `downloads/<name>`, each streamed to disk and verified
+/// against its size and SHA-256 (a mismatch is a missing part, and nothing is at its name).
+async fn session_downloads(folder: &mut Folder<'_>, ctx: &Arc<Context>, sid: Uuid, ends: Instant) {
+    let downloads = Downloads { ctx: ctx.clone() };
+    let list = within(ends, downloads.list(sid).stream().try_collect()).await;
+    let list: Vec<Download> = match list {
+        Ok(list) => list,
+        Err(reason) => {
+            let reason = format!("could not list the session's downloads: {reason}");
+            return folder.missing("downloads/", reason).await;
+        }
+    };
+    for item in list {
+        let base = Path::new(&item.filename)
+            .file_name()
+            .map(|n| safe_component(&n.to_string_lossy()))
+            .filter(|n| !n.is_empty() && n != "." && n != "..")
+            .unwrap_or_else(|| safe_component(&item.id.to_string()));
+        let name = folder.fresh_name(&format!("downloads/{base}"));
+        let path = folder.dir.join(&name);
+        let saved = match path.parent() {
+            Some(parent) => match tokio::fs::create_dir_all(parent).await {
+                Ok(()) => within(ends, downloads.save(item.id.clone(), &path))
+                    .await
+                    .map(|_| ()),
+                Err(e) => Err(format!("could not create {}: {e}", parent.display())),
+            },
+            None => Err("no folder to write it in".to_owned()),
+        };
+        folder.streamed(name, saved).await;
+    }
+}
+
+/// `fetch` within the evidence's deadline: its error, or that the deadline passed, on one line.
+async fn within<T>(
+    ends: Instant,
+    fetch: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, String> {
+    match tokio::time::timeout_at(ends, fetch).await {
+        Ok(result) => result.map_err(|e| one_line(&e)),
+        Err(_) => Err("not fetched within the evidence's max_wait".to_owned()),
     }
 }
 
@@ -113,194 +380,45 @@ fn one_line(e: &dyn std::error::Error) -> String {
     s.replace('\n', " ")
 }
 
-impl crate::Invocations {
-    /// Gathers one invocation's evidence: the invocation, its logs, its session, the session's
-    /// CDP logs, the recording (as JSON lines), the replay list and the recording downloads
-    /// (waited for once the session has ended), each recording page's MP4 (from its presigned
-    /// URL, without the API key) and the files the session downloaded (as `downloads/<name>`,
-    /// each verified against its size and SHA-256), all within `max_wait`. Each part that cannot
-    /// be fetched, or whose content does not match its checksum, is kept with its reason and
-    /// never written; the others are still fetched.
-    ///
-    /// ```no_run
-    /// # async fn demo(client: bb_api_ext::Client, id: uuid::Uuid) -> Result<(), Box<dyn std::error::Error>> {
-    /// use std::time::Duration;
-    ///
-    /// let evidence = client.invocations().evidence(&client, id, Duration::from_secs(120)).await?;
-    /// let manifest = evidence.write_to("evidence".as_ref())?;
-    /// if !manifest.is_complete() {
-    ///     eprintln!("{}", manifest.summary());
-    /// }
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// # Errors
-    /// Only the invocation's own get: without it there is no session to look at.
-    pub async fn evidence(
-        &self,
-        client: &Client,
-        id: impl Into<IdInput>,
-        max_wait: Duration,
-    ) -> Result<Evidence, Error> {
-        let ends = crate::transport::later(Instant::now(), max_wait);
-        let invocation = self.get(id).await?;
-        let sessions = client.sessions();
-        let sid = invocation.session_id;
-        let mut parts = vec![json_part("invocation.json", Ok(&invocation))];
-        parts.push(json_part(
-            "invocation-logs.json",
-            self.logs(invocation.id).await,
-        ));
-        parts.push(json_part("session.json", sessions.get(sid).await));
-        parts.push(json_part("session-logs.json", sessions.logs(sid).await));
-        let recording = match sessions.recording(sid).await {
-            Err(e) => Err(one_line(&e)),
-            Ok(mut events) => {
-                let mut lines = Vec::new();
-                let mut failed = None;
-                while let Some(event) = events.next().await {
-                    match event {
-                        Ok(event) => {
-                            if let Err(e) = serde_json::to_writer(&mut lines, &event) {
-                                failed = Some(format!("could not encode: {e}"));
-                                break;
-                            }
-                            lines.push(b'\n');
-                        }
-                        Err(e) => {
-                            failed = Some(one_line(&e));
-                            break;
-                        }
-                    }
-                }
-                failed.map_or(Ok(Bytes::from(lines)), Err)
+/// A name from the server made safe as one path component: anything but letters, digits, `.`,
+/// `-` and `_` becomes `_` (no separators, no `..` escape from the folder).
+fn safe_component(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
             }
-        };
-        parts.push(EvidencePart {
-            name: "recording.jsonl".to_owned(),
-            content: recording,
-        });
-        parts.push(json_part("replays.json", sessions.replays(sid).await));
-        let downloads = sessions.recording_downloads_within(sid, max_wait).await;
-        let pages = match &downloads {
-            Ok(d) => Ok(d.downloads.clone()),
-            Err(e) => Err(format!("no recording downloads: {}", one_line(e))),
-        };
-        parts.push(json_part("recording-downloads.json", downloads));
-        match pages {
-            Err(reason) => parts.push(EvidencePart {
-                name: "recording-page-*.mp4".to_owned(),
-                content: Err(reason),
-            }),
-            Ok(pages) => {
-                for page in pages {
-                    let mut mp4 = Vec::new();
-                    let fetched = within(ends, sessions.write_recording_page(&page, &mut mp4));
-                    parts.push(EvidencePart {
-                        name: format!("recording-page-{}.mp4", page.page_id),
-                        content: fetched.await.map(|_| Bytes::from(mp4)),
-                    });
-                }
-            }
-        }
-        parts.extend(session_downloads(client, sid, ends).await);
-        Ok(Evidence { invocation, parts })
+        })
+        .collect();
+    if s.chars().all(|c| c == '.') {
+        s.replace('.', "_")
+    } else {
+        s
     }
 }
 
-/// `fetch` within the evidence's deadline: its error, or that the deadline passed, on one line.
-async fn within<T>(
-    ends: Instant,
-    fetch: impl std::future::Future<Output = Result<T, Error>>,
-) -> Result<T, String> {
-    match tokio::time::timeout_at(ends, fetch).await {
-        Ok(result) => result.map_err(|e| one_line(&e)),
-        Err(_) => Err("not fetched within the evidence's max_wait".to_owned()),
-    }
-}
-
-/// The files session `sid` downloaded, as `downloads/<name>`, each verified against its size and
-/// SHA-256 (a mismatch is a missing part, its bytes dropped).
-async fn session_downloads(client: &Client, sid: Uuid, ends: Instant) -> Vec<EvidencePart> {
-    let downloads = client.downloads();
-    let list = within(ends, downloads.list(sid).stream().try_collect()).await;
-    let list: Vec<Download> = match list {
-        Ok(list) => list,
-        Err(reason) => {
-            return vec![EvidencePart {
-                name: "downloads/".to_owned(),
-                content: Err(format!("could not list the session's downloads: {reason}")),
-            }];
+/// The size and SHA-256 of a file, read in bounded chunks.
+async fn file_sha256(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut file = tokio::fs::File::open(path).await?;
+    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = file.read(&mut buf).await?;
+        if n == 0 {
+            break;
         }
-    };
-    let mut parts: Vec<EvidencePart> = Vec::with_capacity(list.len());
-    for item in list {
-        let base = Path::new(&item.filename)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .filter(|n| !n.is_empty() && n != "." && n != "..")
-            .unwrap_or_else(|| item.id.to_string());
-        let mut name = format!("downloads/{base}");
-        if parts.iter().any(|p| p.name == name) {
-            name = format!("downloads/{}-{base}", item.id);
-        }
-        let mut bytes = Vec::new();
-        let fetched = within(ends, downloads.write_to(item.id.clone(), &mut bytes)).await;
-        parts.push(EvidencePart {
-            name,
-            // A mismatch is an error here: the bytes already received are dropped.
-            content: fetched.map(|_| Bytes::from(bytes)),
-        });
+        total += n as u64;
+        hash.update(&buf[..n]);
     }
-    parts
-}
-
-impl Evidence {
-    /// Writes every fetched part into `dir` (created if needed) and `manifest.json`, which lists
-    /// each file with its size and SHA-256 and each missing part with the reason. Each file is
-    /// written to a temporary name and renamed, so a failed write leaves no partial file.
-    ///
-    /// # Errors
-    /// The first file that could not be written (with its path).
-    pub fn write_to(&self, dir: &Path) -> std::io::Result<Manifest> {
-        std::fs::create_dir_all(dir)?;
-        let mut manifest = Manifest {
-            invocation_id: self.invocation.id,
-            files: Vec::new(),
-            missing: Vec::new(),
-        };
-        for part in &self.parts {
-            match &part.content {
-                Ok(bytes) => {
-                    write_atomic(&dir.join(&part.name), bytes)?;
-                    manifest.files.push(ManifestFile {
-                        name: part.name.clone(),
-                        bytes: bytes.len() as u64,
-                        sha256: sha256_hex(bytes),
-                    });
-                }
-                Err(reason) => manifest.missing.push(MissingPart {
-                    name: part.name.clone(),
-                    reason: reason.clone(),
-                }),
-            }
-        }
-        let text = serde_json::to_vec_pretty(&manifest).map_err(std::io::Error::other)?;
-        write_atomic(&dir.join("manifest.json"), &text)?;
-        Ok(manifest)
-    }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    Ok((total, crate::files::download::hex(hash.finish().as_ref())))
 }
 
 /// `path` written whole or not at all: a temporary file beside it, then a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
+async fn write_small(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp = PathBuf::from(path);
     let name = format!(
         ".{}.part",
@@ -309,13 +427,40 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             .unwrap_or_default()
     );
     tmp.set_file_name(name);
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(std::io::Error::new(
-            e.kind(),
-            format!("could not write {}: {e}", path.display()),
-        ));
+    let result = async {
+        tokio::fs::write(&tmp, bytes).await?;
+        tokio::fs::rename(&tmp, path).await
     }
-    Ok(())
+    .await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_names_become_one_safe_path_component() {
+        assert_eq!(safe_component("report.pdf"), "report.pdf");
+        assert_eq!(safe_component("../../etc/passwd"), ".._.._etc_passwd");
+        assert_eq!(safe_component(".."), "__");
+        assert_eq!(safe_component("a b\\c"), "a_b_c");
+    }
+
+    #[test]
+    fn the_summary_names_what_is_missing() {
+        let manifest = Manifest {
+            invocation_id: Uuid::nil(),
+            files: vec![],
+            missing: vec![MissingPart {
+                name: "downloads/a.pdf".to_owned(),
+                reason: "corrupt".to_owned(),
+            }],
+        };
+        assert_eq!(manifest.summary(), "0 files, 1 missing: downloads/a.pdf");
+        assert!(!manifest.is_complete());
+    }
 }

@@ -177,7 +177,7 @@ pub use error::{
     ApiError, BodySnippet, ConcurrencyLimit, ConfigError, Corruption, DecodeError, Error,
     TimeoutKind,
 };
-pub use evidence::{Evidence, EvidencePart, Manifest, ManifestFile, MissingPart};
+pub use evidence::{DEFAULT_EVIDENCE_WAIT, EvidenceRequest, Manifest, ManifestFile, MissingPart};
 pub use extensions::{Extensions, MAX_EXTENSION_BYTES};
 pub use fanout::{DEFAULT_CONCURRENCY, FanOut, FanOutItem, Progress};
 pub use files::FileSource;

@@ -305,6 +305,12 @@ impl Sessions {
     /// Starts a session and returns a guard that releases it when dropped (or by
     /// [`SessionGuard::release`], which says whether the release was accepted).
     ///
+    /// The create runs in a task of its own, and the guard is made there as soon as the session
+    /// comes back: when this future is dropped while the create is in flight, the task still
+    /// receives the session and its guard, dropped with nobody to take it, sends exactly one
+    /// release. That holds for a `keepAlive` session too: its caller never had the chance to
+    /// keep it. (Outside a Tokio runtime the create runs inline and this cannot be promised.)
+    ///
     /// # Errors
     /// As [`create`](Self::create).
     pub async fn start(
@@ -313,13 +319,32 @@ impl Sessions {
     ) -> Result<SessionGuard, Error> {
         let settings = settings.into().build_session()?;
         let keep_alive = settings.keep_alive() == Some(true);
-        let created = self.create_checked(settings).await?;
-        Ok(SessionGuard::new(self.ctx.clone(), created, keep_alive))
+        let sessions = self.clone();
+        let create = async move {
+            let created = sessions.create_checked(settings).await?;
+            Ok(SessionGuard::new(sessions.ctx, created, keep_alive))
+        };
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return create.await;
+        };
+        // A detached task's output is dropped when it completes: a guard nobody awaits
+        // releases its session from there.
+        match rt.spawn(create).await {
+            Ok(result) => result,
+            Err(e) => match e.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                // Only when the runtime shuts down, which ends this future too.
+                Err(e) => std::panic::resume_unwind(Box::new(format!(
+                    "the session create task ended without an answer: {e}"
+                ))),
+            },
+        }
     }
 
     /// Runs `f` with a new session and releases the session however `f` ends: its return (with
     /// the release confirmed before this returns), an error, a panic, or this future being
-    /// dropped (then the release is sent from a spawned task). Exactly one release is sent, unless
+    /// dropped (then the release is sent from a spawned task), even while the create is still
+    /// in flight (see [`start`](Self::start)). Exactly one release is sent, unless
     /// the session was created with `keepAlive` and `f` called [`ScopedSession::keep`].
     ///
     /// `f`'s error type takes this crate's errors (`anyhow::Error`, `Box<dyn Error>` or

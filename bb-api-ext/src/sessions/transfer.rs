@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use backon::BackoffBuilder;
 use bb_api::open::RecordingDownloadStatus;
 use bb_api::types::{RecordingDownload, SessionsUploadFileResponse};
 use tokio::io::AsyncWrite;
@@ -18,6 +19,7 @@ use crate::files::upload::Rules;
 use crate::ids::{IdInput, id_text};
 use crate::transport::Opened;
 use crate::transport::operation::{SESSIONS_LIST_RECORDING_DOWNLOADS, SESSIONS_UPLOAD_FILE};
+use crate::transport::retry;
 use crate::validate::{ValidationErrors, quoted};
 
 /// Browserbase documents no limit on a session upload, and the file is streamed: any size the
@@ -57,8 +59,10 @@ impl Sessions {
 
     /// Fetches one `COMPLETED` recording page's MP4 from its presigned `downloadUrl` into `path`,
     /// streamed through a temporary file in the same folder and renamed into place only once
-    /// whole (the API publishes no size or checksum for an MP4). The URL is outside the base URL: neither the
-    /// API key nor any client header is sent there. Returns the bytes written.
+    /// whole (the API publishes no size or checksum for an MP4). The URL is outside the base URL:
+    /// neither the API key nor any client header is sent there. A connection failure, a timeout,
+    /// a 429 or a 5xx is retried from the start of the file within the client's retry policy (a
+    /// GET is safe to repeat). Returns the bytes written.
     ///
     /// ```no_run
     /// # async fn demo(client: bb_api_ext::Client, id: uuid::Uuid) -> Result<(), bb_api_ext::Error> {
@@ -79,11 +83,47 @@ impl Sessions {
         page: &RecordingDownload,
         path: impl AsRef<Path>,
     ) -> Result<u64, Error> {
-        let opened = self.open_recording_page(page).await?;
-        download::to_path(opened, path.as_ref(), &expected(page)).await
+        let path = path.as_ref();
+        let url = presigned_url(page)?;
+        let retry = &self.ctx.transport.retry;
+        // Built on the first transient failure only, as the API calls do.
+        let mut backoff = None;
+        loop {
+            // Each attempt starts the file from zero in a fresh temporary file: a failed one
+            // leaves nothing behind, at the target or beside it.
+            let attempt = async {
+                let opened = self.open_presigned(&url, page).await?;
+                download::to_path(opened, path, &expected(page)).await
+            };
+            let err = match attempt.await {
+                Ok(n) => return Ok(n),
+                Err(e) => e,
+            };
+            if !is_transient(&err) {
+                return Err(err);
+            }
+            let delays = backoff.get_or_insert_with(|| retry::backoff(retry).build());
+            let Some(delay) = delays.next() else {
+                return Err(err);
+            };
+            let delay = match retry::server_delay(&err) {
+                Some(asked) if asked > retry.max_retry_after() => return Err(err),
+                Some(asked) => asked,
+                None => delay,
+            };
+            tracing::warn!(
+                page = %page.page_id,
+                delay_ms = delay.as_millis() as u64,
+                error = &err as &dyn std::error::Error,
+                "retrying the recording page's MP4 from the start"
+            );
+            tokio::time::sleep(delay).await;
+        }
     }
 
-    /// [`save_recording_page`](Self::save_recording_page) into any writer (flushed at the end).
+    /// [`save_recording_page`](Self::save_recording_page) into any writer (flushed at the end),
+    /// in one attempt: the writer may have had part of the file when it fails, so it is not
+    /// retried.
     ///
     /// # Errors
     /// As `save_recording_page`.
@@ -98,10 +138,26 @@ impl Sessions {
 
     async fn open_recording_page(&self, page: &RecordingDownload) -> Result<Opened, Error> {
         let url = presigned_url(page)?;
+        self.open_presigned(&url, page).await
+    }
+
+    async fn open_presigned(&self, url: &Url, page: &RecordingDownload) -> Result<Opened, Error> {
         self.ctx
             .transport
-            .open_presigned(&url, &SESSIONS_LIST_RECORDING_DOWNLOADS, &page.page_id)
+            .open_presigned(url, &SESSIONS_LIST_RECORDING_DOWNLOADS, &page.page_id)
             .await
+    }
+}
+
+/// Whether a presigned fetch that failed this way may be tried again: it is a GET, safe to
+/// repeat, so a connection failure, a timeout (before or during the body), a 429 or a 5xx is.
+/// A 403 (an expired signature) is not: ask for the recording downloads again.
+fn is_transient(err: &Error) -> bool {
+    match err {
+        Error::Transport { .. } | Error::Timeout(_) => true,
+        Error::RateLimited { .. } | Error::ConcurrencyLimited(_) => true,
+        Error::Api(e) => e.status >= 500,
+        _ => false,
     }
 }
 

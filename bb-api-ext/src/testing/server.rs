@@ -239,6 +239,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
             )
         }
     {
+        if let Some(hold) = answer.delay {
+            tokio::time::sleep(hold).await;
+        }
         let mut response = Response::new(Full::new(answer.body));
         *response.status_mut() = answer.status;
         response

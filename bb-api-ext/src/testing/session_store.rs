@@ -27,6 +27,8 @@ pub(crate) struct SessionRecord {
 pub(crate) struct SessionStore {
     pub(crate) sessions: HashMap<Uuid, SessionRecord>,
     pub(crate) order: Vec<Uuid>,
+    /// How long each create's answer is held ([`super::FakeBrowserbase::hold_session_creates`]).
+    pub(crate) hold_creates: Option<std::time::Duration>,
 }
 
 impl SessionStore {

@@ -29,11 +29,17 @@ const POLLS_UNTIL_READY: u32 = 2;
 pub(crate) const FAKE_MP4: &[u8] = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isomfake-mp4-body";
 const REGIONS: [&str; 4] = ["us-west-2", "us-east-1", "eu-central-1", "ap-southeast-1"];
 
-/// An answer of this module: status, content type and body.
+/// How long after it ended a session's recording can still be assembled as MP4s; older, the
+/// recording downloads answer 410 (the fake's choice: the API documents no figure).
+pub(crate) const RECORDING_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// An answer of this module: status, content type and body, sent after `delay` if set.
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
     pub(crate) content_type: &'static str,
     pub(crate) body: Bytes,
+    /// How long the server holds the answer (the state already changed).
+    pub(crate) delay: Option<Duration>,
 }
 
 impl Answer {
@@ -42,6 +48,7 @@ impl Answer {
             status,
             content_type: "application/json",
             body: Bytes::from(body.to_string()),
+            delay: None,
         }
     }
 
@@ -177,6 +184,7 @@ pub(crate) fn serve(
                 status: StatusCode::OK,
                 content_type: "video/mp4",
                 body: Bytes::from_static(FAKE_MP4),
+                delay: None,
             }
         } else {
             Answer::error(StatusCode::FORBIDDEN, "bad signature")
@@ -209,7 +217,11 @@ pub(crate) fn serve(
     use Operation::*;
     let answer = match (op, ids.as_slice()) {
         (SessionsList, _) => list(state, query, now),
-        (SessionsCreate, _) => create(state, body, now),
+        (SessionsCreate, _) => {
+            let mut answer = create(state, body, now);
+            answer.delay = state.sessions.hold_creates;
+            answer
+        }
         (op, [id, rest @ ..]) => match found(state, id) {
             Err(a) => a,
             Ok(id) => match (op, rest) {
@@ -480,6 +492,7 @@ fn replay_page(id: Uuid, page: &str, host: &str) -> Answer {
         status: StatusCode::OK,
         content_type: "application/vnd.apple.mpegurl",
         body: Bytes::from(text),
+        delay: None,
     }
 }
 
@@ -495,6 +508,14 @@ fn downloads(state: &mut State, id: Uuid, host: &str, now: DateTime<Utc>, reques
         return Answer::error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Recording was disabled for this session.",
+        );
+    }
+    if let (_, Some(ended)) = status(state, s, now)
+        && now >= plus(ended, RECORDING_RETENTION)
+    {
+        return Answer::error(
+            StatusCode::GONE,
+            "The session's recording has aged out of its retention window and can no longer be assembled.",
         );
     }
     let Some(s) = state.sessions.sessions.get_mut(&id) else {
@@ -527,4 +548,13 @@ fn downloads(state: &mut State, id: Uuid, host: &str, now: DateTime<Utc>, reques
         StatusCode::OK
     };
     Answer::json(code, &json!({"downloads": [page]}))
+}
+
+impl super::FakeBrowserbase {
+    /// Holds every answer to a session create for `hold` from now on (`Duration::ZERO`: answers
+    /// at once again); the session is created when the request arrives. For tests of a caller
+    /// that gives up while its create is in flight.
+    pub fn hold_session_creates(&self, hold: Duration) {
+        self.shared.state().sessions.hold_creates = (!hold.is_zero()).then_some(hold);
+    }
 }

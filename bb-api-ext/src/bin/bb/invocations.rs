@@ -27,9 +27,10 @@ pub enum Command {
         #[arg(long, value_name = "SECONDS", value_parser = args::seconds)]
         max_wait: Option<Duration>,
     },
-    /// Gather an invocation's evidence (the invocation, its logs, its session's logs, recording
-    /// and replays) into a folder with a manifest.json of sizes and SHA-256s; exits 1 when a part
-    /// is missing (listed in the manifest with the reason).
+    /// Gather an invocation's evidence (the invocation, its logs, its session and its logs, the
+    /// recording as JSON lines, replays, recording MP4s and the session's downloads, verified)
+    /// into a folder with a manifest.json of sizes and SHA-256s, each file written as it is
+    /// fetched; exits 1 when a part is missing (listed in the manifest with the reason).
     Evidence {
         /// The invocation id.
         id: String,
@@ -43,7 +44,7 @@ pub enum Command {
 }
 
 /// How long `evidence` waits for the recording downloads by default.
-const EVIDENCE_WAIT: Duration = Duration::from_secs(120);
+const EVIDENCE_WAIT: Duration = bb_api_ext::DEFAULT_EVIDENCE_WAIT;
 
 pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
     let invocations = ctx.client.invocations();
@@ -77,15 +78,12 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
             let spinner =
                 progress::spinner(ctx.out.progress, format!("gathering evidence of {id}"));
             let result = invocations
-                .evidence(&ctx.client, id, max_wait.unwrap_or(EVIDENCE_WAIT))
+                .evidence(id)
+                .max_wait(max_wait.unwrap_or(EVIDENCE_WAIT))
+                .write_to(&dir)
                 .await;
             spinner.finish_and_clear();
-            let manifest = result?.write_to(&dir).map_err(|e| {
-                Failure::Output(std::io::Error::new(
-                    e.kind(),
-                    format!("{}: {e}", dir.display()),
-                ))
-            })?;
+            let manifest = result?;
             ctx.out.item(&manifest, || {
                 format!("wrote {}: {}", dir.display(), manifest.summary())
             })?;

@@ -1,9 +1,14 @@
-//! `bb sessions`: create, inspect, list and release browser sessions, and read what a session
-//! left behind (live URLs, CDP logs, rrweb recording, replays).
+//! `bb sessions`: create, inspect, list and release browser sessions, upload a file into one,
+//! and read what a session left behind (live URLs, CDP logs, rrweb recording or its MP4s,
+//! replays).
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bb_api_ext::{Session, SessionCreateParamsBuilder, SessionStatus, StreamExt};
+use bb_api_ext::{
+    FileSource, RecordingDownloadStatus, Session, SessionCreateParamsBuilder, SessionStatus,
+    StreamExt,
+};
 
 use crate::args;
 use crate::output::{Ctx, Failure, pretty};
@@ -17,6 +22,10 @@ pub enum Command {
         /// inline or @FILE; checked before anything is sent.
         #[arg(long, value_name = "JSON|@FILE", value_parser = boxed_settings)]
         settings: Option<Box<SessionCreateParamsBuilder>>,
+        /// The session settings from a preset file (sessionCreateParams as JSON); the same as
+        /// `--settings @FILE`.
+        #[arg(long, value_name = "FILE", value_parser = preset, conflicts_with = "settings")]
+        preset: Option<Box<SessionCreateParamsBuilder>>,
     },
     /// Show a session.
     Get {
@@ -67,21 +76,45 @@ pub enum Command {
         /// The session id.
         id: String,
     },
-    /// Print a session's rrweb recording: one JSON line per event.
+    /// Print a session's rrweb recording, one JSON line per event; or with --mp4 save its MP4s
+    /// (one per page, assembled once the session has ended) into --output.
     Recording {
         /// The session id.
         id: String,
+        /// Save the recording as MP4s (the session must have ended) instead of printing events.
+        #[arg(long, requires = "output")]
+        mp4: bool,
+        /// With --mp4: the folder the MP4s are written to (created if needed), one
+        /// `recording-page-<page>.mp4` per page.
+        #[arg(long, value_name = "DIR", requires = "mp4")]
+        output: Option<PathBuf>,
+        /// With --mp4: the longest to wait for the MP4s to be assembled, in seconds (default
+        /// 300).
+        #[arg(long, value_name = "SECONDS", value_parser = args::seconds, requires = "mp4")]
+        max_wait: Option<Duration>,
     },
     /// List a session's replay pages.
     Replays {
         /// The session id.
         id: String,
     },
+    /// Upload a file into a running session (streamed), for the page's file inputs.
+    Uploads {
+        /// The session id.
+        id: String,
+        /// The file to upload.
+        file: PathBuf,
+    },
 }
 
 /// `--settings`, boxed: the builder is large, the other commands' arguments small.
 fn boxed_settings(arg: &str) -> Result<Box<SessionCreateParamsBuilder>, String> {
     args::session(arg).map(Box::new)
+}
+
+/// `--preset FILE`: the file read as `--settings @FILE` reads it.
+fn preset(path: &str) -> Result<Box<SessionCreateParamsBuilder>, String> {
+    args::session(&format!("@{path}")).map(Box::new)
 }
 
 fn line(s: &Session) -> String {
@@ -94,9 +127,9 @@ fn line(s: &Session) -> String {
 pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
     let sessions = ctx.client.sessions();
     match command {
-        Command::Create { settings } => {
+        Command::Create { settings, preset } => {
             let s = sessions
-                .create(settings.map(|s| *s).unwrap_or_default())
+                .create(settings.or(preset).map(|s| *s).unwrap_or_default())
                 .await?;
             ctx.out.item(&s, || pretty(&s))
         }
@@ -193,7 +226,16 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Recording { id } => {
+        Command::Recording {
+            id,
+            mp4: true,
+            output,
+            max_wait,
+        } => {
+            let dir = output.ok_or_else(|| Failure::Usage("--mp4 needs --output".to_owned()))?;
+            save_mp4s(ctx, &id, &dir, max_wait.unwrap_or(DEFAULT_RECORDING_WAIT)).await
+        }
+        Command::Recording { id, .. } => {
             let mut events = sessions.recording(id).await?;
             while let Some(event) = events.next().await {
                 let event = event?;
@@ -206,5 +248,86 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
             let r = sessions.replays(id).await?;
             ctx.out.item(&r, || pretty(&r))
         }
+        Command::Uploads { id, file } => {
+            let answer = sessions
+                .upload(id.as_str(), FileSource::path(&file))
+                .await?;
+            ctx.out.item(&answer, || {
+                format!("uploaded {} into session {id}", file.display())
+            })
+        }
     }
+}
+
+/// The default of `recording --mp4 --max-wait`: the library's wait for MP4 assembly.
+const DEFAULT_RECORDING_WAIT: Duration = bb_api_ext::DEFAULT_RECORDING_WAIT;
+
+/// `recording --mp4`: asks for the MP4s, waits until every page is assembled, then saves each
+/// page's MP4 into `dir` (streamed, without the API key). A page that failed or could not be
+/// saved is reported; the others are still saved (exit 1 then).
+async fn save_mp4s(ctx: &Ctx, id: &str, dir: &Path, max_wait: Duration) -> Result<(), Failure> {
+    let sessions = ctx.client.sessions();
+    let spinner = progress::spinner(
+        ctx.out.progress,
+        format!("waiting for the recording MP4s of session {id}"),
+    );
+    let ready = sessions.recording_downloads_within(id, max_wait).await;
+    spinner.finish_and_clear();
+    let ready = ready?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Failure::Output(std::io::Error::new(
+            e.kind(),
+            format!("could not create {}: {e}", dir.display()),
+        ))
+    })?;
+    let mut missing = Vec::new();
+    for page in &ready.downloads {
+        let path = dir.join(format!("recording-page-{}.mp4", file_part(&page.page_id)));
+        if page.status == RecordingDownloadStatus::Failed {
+            eprintln!("page {}: its MP4 could not be assembled", page.page_id);
+            missing.push(page.page_id.clone());
+            continue;
+        }
+        match sessions.save_recording_page(page, &path).await {
+            Ok(bytes) => {
+                let saved = serde_json::json!({
+                    "pageId": page.page_id,
+                    "path": path,
+                    "bytes": bytes,
+                });
+                ctx.out.item(&saved, || {
+                    format!("wrote {} ({bytes} bytes)", path.display())
+                })?;
+            }
+            Err(e) => {
+                eprintln!("page {}:", page.page_id);
+                crate::output::print_error(&e);
+                missing.push(page.page_id.clone());
+            }
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Incomplete(format!(
+            "{} of {} pages not saved: {}",
+            missing.len(),
+            ready.downloads.len(),
+            missing.join(", ")
+        )))
+    }
+}
+
+/// A page id as part of a file name: anything but letters, digits, `-` and `_` becomes `_`.
+fn file_part(page_id: &str) -> String {
+    page_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
