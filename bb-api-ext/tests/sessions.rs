@@ -493,11 +493,15 @@ async fn recording_downloads_wait_until_ready_and_their_urls_are_not_under_the_b
         .recording_downloads(off.id)
         .await
         .expect_err("disabled");
-    assert!(
-        err.to_string()
-            .contains("recording was disabled for this session (HTTP 422"),
-        "{err}"
+    assert!(matches!(err, Error::RecordingUnavailable { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "recording of session {} not available: recording was disabled for this session (HTTP 422, recordSession: false): there is nothing to assemble",
+            off.id
+        )
     );
+    assert_eq!(err.status(), Some(422));
 }
 
 #[tokio::test]
@@ -541,18 +545,61 @@ async fn failed_invocation_with_a_download(
     (inv.id, download)
 }
 
+/// A fresh folder under the temp dir, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(what: &str) -> Self {
+        Self(std::env::temp_dir().join(format!("bb-{what}-{}", Uuid::new_v4())))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The names under `dir` (recursively, relative, sorted): nothing hidden may be left behind.
+fn names_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).expect("under dir");
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[tokio::test]
-async fn evidence_of_an_invocation_is_gathered_and_written_with_a_complete_manifest() {
+async fn evidence_of_an_invocation_is_written_into_its_folder_with_a_complete_manifest() {
     let fake = FakeBrowserbase::start().await.expect("fake");
     let client = fake.client();
     let (inv, _) = failed_invocation_with_a_download(&fake, &client).await;
-    let evidence = client
+    let dir = TempDir::new("evidence");
+    let manifest = client
         .invocations()
-        .evidence(&client, inv, Duration::from_secs(30))
+        .evidence(inv)
+        .max_wait(Duration::from_secs(30))
+        .write_to(&dir.0)
         .await
         .expect("evidence");
-    let dir = std::env::temp_dir().join(format!("bb-evidence-{}", Uuid::new_v4()));
-    let manifest = evidence.write_to(&dir).expect("written");
     let names: Vec<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
@@ -569,49 +616,74 @@ async fn evidence_of_an_invocation_is_gathered_and_written_with_a_complete_manif
         ]
     );
     assert!(manifest.is_complete(), "{:?}", manifest.missing);
-    let recording = std::fs::read_to_string(dir.join("recording.jsonl")).expect("read");
+    assert_eq!(manifest.summary(), "9 files");
+    // Exactly these files and the manifest: no temporary file left beside them.
+    let mut want: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    want.push("manifest.json".to_owned());
+    want.sort();
+    assert_eq!(names_under(&dir.0), want);
+    let recording = std::fs::read_to_string(dir.0.join("recording.jsonl")).expect("read");
     assert_eq!(recording.lines().count(), 3);
-    let mp4 = std::fs::read(dir.join("recording-page-0.mp4")).expect("mp4");
+    let mp4 = std::fs::read(dir.0.join("recording-page-0.mp4")).expect("mp4");
     assert_eq!(&mp4[4..8], b"ftyp");
-    assert_eq!(
-        std::fs::read(dir.join("downloads/report.pdf")).expect("download"),
-        b"%PDF-1.7 fake report"
-    );
+    let pdf = std::fs::read(dir.0.join("downloads/report.pdf")).expect("download");
+    assert_eq!(pdf, b"%PDF-1.7 fake report");
+    // Each entry's size and SHA-256 are those of the file on disk.
+    for file in &manifest.files {
+        let bytes = std::fs::read(dir.0.join(&file.name)).expect("file");
+        assert_eq!(file.bytes, bytes.len() as u64, "{}", file.name);
+        assert_eq!(file.sha256, sha256_hex(&bytes), "{}", file.name);
+    }
     let written: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
+        serde_json::from_slice(&std::fs::read(dir.0.join("manifest.json")).expect("manifest"))
             .expect("json");
+    assert_eq!(written["invocationId"], json!(inv));
+    assert_eq!(written["files"][4]["name"], "recording.jsonl");
     assert_eq!(written["files"][4]["bytes"], recording.len() as u64);
     assert_eq!(
-        written["files"][4]["sha256"].as_str().map(str::len),
-        Some(64)
+        written["files"][8],
+        json!({
+            "name": "downloads/report.pdf",
+            "bytes": 20,
+            "sha256": sha256_hex(b"%PDF-1.7 fake report"),
+        })
     );
     assert_eq!(written["missing"], json!([]));
     // The MP4 came from the presigned host, without the API key.
     let presigned = fake.requests_to("GET", "/presigned/");
     assert_eq!(presigned.len(), 1);
     assert_eq!(presigned[0].header("x-bb-api-key"), None);
-    let _ = std::fs::remove_dir_all(&dir);
 }
-
 #[tokio::test]
-async fn evidence_lists_a_download_that_fails_its_checksum_as_missing_and_never_writes_it() {
+async fn evidence_lists_a_corrupt_download_as_missing_and_leaves_nothing_at_its_name() {
     let fake = FakeBrowserbase::start().await.expect("fake");
     let client = fake.client();
     let (inv, download) = failed_invocation_with_a_download(&fake, &client).await;
     assert!(fake.corrupt_download(&download, DownloadCorruption::FlipByte));
-    let evidence = client
+    let dir = TempDir::new("evidence");
+    // A file an earlier run left at that name goes too: the folder agrees with the manifest.
+    std::fs::create_dir_all(dir.0.join("downloads")).expect("dir");
+    std::fs::write(dir.0.join("downloads/report.pdf"), b"stale").expect("stale");
+    let manifest = client
         .invocations()
-        .evidence(&client, inv, Duration::from_secs(30))
+        .evidence(inv)
+        .write_to(&dir.0)
         .await
         .expect("evidence");
-    let dir = std::env::temp_dir().join(format!("bb-evidence-{}", Uuid::new_v4()));
-    let manifest = evidence.write_to(&dir).expect("written");
     assert!(!manifest.is_complete());
     let missing: Vec<&str> = manifest.missing.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(missing, ["downloads/report.pdf"]);
-    let reason = &manifest.missing[0].reason;
-    assert!(reason.contains("checksum"), "{reason}");
-    assert!(!dir.join("downloads/report.pdf").exists());
+    let mut flipped = b"%PDF-1.7 fake report".to_vec();
+    flipped[0] ^= 0xff;
+    assert_eq!(
+        manifest.missing[0].reason,
+        format!(
+            "download {download} is corrupt: its SHA-256 is {}, not the checksum {}; nothing was kept, download it again",
+            sha256_hex(&flipped),
+            sha256_hex(b"%PDF-1.7 fake report"),
+        )
+    );
+    assert!(!dir.0.join("downloads/report.pdf").exists());
     assert!(
         manifest
             .files
@@ -622,7 +694,223 @@ async fn evidence_lists_a_download_that_fails_its_checksum_as_missing_and_never_
         manifest.summary(),
         "8 files, 1 missing: downloads/report.pdf"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        !names_under(&dir.0)
+            .iter()
+            .any(|n| n.starts_with("downloads/")),
+        "{:?}",
+        names_under(&dir.0)
+    );
+}
+
+#[tokio::test]
+async fn evidence_streams_a_large_download_verified_and_drops_a_large_corrupt_one() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let (inv, _) = failed_invocation_with_a_download(&fake, &client).await;
+    let session = client
+        .invocations()
+        .get(inv)
+        .await
+        .expect("invocation")
+        .session_id;
+    // 3 MiB of varied bytes (a pattern a truncation or a flipped byte would change).
+    let big: Vec<u8> = (0..3 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    fake.add_download(session, "trace.zip", big.clone());
+    let cut = fake.add_download(session, "video.webm", big.clone());
+    assert!(fake.corrupt_download(&cut, DownloadCorruption::CutShort));
+    let dir = TempDir::new("evidence");
+    let manifest = client
+        .invocations()
+        .evidence(inv)
+        .write_to(&dir.0)
+        .await
+        .expect("evidence");
+    let trace = manifest
+        .files
+        .iter()
+        .find(|f| f.name == "downloads/trace.zip")
+        .expect("listed");
+    assert_eq!(trace.bytes, big.len() as u64);
+    assert_eq!(trace.sha256, sha256_hex(&big));
+    assert_eq!(
+        std::fs::read(dir.0.join("downloads/trace.zip")).expect("written"),
+        big
+    );
+    let missing: Vec<&str> = manifest.missing.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(missing, ["downloads/video.webm"]);
+    assert_eq!(
+        manifest.missing[0].reason,
+        format!(
+            "download {cut} is corrupt: {} bytes arrived, its size is {}; nothing was kept, download it again",
+            big.len() / 2,
+            big.len()
+        )
+    );
+    assert_eq!(
+        names_under(&dir.0.join("downloads")),
+        ["report.pdf", "trace.zip"],
+        "no partial or temporary file"
+    );
+}
+
+#[tokio::test]
+async fn a_presigned_mp4_fetch_that_fails_is_retried_from_the_start() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client_builder().build().expect("client");
+    let s = client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect("created");
+    client
+        .sessions()
+        .release_and_wait(s.id)
+        .await
+        .expect("ended");
+    let ready = client
+        .sessions()
+        .recording_downloads(s.id)
+        .await
+        .expect("ready");
+    let dir = TempDir::new("mp4");
+    std::fs::create_dir_all(&dir.0).expect("dir");
+    let path = dir.0.join("page-0.mp4");
+    // The next request, the presigned fetch, answers 503 once; then a closed connection once.
+    fake.inject(Fault::Status(StatusCode::SERVICE_UNAVAILABLE), 1);
+    fake.inject(Fault::CloseConnection, 1);
+    let n = client
+        .sessions()
+        .save_recording_page(&ready.downloads[0], &path)
+        .await
+        .expect("saved on the third attempt");
+    let mp4 = std::fs::read(&path).expect("mp4");
+    assert_eq!(n, mp4.len() as u64);
+    assert_eq!(&mp4[4..8], b"ftyp");
+    let presigned = fake.requests_to("GET", "/presigned/");
+    assert_eq!(presigned.len(), 3, "two failures, then the file");
+    assert!(presigned.iter().all(|r| r.header("x-bb-api-key").is_none()));
+    assert_eq!(names_under(&dir.0), ["page-0.mp4"], "no partial file left");
+
+    // A 403 (an expired signature) is not retried, and leaves nothing.
+    let other = dir.0.join("page-0-again.mp4");
+    fake.inject(Fault::Status(StatusCode::FORBIDDEN), 1);
+    let err = client
+        .sessions()
+        .save_recording_page(&ready.downloads[0], &other)
+        .await
+        .expect_err("403");
+    assert_eq!(err.status(), Some(403));
+    assert_eq!(
+        fake.requests_to("GET", "/presigned/").len(),
+        4,
+        "one attempt"
+    );
+    assert_eq!(names_under(&dir.0), ["page-0.mp4"]);
+}
+
+#[tokio::test]
+async fn a_future_dropped_while_its_create_is_in_flight_releases_the_session_once() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let sessions = client.sessions();
+    for (case, settings) in [
+        ("with_session", SessionCreateParams::builder()),
+        // A keepAlive session too: its caller never had the chance to keep it.
+        ("keepAlive", SessionCreateParams::builder().keep_alive(true)),
+    ] {
+        fake.hold_session_creates(Duration::from_millis(400));
+        let settings = settings.user_metadata(json!({"case": case}));
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ran2 = ran.clone();
+        let gave_up = tokio::time::timeout(
+            Duration::from_millis(100),
+            sessions.with_session(settings, |_| async move {
+                ran2.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok::<(), Error>(())
+            }),
+        )
+        .await;
+        assert!(gave_up.is_err(), "{case}: the create was still held");
+        fake.hold_session_creates(Duration::ZERO);
+        let found = sessions
+            .list()
+            .query(format!("user_metadata['case']:'{case}'"))
+            .stream()
+            .try_collect()
+            .await
+            .expect("listed");
+        assert_eq!(found.len(), 1, "{case}: created once");
+        let id = found[0].id;
+        assert_eq!(await_releases(&fake, id, 1).await, 1, "{case}");
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst), "{case}");
+    }
+
+    // `start` alone, dropped mid-create.
+    fake.hold_session_creates(Duration::from_millis(400));
+    let settings = SessionCreateParams::builder().user_metadata(json!({"case": "start"}));
+    let gave_up = tokio::time::timeout(Duration::from_millis(100), sessions.start(settings)).await;
+    assert!(gave_up.is_err());
+    fake.hold_session_creates(Duration::ZERO);
+    let found = sessions
+        .list()
+        .query("user_metadata['case']:'start'")
+        .stream()
+        .try_collect()
+        .await
+        .expect("listed");
+    assert_eq!(await_releases(&fake, found[0].id, 1).await, 1, "start");
+    assert_eq!(
+        fake.requests_to("POST", "/v1/sessions")
+            .iter()
+            .filter(|r| r.path == "/v1/sessions")
+            .count(),
+        3,
+        "each create sent once"
+    );
+}
+
+#[tokio::test]
+async fn recording_downloads_past_retention_say_so() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let s = client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect("created");
+    client
+        .sessions()
+        .release_and_wait(s.id)
+        .await
+        .expect("ended");
+    fake.advance(Duration::from_secs(31 * 24 * 3600));
+    let err = client
+        .sessions()
+        .recording_downloads(s.id)
+        .await
+        .expect_err("gone");
+    assert!(matches!(err, Error::RecordingUnavailable { .. }), "{err:?}");
+    assert_eq!(err.status(), Some(410));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "recording of session {} not available: the recording is past its retention window (HTTP 410) and can no longer be assembled",
+            s.id
+        )
+    );
+    let err = client
+        .sessions()
+        .list_recording_downloads(s.id)
+        .await
+        .expect_err("gone");
+    assert_eq!(err.status(), Some(410));
+    // Answered once each: a 410 is final.
+    let path = format!("/v1/sessions/{}/recording/downloads", s.id);
+    assert_eq!(fake.requests_to("POST", &path).len(), 1);
+    assert_eq!(fake.requests_to("GET", &path).len(), 1);
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use bb_api_ext::MAX_PARAMS_BYTES;
-use bb_api_ext::testing::{DownloadCorruption, FakeBrowserbase, Operation, demo};
+use bb_api_ext::testing::{DownloadCorruption, FakeBrowserbase, FunctionScript, Operation, demo};
 use serde_json::{Value, json};
 
 /// Builds `bb` (`-p bb-api-ext --features cli --bin bb`) and returns its path.
@@ -206,6 +206,7 @@ async fn every_command_has_help_and_exits_0() {
         "sessions logs",
         "sessions recording",
         "sessions replays",
+        "sessions uploads",
         "contexts",
         "contexts create",
         "contexts get",
@@ -893,28 +894,30 @@ async fn release_all_running_prints_without_yes_and_releases_with_it() {
     assert!(fake.requests().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invocations_evidence_writes_a_manifest() {
-    let fake = FakeBrowserbase::demo().await.expect("fake starts");
-    let out = run(
-        Some(&fake),
-        &[
-            "--json",
-            "invoke",
-            "scrape-title",
-            "--params",
-            GOOD,
-            "--max-wait",
-            "30",
-        ],
-    )
-    .await;
-    assert_status(&out, 0);
-    let id = json_lines(&out)[0]["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
+/// A failed invocation (on an empty fake) whose session downloaded `report.pdf`: its id and the
+/// download's.
+async fn failed_invocation_with_a_download(fake: &FakeBrowserbase) -> (String, String) {
+    let client = fake.client();
+    let f = fake.add_function(
+        FunctionScript::new("fails")
+            .with_failure(bb_api_ext::InvocationCauseCode::WorkloadError, "boom"),
+    );
+    let inv = client
+        .functions()
+        .invoke(f.function_id)
+        .send()
+        .await
+        .expect("accepted");
+    let _ = client.invocations().wait(inv.id).await;
+    let got = client.invocations().get(inv.id).await.expect("invocation");
+    let download = fake.add_download(got.session_id, "report.pdf", &b"%PDF-1.7 fake report"[..]);
+    (inv.id.to_string(), download)
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invocations_evidence_writes_a_complete_folder_and_manifest() {
+    let fake = FakeBrowserbase::start().await.expect("fake starts");
+    let (id, _) = failed_invocation_with_a_download(&fake).await;
     let dir = TempPath::new("evidence");
     let out = run(
         Some(&fake),
@@ -926,34 +929,270 @@ async fn invocations_evidence_writes_a_manifest() {
             "--dir",
             dir.path(),
             "--max-wait",
-            "5",
+            "30",
         ],
     )
     .await;
+    assert_status(&out, 0);
     let manifest: Value = serde_json::from_slice(
         &std::fs::read(dir.0.join("manifest.json")).expect("manifest.json written"),
     )
     .expect("manifest is JSON");
     assert_eq!(manifest["invocationId"], id.as_str());
-    let files = manifest["files"].as_array().expect("files");
-    assert!(
-        files.iter().any(|f| f["name"] == "invocation.json"),
-        "{manifest}"
+    let names: Vec<&str> = manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "invocation.json",
+            "invocation-logs.json",
+            "session.json",
+            "session-logs.json",
+            "recording.jsonl",
+            "replays.json",
+            "recording-downloads.json",
+            "recording-page-0.mp4",
+            "downloads/report.pdf",
+        ]
     );
-    for f in files {
+    for f in manifest["files"].as_array().expect("files") {
         let name = f["name"].as_str().expect("a name");
         let len = std::fs::metadata(dir.0.join(name))
             .expect("listed file exists")
             .len();
         assert_eq!(f["bytes"], len, "{name}");
     }
-    // The printed line is the manifest; a missing part is exit 1 with a one-line summary.
+    assert_eq!(manifest["missing"], json!([]));
+    // The printed line is the manifest.
     assert_eq!(json_lines(&out), std::slice::from_ref(&manifest));
-    let missing = manifest["missing"].as_array().expect("missing");
-    if missing.is_empty() {
-        assert_status(&out, 0);
-    } else {
-        assert_status(&out, 1);
-        assert!(stderr(&out).contains("missing:"), "{}", stderr(&out));
+    let presigned = fake.requests_to("GET", "/presigned/");
+    assert_eq!(presigned.len(), 1);
+    assert_eq!(presigned[0].header("x-bb-api-key"), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invocations_evidence_reports_a_corrupt_download_missing_and_exits_1() {
+    let fake = FakeBrowserbase::start().await.expect("fake starts");
+    let (id, download) = failed_invocation_with_a_download(&fake).await;
+    assert!(fake.corrupt_download(&download, DownloadCorruption::CutShort));
+    let dir = TempPath::new("evidence-corrupt");
+    let out = run(
+        Some(&fake),
+        &["invocations", "evidence", &id, "--dir", dir.path()],
+    )
+    .await;
+    assert_status(&out, 1);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "wrote {}: 8 files, 1 missing: downloads/report.pdf\n",
+            dir.path()
+        )
+    );
+    assert_eq!(
+        stderr(&out),
+        "error: incomplete: 8 files, 1 missing: downloads/report.pdf\n"
+    );
+    assert!(!dir.0.join("downloads/report.pdf").exists());
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(dir.0.join("manifest.json")).expect("manifest.json written"),
+    )
+    .expect("manifest is JSON");
+    assert_eq!(manifest["missing"][0]["name"], "downloads/report.pdf");
+    assert_eq!(
+        manifest["missing"][0]["reason"],
+        format!(
+            "download {download} is corrupt: 10 bytes arrived, its size is 20; nothing was kept, download it again"
+        )
+    );
+    // Nothing but what the manifest lists (and no temporary file) is in the folder.
+    let downloads: Vec<_> = std::fs::read_dir(dir.0.join("downloads"))
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(downloads.is_empty(), "{downloads:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_uploads_streams_the_file_as_the_multipart_part_file() {
+    let fake = FakeBrowserbase::start().await.expect("fake starts");
+    let out = run(Some(&fake), &["--json", "sessions", "create"]).await;
+    assert_status(&out, 0);
+    let id = json_lines(&out)[0]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let file = TempPath::new("invoice.pdf");
+    std::fs::write(&file.0, b"%PDF-1.7 invoice").expect("file");
+    let out = run(Some(&fake), &["sessions", "uploads", &id, file.path()]).await;
+    assert_status(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        format!("uploaded {} into session {id}\n", file.path())
+    );
+    let sent = fake.requests_to("POST", &format!("/v1/sessions/{id}/uploads"));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].path, format!("/v1/sessions/{id}/uploads"));
+    assert!(sent[0].header("x-bb-api-key").is_some());
+    let content_type = sent[0].header("content-type").expect("content type");
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
+    let body = String::from_utf8_lossy(&sent[0].body);
+    let name = file.0.file_name().expect("name").to_string_lossy();
+    assert!(
+        body.contains(&format!(
+            "Content-Disposition: form-data; name=\"file\"; filename=\"{name}\""
+        )),
+        "{body}"
+    );
+    assert!(body.contains("\r\n\r\n%PDF-1.7 invoice\r\n--"), "{body}");
+    assert_eq!(body.matches("Content-Disposition").count(), 1);
+
+    // A missing file is refused before anything is sent (exit 2).
+    fake.clear_requests();
+    let out = run(
+        Some(&fake),
+        &["sessions", "uploads", &id, "/nonexistent/bb-upload.pdf"],
+    )
+    .await;
+    assert_status(&out, 2);
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_recording_mp4_saves_each_page_from_its_presigned_url() {
+    let fake = FakeBrowserbase::start().await.expect("fake starts");
+    let client = fake.client();
+    let s = client
+        .sessions()
+        .create(bb_api_ext::SessionCreateParams::builder())
+        .await
+        .expect("created");
+    let id = s.id.to_string();
+
+    // Not ended yet: the 409 says why, exit 1, nothing written.
+    let dir = TempPath::new("mp4");
+    let out = run(
+        Some(&fake),
+        &[
+            "sessions",
+            "recording",
+            &id,
+            "--mp4",
+            "--output",
+            dir.path(),
+        ],
+    )
+    .await;
+    assert_status(&out, 1);
+    assert!(
+        stderr(&out).contains("the session has not ended (HTTP 409)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.0.exists());
+
+    client
+        .sessions()
+        .release_and_wait(s.id)
+        .await
+        .expect("ended");
+    fake.clear_requests();
+    let out = run(
+        Some(&fake),
+        &[
+            "--json",
+            "sessions",
+            "recording",
+            &id,
+            "--mp4",
+            "--output",
+            dir.path(),
+            "--max-wait",
+            "30",
+        ],
+    )
+    .await;
+    assert_status(&out, 0);
+    let path = dir.0.join("recording-page-0.mp4");
+    let mp4 = std::fs::read(&path).expect("mp4 written");
+    assert_eq!(&mp4[4..8], b"ftyp");
+    assert_eq!(
+        json_lines(&out),
+        [json!({"pageId": "0", "path": path, "bytes": mp4.len()})]
+    );
+    let downloads = format!("/v1/sessions/{id}/recording/downloads");
+    assert_eq!(fake.requests_to("POST", &downloads).len(), 1);
+    assert!(fake.requests_to("GET", &downloads).len() >= 2, "waited");
+    let presigned = fake.requests_to("GET", "/presigned/");
+    assert_eq!(presigned.len(), 1);
+    assert_eq!(presigned[0].header("x-bb-api-key"), None, "no API key");
+
+    // Without --mp4: the rrweb events as JSON lines.
+    let out = run(Some(&fake), &["sessions", "recording", &id]).await;
+    assert_status(&out, 0);
+    let events = json_lines(&out);
+    assert_eq!(events.len(), 3);
+    assert!(events.iter().all(|e| e["sessionId"] == id.as_str()));
+
+    // --output without --mp4, and --mp4 without --output, are usage errors.
+    fake.clear_requests();
+    for args in [
+        &["sessions", "recording", &id, "--output", dir.path()][..],
+        &["sessions", "recording", &id, "--mp4"],
+        &["sessions", "recording", &id, "--max-wait", "5"],
+    ] {
+        let out = run(Some(&fake), args).await;
+        assert_status(&out, 2);
     }
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_create_reads_a_preset_file() {
+    let fake = FakeBrowserbase::start().await.expect("fake starts");
+    let preset = TempPath::new("preset.json");
+    std::fs::write(
+        &preset.0,
+        r#"{"timeout": 600, "region": "eu-central-1", "userMetadata": {"team": "qa"}}"#,
+    )
+    .expect("preset");
+    let out = run(
+        Some(&fake),
+        &["--json", "sessions", "create", "--preset", preset.path()],
+    )
+    .await;
+    assert_status(&out, 0);
+    let sent = fake.requests_to("POST", "/v1/sessions");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].body_json(),
+        Some(json!({"timeout": 600, "region": "eu-central-1", "userMetadata": {"team": "qa"}}))
+    );
+    assert_eq!(json_lines(&out)[0]["region"], "eu-central-1");
+
+    // The session rules apply; --preset and --settings together are refused; nothing sent.
+    std::fs::write(&preset.0, r#"{"timeout": 30}"#).expect("preset");
+    fake.clear_requests();
+    for args in [
+        &["sessions", "create", "--preset", preset.path()][..],
+        &[
+            "sessions",
+            "create",
+            "--preset",
+            preset.path(),
+            "--settings",
+            "{}",
+        ],
+        &["sessions", "create", "--preset", "/nonexistent/preset.json"],
+    ] {
+        let out = run(Some(&fake), args).await;
+        assert_status(&out, 2);
+    }
+    assert!(fake.requests().is_empty());
 }
