@@ -341,7 +341,7 @@ async fn session_downloads(folder: &mut Folder<'_>, ctx: &Arc<Context>, sid: Uui
             .file_name()
             .map(|n| safe_component(&n.to_string_lossy()))
             .filter(|n| !n.is_empty() && n != "." && n != "..")
-            .unwrap_or_else(|| safe_component(&item.id.to_string()));
+            .unwrap_or_else(|| safe_component(item.id.as_ref()));
         let name = folder.fresh_name(&format!("downloads/{base}"));
         let path = folder.dir.join(&name);
         let saved = match path.parent() {
