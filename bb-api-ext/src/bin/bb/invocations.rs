@@ -37,7 +37,8 @@ pub enum Command {
         /// The folder to write (created if needed).
         #[arg(long, value_name = "DIR")]
         dir: PathBuf,
-        /// The longest to wait for the recording downloads, in seconds (default 120).
+        /// The longest the gathering may take, the wait for the recording MP4s included, in
+        /// seconds (default 120); a part not fetched by then is listed as missing.
         #[arg(long, value_name = "SECONDS", value_parser = args::seconds)]
         max_wait: Option<Duration>,
     },
