@@ -744,3 +744,68 @@ async fn two_bb_invoke_many_processes_share_the_project_budget() {
     assert_eq!(rejected, 0, "429s answered");
     assert!(receiver.stats().accepted >= (2 * EACH) as u64);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_replicas_asking_at_once_exactly_one_gets_first_time_from_redis_seen_events() {
+    use bb_api_ext::replicas::RedisSeenEvents;
+    use bb_api_ext::webhooks::AsyncSeenEvents;
+    let url = test_redis_url();
+    let config = ReplicaConfig::new().key_prefix(prefix());
+    let a = RedisSeenEvents::connect(&url, config.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let b = RedisSeenEvents::connect(&url, config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut firsts = (0u32, 0u32);
+    for n in 0..200 {
+        let id = format!("evt_{n}");
+        let (x, y) = tokio::join!(a.first_time(&id), b.first_time(&id));
+        assert!(x ^ y, "{id}: a said {x}, b said {y}");
+        firsts.0 += u32::from(x);
+        firsts.1 += u32::from(y);
+        // Repeats are repeats on either side.
+        assert!(!a.first_time(&id).await && !b.first_time(&id).await, "{id}");
+    }
+    assert_eq!(firsts.0 + firsts.1, 200, "{firsts:?}");
+}
+
+#[tokio::test]
+async fn redis_seen_events_forget_an_id_after_the_configured_expiry() {
+    use bb_api_ext::replicas::RedisSeenEvents;
+    use bb_api_ext::webhooks::AsyncSeenEvents;
+    let url = test_redis_url();
+    let prefix = prefix();
+    let seen = RedisSeenEvents::connect(
+        &url,
+        ReplicaConfig::new()
+            .key_prefix(&prefix)
+            .seen_ttl(Duration::from_secs(1)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(seen.first_time("evt_ttl").await);
+    assert!(!seen.first_time("evt_ttl").await);
+    // The key carries the expiry: SET … NX PX 1000.
+    let redis = redis::Client::open(url.as_str()).unwrap_or_else(|e| panic!("{e}"));
+    let mut conn = redis
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg(format!("{prefix}:seen:evt_ttl"))
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!((1..=1000).contains(&pttl), "PTTL {pttl}");
+    // Gone from Redis after it; this process's own memory (the outage fallback) is not asked
+    // while Redis answers, so the id is new again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let exists: u32 = redis::cmd("EXISTS")
+        .arg(format!("{prefix}:seen:evt_ttl"))
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(exists, 0);
+    assert!(seen.first_time("evt_ttl").await);
+}
