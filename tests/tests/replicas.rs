@@ -760,12 +760,12 @@ async fn of_two_replicas_asking_at_once_exactly_one_gets_first_time_from_redis_s
     let mut firsts = (0u32, 0u32);
     for n in 0..200 {
         let id = format!("evt_{n}");
-        let (x, y) = tokio::join!(a.first_time(&id), b.first_time(&id));
+        let (x, y) = tokio::join!(a.claim(&id), b.claim(&id));
         assert!(x ^ y, "{id}: a said {x}, b said {y}");
         firsts.0 += u32::from(x);
         firsts.1 += u32::from(y);
         // Repeats are repeats on either side.
-        assert!(!a.first_time(&id).await && !b.first_time(&id).await, "{id}");
+        assert!(!a.claim(&id).await && !b.claim(&id).await, "{id}");
     }
     assert_eq!(firsts.0 + firsts.1, 200, "{firsts:?}");
 }
@@ -784,8 +784,8 @@ async fn redis_seen_events_forget_an_id_after_the_configured_expiry() {
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"));
-    assert!(seen.first_time("evt_ttl").await);
-    assert!(!seen.first_time("evt_ttl").await);
+    assert!(seen.claim("evt_ttl").await);
+    assert!(!seen.claim("evt_ttl").await);
     // The key carries the expiry: SET … NX PX 1000.
     let redis = redis::Client::open(url.as_str()).unwrap_or_else(|e| panic!("{e}"));
     let mut conn = redis
@@ -807,5 +807,5 @@ async fn redis_seen_events_forget_an_id_after_the_configured_expiry() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(exists, 0);
-    assert!(seen.first_time("evt_ttl").await);
+    assert!(seen.claim("evt_ttl").await);
 }

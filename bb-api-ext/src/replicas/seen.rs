@@ -31,7 +31,7 @@ const LOCAL_SEEN: usize = 100_000;
 /// # async fn demo(event: bb_api_ext::webhooks::Event) -> Result<(), Box<dyn std::error::Error>> {
 /// let seen = RedisSeenEvents::connect("redis://127.0.0.1:6379", ReplicaConfig::new()).await?;
 /// // In the receiver, after `Verifier::verify` accepted a delivery:
-/// if seen.first_time(&event.id).await {
+/// if seen.claim(&event.id).await {
 ///     // first time across all replicas: process it
 /// }
 /// # Ok(()) }
@@ -115,7 +115,7 @@ impl RedisSeenEvents {
                     tracing::info!(url = %s.url, "Redis answers again: dedup shared again");
                 }
                 // Remembered here too, for repeats that arrive while Redis is away.
-                SeenEvents::first_time(&s.local, id);
+                s.local.first_time(id);
                 if answer.is_some() {
                     Seen::First { offline: false }
                 } else {
@@ -130,7 +130,7 @@ impl RedisSeenEvents {
                         "Redis unreachable: deduplicating by this process's memory"
                     );
                 }
-                if SeenEvents::first_time(&s.local, id) {
+                if s.local.first_time(id) {
                     Seen::First { offline: true }
                 } else {
                     Seen::Repeat
@@ -141,7 +141,7 @@ impl RedisSeenEvents {
 }
 
 impl AsyncSeenEvents for RedisSeenEvents {
-    fn first_time<'a>(&'a self, id: &'a str) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>> {
+    fn claim<'a>(&'a self, id: &'a str) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>> {
         Box::pin(async move { matches!(self.check(id).await, Seen::First { .. }) })
     }
 }

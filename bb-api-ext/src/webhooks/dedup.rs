@@ -61,7 +61,7 @@ impl<T: SeenEvents + ?Sized> SeenEvents for Arc<T> {
 /// use bb_api_ext::webhooks::{AsyncSeenEvents, InMemorySeenEvents};
 ///
 /// async fn handle(seen: &impl AsyncSeenEvents, id: &str) -> &'static str {
-///     if seen.first_time(id).await { "processed" } else { "repeat: acknowledged only" }
+///     if seen.claim(id).await { "processed" } else { "repeat: acknowledged only" }
 /// }
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let seen = InMemorySeenEvents::with_capacity(10_000);
@@ -69,13 +69,16 @@ impl<T: SeenEvents + ?Sized> SeenEvents for Arc<T> {
 /// assert_eq!(handle(&seen, "evt_1").await, "repeat: acknowledged only");
 /// # });
 /// ```
+///
+/// Its method is `claim` rather than `first_time`, so that both traits can be in scope.
 pub trait AsyncSeenEvents: Send + Sync {
-    /// Records `id` and says whether this is the first time it was seen.
-    fn first_time<'a>(&'a self, id: &'a str) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
+    /// Records `id` and says whether this is the first time it was seen (whether this caller
+    /// claimed it); as [`SeenEvents::first_time`].
+    fn claim<'a>(&'a self, id: &'a str) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
 }
 
 impl<T: SeenEvents + ?Sized> AsyncSeenEvents for T {
-    fn first_time<'a>(&'a self, id: &'a str) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>> {
+    fn claim<'a>(&'a self, id: &'a str) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>> {
         let first = SeenEvents::first_time(self, id);
         Box::pin(std::future::ready(first))
     }
