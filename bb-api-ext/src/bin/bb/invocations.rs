@@ -35,7 +35,8 @@ pub enum Command {
         /// The longest to wait, in seconds.
         #[arg(long, value_name = "SECONDS", value_parser = args::seconds)]
         max_wait: Option<Duration>,
-        /// Listen for the invocation's event on the replicas' Redis: redis://[user:password@]host:port[/db].
+        /// Listen for the invocation's event on the replicas' Redis, as redis://host:port (or
+        /// redis://user:password@host:port/db).
         #[arg(long, value_name = "REDIS_URL")]
         events: Option<String>,
         #[command(flatten)]

@@ -59,7 +59,7 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", value_parser = args::seconds)]
     max_wait: Option<Duration>,
     /// Share the project's concurrency budget, 429 pauses and webhook events with the other
-    /// processes on this Redis: redis://[user:password@]host:port[/db].
+    /// processes on this Redis, as redis://host:port (or redis://user:password@host:port/db).
     #[arg(long, value_name = "REDIS_URL", conflicts_with = "no_wait")]
     redis: Option<String>,
     /// With --redis: at most this many invocations running at once across every process
