@@ -405,18 +405,50 @@ async fn single_invokes_of_two_clients_share_the_budget_and_end_on_events() {
             .unwrap_or_else(|e| panic!("{e}"));
         (port, created.secret)
     };
-    let verifier = bb_api_ext::webhooks::Verifier::new(secret);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", endpoint))
+    serve_receiver(
+        ra.clone(),
+        bb_api_ext::webhooks::Verifier::new(secret),
+        endpoint,
+    )
+    .await;
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let client = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            client
+                .functions()
+                .invoke(f.function_id)
+                .send_and_wait()
+                .await
+        }));
+    }
+    for t in tasks {
+        t.await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (peak, rejected) = fake.project_concurrency_stats();
+    assert!(peak <= 2, "peak {peak}");
+    assert_eq!(rejected, 0);
+    assert_eq!(
+        fake.request_count(Operation::InvocationsGet),
+        0,
+        "waits polled instead of hearing events"
+    );
+}
+
+/// A webhook receiver on 127.0.0.1:`port`: every verified delivery goes to `replica.accept`.
+async fn serve_receiver(replica: Replica, verifier: bb_api_ext::webhooks::Verifier, port: u16) {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let receiver = ra.clone();
     tokio::spawn(async move {
         use http_body_util::BodyExt;
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let (replica, verifier) = (receiver.clone(), verifier.clone());
+            let (replica, verifier) = (replica.clone(), verifier.clone());
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(
                     move |req: hyper::Request<hyper::body::Incoming>| {
@@ -443,28 +475,337 @@ async fn single_invokes_of_two_clients_share_the_budget_and_end_on_events() {
             });
         }
     });
-    let mut tasks = Vec::new();
-    for i in 0..6 {
-        let client = if i % 2 == 0 { a.clone() } else { b.clone() };
-        tasks.push(tokio::spawn(async move {
-            client
-                .functions()
-                .invoke(f.function_id)
-                .send_and_wait()
-                .await
-        }));
-    }
-    for t in tasks {
-        t.await
-            .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A receiver replica on the fake: a webhook for completed invocations, delivered to a
+/// [`serve_receiver`] that accepts into `replica`.
+async fn receiver_on(fake: &bb_api_ext::testing::FakeBrowserbase, replica: Replica) {
+    let client = fake.client();
+    let port = free_port();
+    let created = client
+        .webhooks()
+        .create(
+            format!("http://127.0.0.1:{port}/"),
+            [
+                EventType::FunctionsInvocationsCompleted,
+                EventType::FunctionsInvocationsFailed,
+            ],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    serve_receiver(
+        replica,
+        bb_api_ext::webhooks::Verifier::new(created.secret),
+        port,
+    )
+    .await;
+}
+
+/// Builds `bb` (`-p bb-api-ext --features cli --bin bb`, as `bb_cli.rs` does) and returns its path.
+fn bb() -> &'static std::path::PathBuf {
+    static BB: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BB.get_or_init(|| {
+        let out = std::process::Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "bb-api-ext",
+                "--features",
+                "cli",
+                "--bin",
+                "bb",
+                "--message-format=json",
+            ])
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .output()
+            .unwrap_or_else(|e| panic!("cargo runs: {e}"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "bb")
+            .find_map(|m| m["executable"].as_str().map(std::path::PathBuf::from))
+            .unwrap_or_else(|| panic!("cargo names the bb executable"))
+    })
+}
+
+/// [`bb`], built off the runtime's threads.
+async fn bb_built() -> std::path::PathBuf {
+    tokio::task::spawn_blocking(|| bb().clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `bb ARGS` against `fake`, ended after 60 s at most.
+async fn run_bb(
+    fake: &bb_api_ext::testing::FakeBrowserbase,
+    args: &[String],
+) -> std::process::Output {
+    let child = tokio::process::Command::new(bb_built().await)
+        .args(args)
+        .env("BROWSERBASE_API_KEY", fake.api_key())
+        .env("BROWSERBASE_BASE_URL", fake.url())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("bb starts: {e}"));
+    tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("bb {args:?} did not end within 60 s"))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Where a wait made `via` a hub polls first: [`DEFAULT_EVENT_FALLBACK`] times half the
+/// fraction of the id's low 53 bits (`wait.rs`, `spread_fraction`).
+fn first_fallback_poll(id: uuid::Uuid) -> Duration {
+    let fraction = (id.as_u128() as u64 & ((1 << 53) - 1)) as f64 / (1u64 << 53) as f64;
+    bb_api_ext::webhooks::DEFAULT_EVENT_FALLBACK.mul_f64(fraction / 2.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bb_invocations_wait_ends_on_an_event_another_replica_accepted_without_polling() {
+    use bb_api_ext::testing::{FakeBrowserbase, FunctionScript, Operation};
+    // Built first: the event must still be in the stream's replay window when `bb` starts.
+    bb_built().await;
+    let url = test_redis_url();
+    let prefix = prefix();
+    let fake = FakeBrowserbase::start()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let f =
+        fake.add_function(FunctionScript::new("slow").with_run_time(Duration::from_millis(1500)));
+    let receiver = Replica::connect(&url, ReplicaConfig::new().key_prefix(&prefix))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    receiver_on(&fake, receiver.clone()).await;
+    let client = fake.client();
+    // An invocation whose fallback poll comes 5 s in or later: a GET before the wait ends can
+    // only be a poll beyond the schedule (each try has odds of 2/3; 30 tries).
+    let mut invocation = None;
+    for _ in 0..30 {
+        let i = client
+            .functions()
+            .invoke(f.function_id)
+            .send()
+            .await
             .unwrap_or_else(|e| panic!("{e}"));
+        if first_fallback_poll(i.id) >= Duration::from_secs(5) {
+            invocation = Some(i);
+            break;
+        }
+    }
+    let invocation = invocation.unwrap_or_else(|| panic!("no id with a late fallback poll"));
+    let gets_before = fake.request_count(Operation::InvocationsGet);
+    let out = run_bb(
+        &fake,
+        &[
+            "--json".into(),
+            "invocations".into(),
+            "wait".into(),
+            invocation.id.to_string(),
+            "--events".into(),
+            url.clone(),
+            "--redis-prefix".into(),
+            prefix.clone(),
+        ],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(printed["id"], invocation.id.to_string());
+    assert_eq!(printed["status"], "COMPLETED");
+    assert_eq!(
+        fake.request_count(Operation::InvocationsGet) - gets_before,
+        0,
+        "bb polled instead of hearing the event"
+    );
+    // The receiver accepted it; `bb` only listened: it wrote no dedup key and published nothing.
+    let stats = receiver.stats();
+    assert!(stats.accepted >= 1, "{stats:?}");
+    let redis = redis::Client::open(url.as_str()).unwrap_or_else(|e| panic!("{e}"));
+    let mut conn = redis
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let seen: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:seen:*"))
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stream: u64 = redis::cmd("XLEN")
+        .arg(format!("{prefix}:events"))
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(seen.len() as u64, stats.accepted);
+    assert_eq!(stream, stats.published);
+}
+
+#[tokio::test]
+async fn bb_invocations_wait_on_an_unreachable_redis_names_the_url_without_its_password() {
+    use bb_api_ext::testing::FakeBrowserbase;
+    let fake = FakeBrowserbase::start()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = free_port();
+    let out = run_bb(
+        &fake,
+        &[
+            "invocations".into(),
+            "wait".into(),
+            uuid::Uuid::new_v4().to_string(),
+            "--events".into(),
+            format!("redis://app:hunter2@127.0.0.1:{port}/0"),
+        ],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: could not reach Redis at redis://app:***@127.0.0.1:{port}/0"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert_eq!(fake.requests_received(), 0, "nothing is sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_bb_invoke_many_processes_share_the_project_budget() {
+    use bb_api_ext::testing::{FakeBrowserbase, FakeConfig, FunctionScript};
+    const LIMIT: usize = 3;
+    const EACH: usize = 12;
+    let url = test_redis_url();
+    let prefix = prefix();
+    let fake = FakeBrowserbase::start_with(FakeConfig::empty().with_project_concurrency(LIMIT))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let f =
+        fake.add_function(FunctionScript::new("slow").with_run_time(Duration::from_millis(300)));
+    let receiver = Replica::connect(&url, ReplicaConfig::new().key_prefix(&prefix))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    receiver_on(&fake, receiver.clone()).await;
+    let dir = std::env::temp_dir().join(format!("bb-invoke-many-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let input = dir.join("items.jsonl");
+    let lines: String = (0..EACH).map(|i| format!("{{\"n\":{i}}}\n")).collect();
+    std::fs::write(&input, lines).unwrap_or_else(|e| panic!("{e}"));
+    let args = |budget: Option<usize>| {
+        // Each process alone would run 8 at once: only the shared budget keeps them at LIMIT.
+        let mut a: Vec<String> = [
+            "invoke-many",
+            &f.function_id.to_string(),
+            "--input",
+            &input.to_string_lossy(),
+            "--concurrency",
+            "8",
+            "--redis",
+            &url,
+            "--redis-prefix",
+            &prefix,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // One reads the budget from the project's concurrency, the other is told it.
+        if let Some(n) = budget {
+            a.extend(["--budget".to_string(), n.to_string()]);
+        }
+        a
+    };
+    let (args_one, args_two) = (args(None), args(Some(LIMIT)));
+    let (one, two) = tokio::join!(run_bb(&fake, &args_one), run_bb(&fake, &args_two));
+    let _ = std::fs::remove_dir_all(&dir);
+    for out in [&one, &two] {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        let completed = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains("\"status\":\"COMPLETED\""))
+            .count();
+        assert_eq!(completed, EACH, "{}", String::from_utf8_lossy(&out.stdout));
     }
     let (peak, rejected) = fake.project_concurrency_stats();
-    assert!(peak <= 2, "peak {peak}");
-    assert_eq!(rejected, 0);
-    assert_eq!(
-        fake.request_count(Operation::InvocationsGet),
-        0,
-        "waits polled instead of hearing events"
+    assert!(
+        peak <= LIMIT,
+        "peak {peak} running, over the budget of {LIMIT}"
     );
+    assert_eq!(rejected, 0, "429s answered");
+    assert!(receiver.stats().accepted >= (2 * EACH) as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_replicas_asking_at_once_exactly_one_gets_first_time_from_redis_seen_events() {
+    use bb_api_ext::replicas::RedisSeenEvents;
+    use bb_api_ext::webhooks::AsyncSeenEvents;
+    let url = test_redis_url();
+    let config = ReplicaConfig::new().key_prefix(prefix());
+    let a = RedisSeenEvents::connect(&url, config.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let b = RedisSeenEvents::connect(&url, config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut firsts = (0u32, 0u32);
+    for n in 0..200 {
+        let id = format!("evt_{n}");
+        let (x, y) = tokio::join!(a.claim(&id), b.claim(&id));
+        assert!(x ^ y, "{id}: a said {x}, b said {y}");
+        firsts.0 += u32::from(x);
+        firsts.1 += u32::from(y);
+        // Repeats are repeats on either side.
+        assert!(!a.claim(&id).await && !b.claim(&id).await, "{id}");
+    }
+    assert_eq!(firsts.0 + firsts.1, 200, "{firsts:?}");
+}
+
+#[tokio::test]
+async fn redis_seen_events_forget_an_id_after_the_configured_expiry() {
+    use bb_api_ext::replicas::RedisSeenEvents;
+    use bb_api_ext::webhooks::AsyncSeenEvents;
+    let url = test_redis_url();
+    let prefix = prefix();
+    let seen = RedisSeenEvents::connect(
+        &url,
+        ReplicaConfig::new()
+            .key_prefix(&prefix)
+            .seen_ttl(Duration::from_secs(1)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(seen.claim("evt_ttl").await);
+    assert!(!seen.claim("evt_ttl").await);
+    // The key carries the expiry: SET … NX PX 1000.
+    let redis = redis::Client::open(url.as_str()).unwrap_or_else(|e| panic!("{e}"));
+    let mut conn = redis
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg(format!("{prefix}:seen:evt_ttl"))
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!((1..=1000).contains(&pttl), "PTTL {pttl}");
+    // Gone from Redis after it; this process's own memory (the outage fallback) is not asked
+    // while Redis answers, so the id is new again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let exists: u32 = redis::cmd("EXISTS")
+        .arg(format!("{prefix}:seen:evt_ttl"))
+        .query_async(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(exists, 0);
+    assert!(seen.claim("evt_ttl").await);
 }

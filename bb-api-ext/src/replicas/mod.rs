@@ -28,7 +28,10 @@
 //!
 //! - **Deduplication**: `SET {prefix}:seen:{event id} 1 NX PX ttl`; exactly one replica gets
 //!   "first" for an event id while Redis keeps the key ([`ReplicaConfig::seen_ttl`], two days by
-//!   default, past Browserbase's retries).
+//!   default, past Browserbase's retries). [`RedisSeenEvents`] alone, for a receiver that only
+//!   deduplicates (an [`AsyncSeenEvents`](crate::webhooks::AsyncSeenEvents): the synchronous
+//!   [`SeenEvents`](crate::webhooks::SeenEvents) would block the runtime's thread on every
+//!   round trip).
 //! - **Events**: every accepted event is added to the stream `{prefix}:events` (`XADD MAXLEN ~`,
 //!   [`ReplicaConfig::stream_max_len`]); each replica reads it (`XREAD BLOCK` from the last id it
 //!   read) and hands each event to its hubs. A stream rather than Pub/Sub: Pub/Sub drops what is
@@ -64,6 +67,7 @@ mod budget;
 mod config;
 mod error;
 mod events;
+mod seen;
 
 use std::fmt;
 use std::future::Future;
@@ -76,13 +80,11 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::task::JoinHandle;
 
 use crate::coordination::{Attached, Coordinator, Lease};
-use crate::webhooks::{Event, InMemorySeenEvents, SeenEvents, WebhookHub};
+use crate::webhooks::{Event, WebhookHub};
 
 pub use config::ReplicaConfig;
 pub use error::ReplicaError;
-
-/// How many ids each replica remembers itself, for when Redis is unreachable.
-const LOCAL_SEEN: usize = 100_000;
+pub use seen::RedisSeenEvents;
 
 /// One process's link to the shared Redis; cheap to clone (clones share it). Background tasks
 /// (the stream reader and the publisher) stop when the last clone is dropped.
@@ -101,7 +103,7 @@ pub(crate) struct Shared {
     /// The hubs events go to: the replica's own and every attached client's.
     hubs: Mutex<Vec<WebhookHub>>,
     pauses: Mutex<Vec<crate::coordination::PauseHandle>>,
-    local_seen: InMemorySeenEvents,
+    seen: RedisSeenEvents,
     publish: tokio::sync::mpsc::Sender<events::Entry>,
     pub(crate) budget: budget::Budget,
     pub(crate) stats: Counters,
@@ -193,13 +195,14 @@ impl Replica {
         let start = events::start_id(&conn, &config, &shown).await?;
         let (publish, queue) = tokio::sync::mpsc::channel(config.publish_queue);
         let hub = WebhookHub::new();
+        let seen = RedisSeenEvents::with_connection(conn.clone(), config.clone(), shown.clone());
         let shared = Arc::new(Shared {
             budget: budget::Budget::new(&config),
             url: shown,
             conn,
             hubs: Mutex::new(vec![hub]),
             pauses: Mutex::new(Vec::new()),
-            local_seen: InMemorySeenEvents::with_capacity(LOCAL_SEEN),
+            seen,
             publish,
             stats: Counters::default(),
             down: AtomicBool::new(false),
@@ -220,31 +223,17 @@ impl Replica {
     /// delivery, and acknowledge repeats too. Never fails: without Redis it decides by this
     /// replica's memory (see the module docs).
     ///
-    /// (An async method rather than [`SeenEvents`], whose `first_time` is synchronous: a network
-    /// round trip must not block the runtime's thread.)
+    /// The dedup is [`RedisSeenEvents`]' (use that alone in a receiver that only deduplicates).
     pub async fn accept(&self, event: &Event) -> bool {
         let s = &self.shared;
-        let key = s.config.key(&format!("seen:{}", event.id));
-        let ttl_ms = u64::try_from(s.config.seen_ttl.as_millis()).unwrap_or(u64::MAX);
-        let mut conn = s.conn.clone();
-        let mut cmd = redis::cmd("SET");
-        cmd.arg(&key).arg(1).arg("NX").arg("PX").arg(ttl_ms);
-        let set = cmd.query_async::<Option<String>>(&mut conn);
-        let first = match tokio::time::timeout(s.config.command_timeout, set).await {
-            Ok(Ok(answer)) => {
-                s.up();
-                // Remembered here too, for repeats that arrive while Redis is away.
-                s.local_seen.first_time(&event.id);
-                answer.is_some()
-            }
-            failed => {
-                s.lost(&describe(failed.map(|r| r.map(drop))));
-                let first = s.local_seen.first_time(&event.id);
-                if first {
+        let first = match s.seen.check(&event.id).await {
+            seen::Seen::First { offline } => {
+                if offline {
                     s.stats.accepted_offline.fetch_add(1, Ordering::Relaxed);
                 }
-                first
+                true
             }
+            seen::Seen::Repeat => false,
         };
         if !first {
             s.stats.repeats.fetch_add(1, Ordering::Relaxed);
@@ -266,6 +255,13 @@ impl Replica {
             }
         }
         true
+    }
+
+    /// The shared dedup this replica's [`accept`](Self::accept) uses, for a receiver written
+    /// against [`AsyncSeenEvents`](crate::webhooks::AsyncSeenEvents); it does not deliver or
+    /// publish events.
+    pub fn seen_events(&self) -> RedisSeenEvents {
+        self.shared.seen.clone()
     }
 
     /// This replica's own hub: every event any replica accepted reaches it. Wait

@@ -1,15 +1,21 @@
 //! "Have I seen this event before?": Browserbase may deliver an event more than once.
 
 use std::collections::{HashSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Remembers which event ids were already received, so a redelivered event is acknowledged but
 /// not processed again. Key on [`Event::id`](super::Event::id), which is stable across retries.
 ///
 /// [`InMemorySeenEvents`] serves a single process. A service with several replicas needs one shared
-/// store, or each replica processes its own copy of a redelivered event; implement this trait over
-/// an atomic "insert if absent" with an expiry longer than Browserbase's retry window (about 27.5
-/// hours):
+/// store, or each replica processes its own copy of a redelivered event: on Redis, use
+/// `replicas::RedisSeenEvents` (feature `redis`) through [`AsyncSeenEvents`], or
+/// `replicas::Replica::accept`, which also hands the event to every replica's waits. A store
+/// that answers over the network implements [`AsyncSeenEvents`], so that no call blocks the
+/// runtime's thread; this synchronous trait suits a store in memory, or one with a blocking
+/// client called off the runtime, over an atomic "insert if absent" with an expiry longer than
+/// Browserbase's retry window (about 27.5 hours):
 ///
 /// ```
 /// use bb_api_ext::webhooks::SeenEvents;
@@ -46,10 +52,44 @@ impl<T: SeenEvents + ?Sized> SeenEvents for Arc<T> {
     }
 }
 
+/// [`SeenEvents`] for a store that answers over the network (Redis: `replicas::RedisSeenEvents`,
+/// feature `redis`): the question is awaited, not blocked on. Every [`SeenEvents`] is one too, so
+/// a receiver written against this trait takes [`InMemorySeenEvents`] in one process and a shared
+/// store on several replicas.
+///
+/// ```
+/// use bb_api_ext::webhooks::{AsyncSeenEvents, InMemorySeenEvents};
+///
+/// async fn handle(seen: &impl AsyncSeenEvents, id: &str) -> &'static str {
+///     if seen.claim(id).await { "processed" } else { "repeat: acknowledged only" }
+/// }
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let seen = InMemorySeenEvents::with_capacity(10_000);
+/// assert_eq!(handle(&seen, "evt_1").await, "processed");
+/// assert_eq!(handle(&seen, "evt_1").await, "repeat: acknowledged only");
+/// # });
+/// ```
+///
+/// Its method is `claim` rather than `first_time`, so that both traits can be in scope.
+pub trait AsyncSeenEvents: Send + Sync {
+    /// Records `id` and says whether this is the first time it was seen (whether this caller
+    /// claimed it); as [`SeenEvents::first_time`].
+    fn claim<'a>(&'a self, id: &'a str) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
+}
+
+impl<T: SeenEvents + ?Sized> AsyncSeenEvents for T {
+    fn claim<'a>(&'a self, id: &'a str) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>> {
+        let first = SeenEvents::first_time(self, id);
+        Box::pin(std::future::ready(first))
+    }
+}
+
 /// The last `capacity` event ids, in memory; the oldest is forgotten first. O(1) per call.
 ///
 /// Size it to cover the retry window at your event rate: an id evicted before its last retry
-/// arrives would be processed twice. For one process only; see [`SeenEvents`] for replicas.
+/// arrives would be processed twice. For one process only: on several replicas use
+/// `replicas::RedisSeenEvents` or `replicas::Replica::accept` (feature `redis`; see
+/// [`SeenEvents`]).
 ///
 /// ```
 /// use bb_api_ext::webhooks::{InMemorySeenEvents, SeenEvents};

@@ -75,7 +75,7 @@ mod verify;
 
 /// A registered webhook endpoint, as the API returns it (the spec's `Webhook`).
 pub use bb_api::types::Webhook;
-pub use dedup::{InMemorySeenEvents, SeenEvents};
+pub use dedup::{AsyncSeenEvents, InMemorySeenEvents, SeenEvents};
 pub use endpoints::{
     CreatedWebhook, MAX_ENDPOINT_CHARS, RotateSecret, UpdateWebhook, WebhookList, Webhooks,
 };

@@ -1,6 +1,6 @@
 //! The flags every command takes, and the one place a client is built from them.
 
-use bb_api_ext::{BASE_URL_ENV, Client, DEV_SERVER_URL};
+use bb_api_ext::{BASE_URL_ENV, Client, ClientBuilder, Coordinator, DEV_SERVER_URL};
 
 /// Flags every command takes.
 #[derive(clap::Args, Debug)]
@@ -28,4 +28,10 @@ pub fn client(global: &GlobalArgs) -> Result<Client, bb_api_ext::Error> {
         return Client::builder().dev_server(url).build();
     }
     Client::from_env()
+}
+
+/// The client of [`client`] (without `--dev`), sharing its budget, pauses and events through
+/// `coordinator` (`--redis`).
+pub fn coordinated_client(coordinator: impl Coordinator) -> Result<Client, bb_api_ext::Error> {
+    ClientBuilder::from_env()?.coordinator(coordinator).build()
 }

@@ -3,9 +3,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use bb_api_ext::replicas::ReplicaConfig;
+
 use crate::args;
 use crate::output::{Ctx, Failure, invocation_line, log_time};
 use crate::progress;
+use crate::replicas;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
@@ -20,12 +23,24 @@ pub enum Command {
         id: String,
     },
     /// Wait for an invocation to end and print it; a failed invocation exits 1.
+    ///
+    /// With --events, the wait ends when any replica of your service (sharing the Redis at that
+    /// URL through `bb_api_ext::replicas`) receives the invocation's terminal webhook event, with
+    /// no request when the event carries the invocation; it only listens (it neither accepts nor
+    /// deduplicates deliveries) and polls as a fallback for a lost event (the first time 0 to 15
+    /// s in, then every 30 s).
     Wait {
         /// The invocation id.
         id: String,
         /// The longest to wait, in seconds.
         #[arg(long, value_name = "SECONDS", value_parser = args::seconds)]
         max_wait: Option<Duration>,
+        /// Listen for the invocation's event on the replicas' Redis, as redis://host:port (or
+        /// redis://user:password@host:port/db).
+        #[arg(long, value_name = "REDIS_URL")]
+        events: Option<String>,
+        #[command(flatten)]
+        prefix: replicas::Prefix,
     },
     /// Gather an invocation's evidence (the invocation, its logs, its session and its logs, the
     /// recording as JSON lines, replays, recording MP4s and the session's downloads, verified)
@@ -63,12 +78,26 @@ pub async fn run(ctx: &Ctx, command: Command) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Wait { id, max_wait } => {
+        Command::Wait {
+            id,
+            max_wait,
+            events,
+            prefix,
+        } => {
+            // Connected first: an unreachable Redis fails before anything is sent. Kept until the
+            // wait ends: its reader feeds the hub.
+            let replica = match &events {
+                Some(url) => Some(replicas::connect(url, &prefix, ReplicaConfig::new()).await?),
+                None => None,
+            };
             let spinner =
                 progress::spinner(ctx.out.progress, format!("waiting for invocation {id}"));
             let mut wait = invocations.wait(id);
             if let Some(d) = max_wait {
                 wait = wait.max_wait(d);
+            }
+            if let Some(replica) = &replica {
+                wait = wait.via(&replica.hub());
             }
             let result = wait.await;
             spinner.finish_and_clear();

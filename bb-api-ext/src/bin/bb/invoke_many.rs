@@ -6,15 +6,15 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use bb_api_ext::replicas::ReplicaConfig;
 use bb_api_ext::{
-    DEFAULT_CONCURRENCY, Error, FanOutItem, Invocation, SessionCreateParamsBuilder, StreamExt,
-    Value,
+    Client, DEFAULT_CONCURRENCY, Error, FanOutItem, Invocation, SessionCreateParamsBuilder,
+    StreamExt, Value,
 };
 use serde::Serialize;
 
-use crate::args;
 use crate::output::{Ctx, Failure, failed_invocation};
-use crate::progress;
+use crate::{args, global, progress, replicas};
 
 /// The most bad lines listed before giving up on the input.
 const SHOWN_BAD_LINES: usize = 20;
@@ -27,6 +27,13 @@ const SHOWN_BAD_LINES: usize = 20;
 /// per item is printed in input order (with or without --json):
 /// {"index":0,"line":1,"status":"COMPLETED","invocation":{...}}, or with "error" when the item
 /// failed. Exits 1 when any item failed.
+///
+/// With --redis, the process joins the replicas of your service on that Redis
+/// (`bb_api_ext::replicas`): each invocation first takes a place in the project-wide budget
+/// shared by every process (--budget, else the project's concurrency), 429 pauses are shared,
+/// and each wait ends on the invocation's webhook event whichever replica received it (polling
+/// every 30 s only as a fallback, so run it beside receivers that accept deliveries into the
+/// same Redis).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The Function: its id or its name (resolved once).
@@ -51,6 +58,17 @@ pub struct Args {
     /// The longest each item waits for its result, in seconds.
     #[arg(long, value_name = "SECONDS", value_parser = args::seconds)]
     max_wait: Option<Duration>,
+    /// Share the project's concurrency budget, 429 pauses and webhook events with the other
+    /// processes on this Redis, as redis://host:port (or redis://user:password@host:port/db).
+    #[arg(long, value_name = "REDIS_URL", conflicts_with = "no_wait")]
+    redis: Option<String>,
+    /// With --redis: at most this many invocations running at once across every process
+    /// (default: the project's concurrency, read from the Projects API).
+    #[arg(long, value_name = "N", requires = "redis",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    budget: Option<usize>,
+    #[command(flatten)]
+    prefix: replicas::Prefix,
 }
 
 /// One input: its 1-based line number and its params.
@@ -75,6 +93,11 @@ struct ItemLine<'a> {
 pub async fn run(ctx: &Ctx, args: Args) -> Result<(), Failure> {
     let inputs = read_inputs(&args.input)?;
     check_inputs(ctx, &args, &inputs)?;
+    let coordinated = match &args.redis {
+        Some(url) => Some(join_budget(ctx, url, &args).await?),
+        None => None,
+    };
+    let client = coordinated.as_ref().unwrap_or(&ctx.client);
     let total = inputs.len();
     let lines: Vec<usize> = inputs.iter().map(|i| i.line).collect();
 
@@ -86,8 +109,7 @@ pub async fn run(ctx: &Ctx, args: Args) -> Result<(), Failure> {
             bar.set_message(format!("{} failed", p.failed));
         }
     };
-    let mut fan_out = ctx
-        .client
+    let mut fan_out = client
         .functions()
         .invoke_many(args.function.as_str(), inputs.into_iter().map(|i| i.params))
         .concurrency(args.concurrency)
@@ -131,6 +153,25 @@ pub async fn run(ctx: &Ctx, args: Args) -> Result<(), Failure> {
     } else {
         Err(Failure::ItemsFailed { failed, total })
     }
+}
+
+/// A client that takes its invocations' places in the budget shared through Redis at `url`.
+async fn join_budget(ctx: &Ctx, url: &str, args: &Args) -> Result<Client, Failure> {
+    if ctx.client.is_dev() {
+        return Err(Failure::Usage(
+            "--redis works with the Browserbase API, not with --dev".into(),
+        ));
+    }
+    let budget = match args.budget {
+        Some(n) => n,
+        None => {
+            let n = ctx.client.projects().concurrency().await?;
+            usize::try_from(n).unwrap_or(usize::MAX).max(1)
+        }
+    };
+    let replica =
+        replicas::connect(url, &args.prefix, ReplicaConfig::new().concurrency(budget)).await?;
+    Ok(global::coordinated_client(replica)?)
 }
 
 /// One item as a JSON line.

@@ -24,6 +24,7 @@ mod invoke_many;
 mod output;
 mod progress;
 mod projects;
+mod replicas;
 mod secrets;
 mod sessions;
 mod versions;

@@ -93,6 +93,9 @@ pub enum Failure {
     Output(std::io::Error),
     /// The command did part of its work, printed, and says what is missing (exit 1).
     Incomplete(String),
+    /// The replicas' Redis could not be reached (`--events`, `--redis`); nothing was sent
+    /// (exit 1).
+    Redis(bb_api_ext::replicas::ReplicaError),
 }
 
 impl From<Error> for Failure {
@@ -116,6 +119,16 @@ pub async fn report(client: Option<&Client>, global: &GlobalArgs, failure: Failu
         }
         Failure::Incomplete(what) => {
             eprintln!("error: incomplete: {what}");
+            ExitCode::FAILURE
+        }
+        Failure::Redis(e) => {
+            eprintln!("error: {e}");
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                eprintln!("  caused by: {c}");
+                cause = c.source();
+            }
+            eprintln!("nothing was sent");
             ExitCode::FAILURE
         }
         Failure::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::FAILURE,
