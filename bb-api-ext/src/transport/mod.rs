@@ -387,22 +387,7 @@ impl Transport {
         }
 
         if !status.is_success() {
-            // A failed read of an error body still leaves the status: keep what was read, marked
-            // as cut short.
-            let mut bytes = Vec::new();
-            let more = read_into(&mut response, ERROR_BODY_LIMIT, &mut bytes)
-                .await
-                .unwrap_or(true);
-            let error = ApiError {
-                operation: call.op.id,
-                what: call.op.what,
-                subject: subject(call.args),
-                status: status.as_u16(),
-                request_id: request_id(response.headers()),
-                body: BodySnippet::new(&bytes, more, secrets),
-            };
-            let retry_after = retry::retry_after(response.headers(), SystemTime::now());
-            return Err(status_error(status, error, retry_after, &bytes));
+            return Err(unsuccessful(call, response, secrets).await);
         }
 
         let limit = self.max_response_bytes;
@@ -615,6 +600,26 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
             .and_then(|v| v.to_str().ok())
             .map(|v| v.chars().take(128).collect())
     })
+}
+
+/// Reads the start of an unsuccessful response's body into its typed error. A failed read of
+/// the body still leaves the status: what was read is kept, marked as cut short.
+async fn unsuccessful(call: &Call<'_>, mut response: Response, secrets: &[&str]) -> Error {
+    let status = response.status();
+    let mut bytes = Vec::new();
+    let more = read_into(&mut response, ERROR_BODY_LIMIT, &mut bytes)
+        .await
+        .unwrap_or(true);
+    let error = ApiError {
+        operation: call.op.id,
+        what: call.op.what,
+        subject: subject(call.args),
+        status: status.as_u16(),
+        request_id: request_id(response.headers()),
+        body: BodySnippet::new(&bytes, more, secrets),
+    };
+    let retry_after = retry::retry_after(response.headers(), SystemTime::now());
+    status_error(status, error, retry_after, &bytes)
 }
 
 /// The error of an unsuccessful status; `body` is the start of the response body (a 429 that

@@ -2,7 +2,7 @@
 //! and a response handed back as soon as its head arrives, for the caller to stream (a
 //! download). The same rate gate, retry policy, typed errors and span as [`Transport::call`].
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use backon::BackoffBuilder;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
@@ -15,7 +15,8 @@ use serde::de::DeserializeOwned;
 
 use super::{
     API_KEY_HEADER, Call, ERROR_BODY_LIMIT, JSON, Success, Transport, body_error, decode, later,
-    read_at_most, read_into, request_id, retry, status_error, subject, too_large, transport_error,
+    read_at_most, read_into, request_id, retry, status_error, too_large, transport_error,
+    unsuccessful,
 };
 use crate::error::{ApiError, BodySnippet, Error, TimeoutKind};
 
@@ -207,7 +208,7 @@ impl Transport {
             request = request.header(CONTENT_TYPE, JSON).body(body.clone());
         }
         let exchange = async {
-            let mut response = request
+            let response = request
                 .send()
                 .await
                 .map_err(|e| transport_error(e, kind, self.timeouts.connect()))?;
@@ -216,20 +217,7 @@ impl Transport {
             if status.is_success() {
                 return Ok(response);
             }
-            let mut bytes = Vec::new();
-            let more = read_into(&mut response, ERROR_BODY_LIMIT, &mut bytes)
-                .await
-                .unwrap_or(true);
-            let error = ApiError {
-                operation: call.op.id,
-                what: call.op.what,
-                subject: subject(call.args),
-                status: status.as_u16(),
-                request_id: request_id(response.headers()),
-                body: BodySnippet::new(&bytes, more, secrets),
-            };
-            let retry_after = retry::retry_after(response.headers(), SystemTime::now());
-            Err(status_error(status, error, retry_after, &bytes))
+            Err(unsuccessful(call, response, secrets).await)
         };
         let result = tokio::time::timeout_at(ends, exchange)
             .await
