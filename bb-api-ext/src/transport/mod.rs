@@ -387,7 +387,8 @@ impl Transport {
         }
 
         if !status.is_success() {
-            return Err(unsuccessful(call, response, secrets).await);
+            // Boxed: the error path is cold, and inline it would grow every call's future.
+            return Err(Box::pin(unsuccessful(call, response, secrets)).await);
         }
 
         let limit = self.max_response_bytes;

@@ -217,7 +217,7 @@ impl Transport {
             if status.is_success() {
                 return Ok(response);
             }
-            Err(unsuccessful(call, response, secrets).await)
+            Err(Box::pin(unsuccessful(call, response, secrets)).await)
         };
         let result = tokio::time::timeout_at(ends, exchange)
             .await
