@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::ids::{IdInput, id_text};
 use crate::transport::Call;
 use crate::transport::operation::{
-    SESSIONS_CREATE_RECORDING_DOWNLOADS, SESSIONS_LIST_RECORDING_DOWNLOADS,
+    Operation, SESSIONS_CREATE_RECORDING_DOWNLOADS, SESSIONS_LIST_RECORDING_DOWNLOADS,
 };
 use crate::wait::{Pollable, Wait};
 
@@ -125,16 +125,8 @@ impl Sessions {
         &self,
         id: impl Into<IdInput>,
     ) -> Result<RecordingDownloads, Error> {
-        let id = id.into().parse("id")?;
-        let mut buf = Uuid::encode_buffer();
-        let args = [id_text(&id, &mut buf)];
-        let mut call = Call::new(&SESSIONS_CREATE_RECORDING_DOWNLOADS, &args);
-        call.final_statuses = &[409, 410, 422];
-        self.ctx
-            .transport
-            .call(call)
+        self.recording_call(&SESSIONS_CREATE_RECORDING_DOWNLOADS, id.into())
             .await
-            .map_err(|e| unavailable(id, e))
     }
 
     /// The per-page status of the session's recording downloads, as they are now.
@@ -145,10 +137,21 @@ impl Sessions {
         &self,
         id: impl Into<IdInput>,
     ) -> Result<RecordingDownloads, Error> {
-        let id = id.into().parse("id")?;
+        self.recording_call(&SESSIONS_LIST_RECORDING_DOWNLOADS, id.into())
+            .await
+    }
+
+    /// One call of the recording downloads: 409, 410 and 422 say why there is no recording, so
+    /// they are final and become [`Error::RecordingUnavailable`].
+    async fn recording_call(
+        &self,
+        op: &'static Operation,
+        id: IdInput,
+    ) -> Result<RecordingDownloads, Error> {
+        let id = id.parse("id")?;
         let mut buf = Uuid::encode_buffer();
         let args = [id_text(&id, &mut buf)];
-        let mut call = Call::new(&SESSIONS_LIST_RECORDING_DOWNLOADS, &args);
+        let mut call = Call::new(op, &args);
         call.final_statuses = &[409, 410, 422];
         self.ctx
             .transport
