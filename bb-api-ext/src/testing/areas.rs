@@ -169,9 +169,11 @@ fn answer_request(
         (ExtensionsDelete, [id], _) => areas.extensions.delete(id).map(|_| no_content()),
         (CertificatesUpload, _, Some(file)) => {
             // A certificate over KEPT_UPLOAD_BYTES is not kept, so not one.
-            if !file.bytes.as_ref().is_some_and(|b| {
-                b.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----")
-            }) {
+            if !file
+                .bytes
+                .as_ref()
+                .is_some_and(|b| b.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----"))
+            {
                 Err(bad("the file holds no PEM CERTIFICATE block"))
             } else {
                 let item = areas.certificates.insert(now, ());

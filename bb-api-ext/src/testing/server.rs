@@ -219,7 +219,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
                 parts.uri.query(),
                 super::sessions::Body {
                     bytes: &body,
-                    upload: upload.take(),
+                    // An extension's or certificate's is for `areas` below.
+                    upload: if area.is_none() { upload.take() } else { None },
                 },
                 host,
                 key_ok,

@@ -10,8 +10,8 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http_body_util::Full;
-use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::body::{Body as _, Incoming};
+use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::{Response, StatusCode};
 use ring::digest;
 use serde_json::{Value, json};
@@ -365,10 +365,14 @@ async fn parse_upload(headers: &HeaderMap, body: TeeStream) -> Result<Upload, Re
                 kept.push(chunk);
             }
         }
-        let sha256 = hash.finish().as_ref().iter().fold(String::new(), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        });
+        let sha256 = hash
+            .finish()
+            .as_ref()
+            .iter()
+            .fold(String::new(), |mut s, b| {
+                let _ = write!(s, "{b:02x}");
+                s
+            });
         let upload = Upload {
             file_name,
             len,
