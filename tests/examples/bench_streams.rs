@@ -2,7 +2,8 @@
 //! `curl`, against the same fake server, interleaved, `--runs` times each (default 3):
 //!
 //! - download: `bb downloads get ID -o FILE` vs `curl -o FILE` of the same URL with the same
-//!   headers (`--download-mib`, default 200), each file's SHA-256 checked here afterwards;
+//!   headers (`--download-mib`, default 200), each file's SHA-256 checked here afterwards; and
+//!   `curl -o FILE; sync FILE`, since bb fsyncs the file before renaming it into place;
 //! - upload: `bb extensions upload FILE.zip` vs `curl -F file=@FILE.zip` (`--upload-mib`,
 //!   default 100).
 //!
@@ -288,6 +289,20 @@ fn run_cases(args: &Args, line: &str) -> Result<Vec<Case>, Box<dyn std::error::E
             true,
         ),
         (
+            "download: curl -o; sync FILE (fake)",
+            Some("download: curl -o (fake)"),
+            vec![
+                "sh".to_owned(),
+                "-c".to_owned(),
+                "curl -sSf -o \"$1\" -H \"$2\" -H 'accept: application/octet-stream' \"$3\" && sync \"$1\"".to_owned(),
+                "sh".to_owned(),
+                out_s.clone(),
+                key_header.clone(),
+                download_url.clone(),
+            ],
+            true,
+        ),
+        (
             "download: curl -o (floor)",
             Some("download: curl -o (fake)"),
             curl_get(&format!("{floor}/big.bin")),
@@ -382,11 +397,11 @@ fn report(args: &Args, cases: &[Case], before: &str, after: &str) {
     );
     println!("uptime before: {before}");
     println!(
-        "| {:<30} | {:>12} | {:>9} | {:>10} | {:>13} |",
+        "| {:<36} | {:>12} | {:>9} | {:>10} | {:>13} |",
         "case", "median wall", "MiB/s", "ratio", "peak RSS (MB)"
     );
     println!(
-        "|{:-<32}|{:->14}|{:->11}|{:->12}|{:->15}|",
+        "|{:-<38}|{:->14}|{:->11}|{:->12}|{:->15}|",
         "", "", "", "", ""
     );
     let mut json = serde_json::Map::new();
@@ -400,7 +415,7 @@ fn report(args: &Args, cases: &[Case], before: &str, after: &str) {
         let ratio = c.versus.and_then(by_name).map(|v| m / med(v));
         let rss_mb = c.samples.iter().map(|s| s.max_rss_kb).max().unwrap_or(0) as f64 / 1024.0;
         println!(
-            "| {:<30} | {:>10.3} s | {:>9.1} | {:>10} | {:>13.1} |",
+            "| {:<36} | {:>10.3} s | {:>9.1} | {:>10} | {:>13.1} |",
             c.name,
             m,
             mib as f64 / m,
@@ -416,6 +431,15 @@ fn report(args: &Args, cases: &[Case], before: &str, after: &str) {
                 "versus": c.versus,
                 "peak_rss_mb": (rss_mb * 10.0).round() / 10.0,
             }),
+        );
+    }
+    if let (Some(bb), Some(synced)) = (
+        by_name("download: bb downloads get"),
+        by_name("download: curl -o; sync FILE (fake)"),
+    ) {
+        println!(
+            "download: bb / (curl -o; sync FILE): {:.3} (bb fsyncs the temporary file before the rename; curl does not)",
+            med(bb) / med(synced)
         );
     }
     println!(
