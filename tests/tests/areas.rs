@@ -228,6 +228,55 @@ async fn an_extension_is_streamed_as_one_part_file_with_its_name() {
 }
 
 #[tokio::test]
+async fn an_upload_over_the_fake_s_body_limit_streams_through_and_other_bodies_keep_it() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = client(&fake);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("big.zip");
+    // 6 MiB: over the 4 MiB every other route reads, under the 512 MiB an upload may stream.
+    let content: Vec<u8> = (0..6u32 << 20).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&path, &content).expect("written");
+
+    let extension = client
+        .extensions()
+        .upload(path.as_path())
+        .await
+        .expect("uploaded");
+    assert_eq!(extension.file_name, "big.zip");
+    let request = only_request(&fake);
+    assert_eq!(
+        (request.method.as_str(), request.path.as_str()),
+        ("POST", "/v1/extensions")
+    );
+    assert!(
+        request.body.is_empty(),
+        "a body over 4 MiB is not kept: {} bytes",
+        request.body.len()
+    );
+    assert_eq!(
+        client
+            .extensions()
+            .get(&extension.id)
+            .await
+            .expect("got")
+            .id,
+        extension.id
+    );
+
+    // Any other route still refuses a body over 4 MiB.
+    let answer = reqwest::Client::new()
+        .post(format!("{}/v1/contexts", fake.url()))
+        .header("x-bb-api-key", FakeBrowserbase::API_KEY)
+        .body(vec![b' '; 5 << 20])
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(answer.status(), reqwest::StatusCode::PAYLOAD_TOO_LARGE);
+    let text = answer.text().await.expect("body");
+    assert!(text.contains("limit of 4194304 bytes"), "{text}");
+}
+
+#[tokio::test]
 async fn bad_extensions_are_refused_before_any_request() {
     let fake = FakeBrowserbase::start().await.expect("fake");
     let client = client(&fake);

@@ -16,8 +16,10 @@ use crate::transport::operation::Operation;
 use crate::transport::{Call, UploadBody};
 use crate::validate::ValidationErrors;
 
-/// Bytes read from the source per chunk: memory stays bounded whatever the file's size.
-const CHUNK: usize = 64 * 1024;
+/// Bytes read from the source per chunk: memory stays bounded whatever the file's size. Each read
+/// of a `tokio::fs::File` is a hop to the blocking pool: 256 KiB makes a 100 MiB upload 400 hops
+/// rather than 1,600.
+const CHUNK: usize = 256 * 1024;
 
 /// A file to upload: a path, a reader of known length, or bytes in memory.
 ///

@@ -13,7 +13,7 @@ use super::area_store::{Areas, Download};
 use super::routes::Operation;
 use super::state::{PROJECT_ID, State, Status, stamp};
 use super::store::{
-    Answer, Item, Refusal, accepts, bytes_answer, error, json_answer, multipart_file, no_content,
+    Answer, Item, Refusal, Upload, accepts, bytes_answer, error, json_answer, no_content,
     offset_limit, page,
 };
 
@@ -89,35 +89,46 @@ pub(crate) fn started_invoke(state: &mut State) {
 }
 
 /// Answers a request to these areas; `None` when the API key was wrong (`key_ok` false). An
-/// upload's multipart body is parsed before `state` is locked.
-pub(crate) async fn answer(
+/// upload's multipart body was streamed and parsed before (`upload`: `store::stream_upload`).
+pub(crate) fn answer(
     state: &std::sync::Mutex<State>,
     (op, ids): (Operation, Vec<&str>),
     parts: &Parts,
     key_ok: bool,
     body: Bytes,
+    upload: Option<Result<Upload, Refusal>>,
 ) -> Option<Answer> {
     if !key_ok {
         return None;
     }
-    Some(answer_request(state, op, &ids, parts.uri.query(), &parts.headers, body).await)
+    Some(answer_request(
+        state,
+        op,
+        &ids,
+        parts.uri.query(),
+        &parts.headers,
+        body,
+        upload,
+    ))
 }
 
-async fn answer_request(
+fn answer_request(
     state: &std::sync::Mutex<State>,
     op: Operation,
     ids: &[&str],
     query: Option<&str>,
     headers: &HeaderMap,
     body: Bytes,
+    upload: Option<Result<Upload, Refusal>>,
 ) -> Answer {
     use Operation::*;
-    let upload = match op {
-        ExtensionsUpload | CertificatesUpload => {
-            match multipart_file(headers, body.clone()).await {
-                Ok(file) => Some(file),
-                Err(refusal) => return refusal.into_answer(),
-            }
+    let upload = match (op, upload) {
+        (ExtensionsUpload | CertificatesUpload, Some(Ok(file))) => Some(file),
+        (ExtensionsUpload | CertificatesUpload, Some(Err(refusal))) => {
+            return refusal.into_answer();
+        }
+        (ExtensionsUpload | CertificatesUpload, None) => {
+            return bad("no body").into_answer();
         }
         _ => None,
     };
@@ -157,10 +168,11 @@ async fn answer_request(
         (ExtensionsGet, [id], _) => areas.extensions.get(id).map(|i| ok(&extension(i))),
         (ExtensionsDelete, [id], _) => areas.extensions.delete(id).map(|_| no_content()),
         (CertificatesUpload, _, Some(file)) => {
+            // A certificate over KEPT_UPLOAD_BYTES is not kept, so not one.
             if !file
                 .bytes
-                .windows(27)
-                .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+                .as_ref()
+                .is_some_and(|b| b.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----"))
             {
                 Err(bad("the file holds no PEM CERTIFICATE block"))
             } else {

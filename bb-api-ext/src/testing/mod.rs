@@ -92,8 +92,10 @@
 //!
 //! Served from one generic resource store (UUID ids, timestamps, 404s naming the id, offset pages
 //! of at most 100): uploads must be `multipart/form-data` with exactly one part `file` carrying a
-//! file name (an extension's ending `.zip`, a certificate's holding a PEM `CERTIFICATE` block; at
-//! most 4 MiB, the fake's body limit). A download's `checksum` is the real SHA-256 of its content,
+//! file name (an extension's ending `.zip`, a certificate's holding a PEM `CERTIFICATE` block).
+//! Uploads stream through the parser in bounded memory, up to 512 MiB (the API's 256 MiB extension
+//! maximum plus room); a [`RecordedRequest`]'s body keeps an upload of at most 4 MiB and is empty
+//! above. Every other request body is read whole, up to 4 MiB (413 above). A download's `checksum` is the real SHA-256 of its content,
 //! which `GET /v1/downloads/{id}` returns with `Accept: application/octet-stream` (metadata
 //! otherwise). Files come from [`FakeBrowserbase::add_download`], or from invocations of a script
 //! with [`FunctionScript::with_download`], listed once the invocation ends (as downloads sync

@@ -21,7 +21,8 @@ use super::record::{REDACTED, RecordedRequest, Recorder};
 use super::routes::{self, Operation, Reply};
 use super::state::State;
 
-/// The largest request body read; a larger one is answered 413.
+/// The largest request body read (but an upload's: `store::MAX_UPLOAD_BYTES`); a larger one is
+/// answered 413.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// The API key header, as hyper spells header names.
@@ -155,20 +156,15 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     }
 
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) => {
-            let too_large = e
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some();
-            return Ok(reply(if too_large {
-                Reply::error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("the body is larger than the fake's limit of {MAX_BODY_BYTES} bytes"),
-                )
-            } else {
-                Reply::error(StatusCode::BAD_REQUEST, "could not read the body")
-            }));
+    // An upload streams through the multipart parser in bounded memory (up to its own, larger
+    // limit); every other body is read whole, up to MAX_BODY_BYTES.
+    let (body, mut upload) = if is_upload(parts.method.as_str(), parts.uri.path()) {
+        let streamed = super::store::stream_upload(&parts.headers, body).await;
+        (streamed.raw, Some(streamed.upload))
+    } else {
+        match read_body(body).await {
+            Ok(body) => (body, None),
+            Err(answer) => return Ok(answer),
         }
     };
     let method = parts.method.as_str();
@@ -208,15 +204,6 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     if let Some(fault) = shared.faults.take(route.map(|r| r.operation), path) {
         return injected(fault).await;
     }
-    // A session upload's body, parsed before the state is locked (the parser is async).
-    let upload = match bb_api::operations::route(method, path, |op| {
-        op == bb_api::operations::OperationId::SessionsUploadFile
-    }) {
-        Some(_) if route.is_none() => {
-            Some(super::store::multipart_file(&parts.headers, body.clone()).await)
-        }
-        _ => None,
-    };
     if route.is_none()
         && let Some(answer) = {
             let host = parts
@@ -232,7 +219,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
                 parts.uri.query(),
                 super::sessions::Body {
                     bytes: &body,
-                    upload,
+                    // An extension's or certificate's is for `areas` below.
+                    upload: if area.is_none() { upload.take() } else { None },
                 },
                 host,
                 key_ok,
@@ -251,8 +239,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
     }
     let Some(route) = route else {
         if let Some(area) = area {
-            let answer = super::areas::answer(&shared.state, area, &parts, key_ok, body);
-            return Ok(answer.await.unwrap_or_else(|| reply(unauthorized())));
+            let answer = super::areas::answer(&shared.state, area, &parts, key_ok, body, upload);
+            return Ok(answer.unwrap_or_else(|| reply(unauthorized())));
         }
         return Ok(reply(Reply::error(
             StatusCode::NOT_FOUND,
@@ -281,6 +269,39 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Answer {
         answer
     };
     Ok(reply(answer))
+}
+
+/// Whether `method path` is one of the multipart uploads, whose bodies stream.
+fn is_upload(method: &str, path: &str) -> bool {
+    bb_api::operations::route(method, path, |op| {
+        matches!(
+            op,
+            Operation::ExtensionsUpload
+                | Operation::CertificatesUpload
+                | Operation::SessionsUploadFile
+        )
+    })
+    .is_some()
+}
+
+/// The whole body, up to MAX_BODY_BYTES; or the 413 (400) to answer.
+async fn read_body(body: Incoming) -> Result<Bytes, Response<Full<Bytes>>> {
+    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e) => {
+            let too_large = e
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            Err(reply(if too_large {
+                Reply::error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the body is larger than the fake's limit of {MAX_BODY_BYTES} bytes"),
+                )
+            } else {
+                Reply::error(StatusCode::BAD_REQUEST, "could not read the body")
+            }))
+        }
+    }
 }
 
 /// The fixed answer for `req`, if it is an invoke or an invocation get.

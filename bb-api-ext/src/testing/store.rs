@@ -2,11 +2,18 @@
 //! API's limits, 404s naming the id, and the JSON and content answers, so that an area costs the
 //! fake only what is particular to it (`areas.rs`).
 
+use std::fmt::Write as _;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http_body_util::Full;
+use hyper::body::{Body as _, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::{Response, StatusCode};
+use ring::digest;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -179,15 +186,141 @@ pub(crate) fn accepts(headers: &HeaderMap, content_type: &str) -> bool {
         .is_some_and(|first| first.eq_ignore_ascii_case(content_type))
 }
 
+/// The largest upload body the fake reads (the multipart routes: extensions, certificates,
+/// session uploads): the API's 256 MiB extension maximum plus room. A larger one is answered 413.
+pub(crate) const MAX_UPLOAD_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Up to this size an upload's body (and its file's bytes) is kept for assertions; above it only
+/// the file's size and SHA-256 are, so a large upload streams through in bounded memory.
+pub(crate) const KEPT_UPLOAD_BYTES: usize = 4 * 1024 * 1024;
+
 /// One uploaded file: the part `file` of a multipart body.
 pub(crate) struct Upload {
     pub(crate) file_name: String,
-    pub(crate) bytes: Bytes,
+    /// Its size in bytes.
+    pub(crate) len: u64,
+    /// Its SHA-256, lowercase hex.
+    pub(crate) sha256: String,
+    /// Its content, when at most [`KEPT_UPLOAD_BYTES`].
+    pub(crate) bytes: Option<Bytes>,
 }
 
-/// The one part `file` of a `multipart/form-data` body, carrying a file name; anything else (no
-/// multipart, another part, two parts, no file name) is a 400 saying so.
-pub(crate) async fn multipart_file(headers: &HeaderMap, body: Bytes) -> Result<Upload, Refusal> {
+/// An upload's body as it streamed in.
+pub(crate) struct Streamed {
+    /// The part `file`, or the 400 (413) saying what is wrong.
+    pub(crate) upload: Result<Upload, Refusal>,
+    /// The body as received when at most [`KEPT_UPLOAD_BYTES`]; empty above.
+    pub(crate) raw: Bytes,
+}
+
+/// The request body, read frame by frame, counted against [`MAX_UPLOAD_BYTES`] and kept while
+/// small. Shared between the multipart parser and the drain after it.
+struct Tee {
+    body: Incoming,
+    received: u64,
+    raw: Vec<Bytes>,
+    too_large: bool,
+    unreadable: bool,
+    ended: bool,
+}
+
+/// The parser's end of a [`Tee`].
+struct TeeStream(Arc<Mutex<Tee>>);
+
+impl futures_util::Stream for TeeStream {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut tee = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        tee.poll_chunk(cx)
+    }
+}
+
+impl Tee {
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, std::io::Error>>> {
+        // Bounded: each frame consumes the body, and the body is cut at MAX_UPLOAD_BYTES.
+        loop {
+            if self.ended || self.too_large || self.unreadable {
+                return Poll::Ready(None);
+            }
+            let frame = match Pin::new(&mut self.body).poll_frame(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    self.ended = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    self.unreadable = true;
+                    return Poll::Ready(Some(Err(std::io::Error::other(e))));
+                }
+                Poll::Ready(Some(Ok(frame))) => frame,
+            };
+            let Ok(chunk) = frame.into_data() else {
+                continue; // trailers
+            };
+            self.received += chunk.len() as u64;
+            if self.received > MAX_UPLOAD_BYTES {
+                self.too_large = true;
+                self.raw.clear();
+                return Poll::Ready(Some(Err(std::io::Error::other("over the upload limit"))));
+            }
+            if self.received <= KEPT_UPLOAD_BYTES as u64 {
+                self.raw.push(chunk.clone());
+            } else if !self.raw.is_empty() {
+                self.raw = Vec::new();
+            }
+            return Poll::Ready(Some(Ok(chunk)));
+        }
+    }
+}
+
+/// Streams an upload's body through the multipart parser: the one part `file`, carrying a file
+/// name, hashed as it arrives (its bytes kept only when small); anything else (no multipart,
+/// another part, two parts, no file name) is a 400 saying so, a body over [`MAX_UPLOAD_BYTES`] a
+/// 413. The rest of a refused body is still read (up to the limit), so that the client gets the
+/// answer rather than a reset connection.
+pub(crate) async fn stream_upload(headers: &HeaderMap, body: Incoming) -> Streamed {
+    let tee = Arc::new(Mutex::new(Tee {
+        body,
+        received: 0,
+        raw: Vec::new(),
+        too_large: false,
+        unreadable: false,
+        ended: false,
+    }));
+    let parsed = parse_upload(headers, TeeStream(Arc::clone(&tee))).await;
+    // Drain what the parser left (an epilogue, or the rest of a refused body).
+    std::future::poll_fn(|cx| {
+        let mut tee = tee.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            match tee.poll_chunk(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(()),
+                Poll::Ready(Some(_)) => {}
+            }
+        }
+    })
+    .await;
+    let tee = tee.lock().unwrap_or_else(|e| e.into_inner());
+    let upload = if tee.too_large {
+        Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the body is larger than the fake's upload limit of {MAX_UPLOAD_BYTES} bytes"),
+        ))
+    } else if tee.unreadable {
+        Err(error(StatusCode::BAD_REQUEST, "could not read the body"))
+    } else {
+        parsed
+    };
+    let raw = if tee.received <= KEPT_UPLOAD_BYTES as u64 {
+        tee.raw.concat().into()
+    } else {
+        Bytes::new()
+    };
+    Streamed { upload, raw }
+}
+
+async fn parse_upload(headers: &HeaderMap, body: TeeStream) -> Result<Upload, Refusal> {
     let bad = |m: String| error(StatusCode::BAD_REQUEST, &format!("Invalid request: {m}"));
     let content_type = headers
         .get(CONTENT_TYPE)
@@ -195,13 +328,10 @@ pub(crate) async fn multipart_file(headers: &HeaderMap, body: Bytes) -> Result<U
         .unwrap_or("");
     let boundary = multer::parse_boundary(content_type)
         .map_err(|e| bad(format!("expected a multipart/form-data body ({e})")))?;
-    let mut multipart = multer::Multipart::new(
-        futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) }),
-        boundary,
-    );
+    let mut multipart = multer::Multipart::new(body, boundary);
     let mut file = None;
-    // Bounded: the body is in memory and each field consumes some of it.
-    while let Some(field) = multipart
+    // Bounded: each field consumes some of the body, which is cut at MAX_UPLOAD_BYTES.
+    while let Some(mut field) = multipart
         .next_field()
         .await
         .map_err(|e| bad(format!("the multipart body does not parse: {e}")))?
@@ -219,11 +349,43 @@ pub(crate) async fn multipart_file(headers: &HeaderMap, body: Bytes) -> Result<U
             .file_name()
             .map(str::to_owned)
             .ok_or_else(|| bad("the part `file` has no file name".to_owned()))?;
-        let bytes = field
-            .bytes()
+        let mut hash = digest::Context::new(&digest::SHA256);
+        let mut len: u64 = 0;
+        let mut kept: Option<Vec<Bytes>> = Some(Vec::new());
+        while let Some(chunk) = field
+            .chunk()
             .await
-            .map_err(|e| bad(format!("the part `file` does not parse: {e}")))?;
-        file = Some(Upload { file_name, bytes });
+            .map_err(|e| bad(format!("the part `file` does not parse: {e}")))?
+        {
+            len += chunk.len() as u64;
+            hash.update(&chunk);
+            if len > KEPT_UPLOAD_BYTES as u64 {
+                kept = None;
+            } else if let Some(kept) = &mut kept {
+                kept.push(chunk);
+            }
+        }
+        let sha256 = hash
+            .finish()
+            .as_ref()
+            .iter()
+            .fold(String::new(), |mut s, b| {
+                let _ = write!(s, "{b:02x}");
+                s
+            });
+        let upload = Upload {
+            file_name,
+            len,
+            sha256,
+            bytes: kept.map(|k| k.concat().into()),
+        };
+        tracing::debug!(
+            file_name = upload.file_name,
+            len = upload.len,
+            sha256 = upload.sha256,
+            "the fake received an upload"
+        );
+        file = Some(upload);
     }
     file.ok_or_else(|| bad("the part `file` is required".to_owned()))
 }
