@@ -105,10 +105,52 @@ pub fn generate(spec: &openapiv3::OpenAPI, crate_path: &str) -> Result<Generated
     let httpmock = generator
         .httpmock(spec, crate_path)
         .map_err(|e| format!("progenitor could not generate the httpmock helpers: {e}"))?;
+    let mut client: syn::File =
+        syn::parse2(client).map_err(|e| format!("generated code does not parse: {e}"))?;
+    gate_client(&mut client);
     Ok(Generated {
-        client: format_tokens(client)?,
+        client: prettyplease::unparse(&client),
         httpmock: format_tokens(httpmock)?,
     })
+}
+
+/// Puts everything but the types themselves behind bb-api's feature `client` (default on): the `Client`
+/// with its request builders (`builder`, `prelude`, the `progenitor_client` imports) and the
+/// types' builders (`types::builder`, `Type::builder()`). bb-api-ext sends requests through its own
+/// transport and uses only the types, so its users compile about a fifth of the generated code
+/// (the builders are four fifths of it, and grow with every operation and schema).
+fn gate_client(file: &mut syn::File) {
+    let gate: syn::Attribute = syn::parse_quote!(#[cfg(feature = "client")]);
+    for item in &mut file.items {
+        match item {
+            syn::Item::Mod(m) if m.ident == "types" => {
+                for inner in m.content.iter_mut().flat_map(|(_, items)| items.iter_mut()) {
+                    let gated = match inner {
+                        syn::Item::Mod(b) if b.ident == "builder" => Some(&mut b.attrs),
+                        // `impl Type { pub fn builder() -> builder::Type }`, an impl of its own.
+                        syn::Item::Impl(i)
+                            if i.trait_.is_none()
+                                && !i.items.is_empty()
+                                && i.items.iter().all(|f| {
+                                    matches!(f, syn::ImplItem::Fn(f) if f.sig.ident == "builder")
+                                }) =>
+                        {
+                            Some(&mut i.attrs)
+                        }
+                        _ => None,
+                    };
+                    if let Some(attrs) = gated {
+                        attrs.push(gate.clone());
+                    }
+                }
+            }
+            syn::Item::Use(u) => u.attrs.push(gate.clone()),
+            syn::Item::Struct(s) => s.attrs.push(gate.clone()),
+            syn::Item::Impl(i) => i.attrs.push(gate.clone()),
+            syn::Item::Mod(m) => m.attrs.push(gate.clone()),
+            _ => {}
+        }
+    }
 }
 
 /// Request content types progenitor cannot generate a body for: their operations get a raw method

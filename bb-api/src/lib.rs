@@ -8,8 +8,9 @@
 //! `bb-api-ext`, which validates requests, waits for results and retries safely on top of these
 //! bindings.
 //!
-//! - [`Client`]: one builder method per operation (`functions_invoke`, `invocations_get`).
-//! - [`types`]: request and response types, with builders in [`types::builder`].
+//! - `Client` (feature `client`, on by default): one builder method per operation
+//!   (`functions_invoke`, `invocations_get`).
+//! - [`types`]: request and response types, with builders in `types::builder` (feature `client`).
 //! - [`operations`]: the operation table: per operation its method, path template, parameters,
 //!   statuses, content types, and whether it is idempotent (`x-bb-idempotent` in the spec).
 //! - `mock` (feature `httpmock`): typed httpmock helpers for testing code that calls the API.
