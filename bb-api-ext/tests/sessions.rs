@@ -760,21 +760,7 @@ async fn evidence_streams_a_large_download_verified_and_drops_a_large_corrupt_on
 async fn a_presigned_mp4_fetch_that_fails_is_retried_from_the_start() {
     let fake = FakeBrowserbase::start().await.expect("fake");
     let client = fake.client_builder().build().expect("client");
-    let s = client
-        .sessions()
-        .create(SessionCreateParams::builder())
-        .await
-        .expect("created");
-    client
-        .sessions()
-        .release_and_wait(s.id)
-        .await
-        .expect("ended");
-    let ready = client
-        .sessions()
-        .recording_downloads(s.id)
-        .await
-        .expect("ready");
+    let (_, ready) = ended_with_recording(&client).await;
     let dir = TempDir::new("mp4");
     std::fs::create_dir_all(&dir.0).expect("dir");
     let path = dir.0.join("page-0.mp4");
@@ -1004,21 +990,7 @@ async fn the_fake_refuses_a_session_upload_without_one_part_file() {
 async fn a_recording_mp4_is_saved_from_its_presigned_url_without_the_api_key() {
     let fake = FakeBrowserbase::start().await.expect("fake");
     let client = fake.client();
-    let s = client
-        .sessions()
-        .create(SessionCreateParams::builder())
-        .await
-        .expect("created");
-    client
-        .sessions()
-        .release_and_wait(s.id)
-        .await
-        .expect("ended");
-    let ready = client
-        .sessions()
-        .recording_downloads(s.id)
-        .await
-        .expect("ready");
+    let (id, ready) = ended_with_recording(&client).await;
     let page = &ready.downloads[0];
     let dir = std::env::temp_dir().join(format!("bb-mp4-{}", Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -1038,7 +1010,30 @@ async fn a_recording_mp4_is_saved_from_its_presigned_url_without_the_api_key() {
     assert_eq!(presigned[0].header("x-bb-api-key"), None, "no API key");
     assert_eq!(presigned[0].header("user-agent"), None, "no client header");
     // The API requests carried the key (recorded as present, redacted).
-    let api = fake.requests_to("GET", &format!("/v1/sessions/{}/recording/downloads", s.id));
+    let api = fake.requests_to("GET", &format!("/v1/sessions/{id}/recording/downloads"));
     assert!(api.iter().all(|r| r.header("x-bb-api-key").is_some()));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A session created, released and ended, and its recording's MP4s ready (on the fake: after a
+/// poll or two).
+async fn ended_with_recording(
+    client: &bb_api_ext::Client,
+) -> (Uuid, bb_api_ext::RecordingDownloads) {
+    let s = client
+        .sessions()
+        .create(SessionCreateParams::builder())
+        .await
+        .expect("created");
+    client
+        .sessions()
+        .release_and_wait(s.id)
+        .await
+        .expect("ended");
+    let ready = client
+        .sessions()
+        .recording_downloads(s.id)
+        .await
+        .expect("ready");
+    (s.id, ready)
 }
