@@ -38,7 +38,7 @@ pub enum Command {
         /// Listen for the invocation's event on the replicas' Redis, as redis://host:port (or
         /// redis://user:password@host:port/db).
         #[arg(long, value_name = "REDIS_URL")]
-        events: Option<String>,
+        events: Option<replicas::RedisUrl>,
         #[command(flatten)]
         prefix: replicas::Prefix,
     },

@@ -61,7 +61,7 @@ pub struct Args {
     /// Share the project's concurrency budget, 429 pauses and webhook events with the other
     /// processes on this Redis, as redis://host:port (or redis://user:password@host:port/db).
     #[arg(long, value_name = "REDIS_URL", conflicts_with = "no_wait")]
-    redis: Option<String>,
+    redis: Option<crate::replicas::RedisUrl>,
     /// With --redis: at most this many invocations running at once across every process
     /// (default: the project's concurrency, read from the Projects API).
     #[arg(long, value_name = "N", requires = "redis",
@@ -156,7 +156,11 @@ pub async fn run(ctx: &Ctx, args: Args) -> Result<(), Failure> {
 }
 
 /// A client that takes its invocations' places in the budget shared through Redis at `url`.
-async fn join_budget(ctx: &Ctx, url: &str, args: &Args) -> Result<Client, Failure> {
+async fn join_budget(
+    ctx: &Ctx,
+    url: &crate::replicas::RedisUrl,
+    args: &Args,
+) -> Result<Client, Failure> {
     if ctx.client.is_dev() {
         return Err(Failure::Usage(
             "--redis works with the Browserbase API, not with --dev".into(),
