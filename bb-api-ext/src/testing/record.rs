@@ -110,7 +110,7 @@ mod tests {
     fn request(operation: Option<Operation>) -> RecordedRequest {
         RecordedRequest {
             method: "GET".into(),
-            path: "/v1/functions/invocations/x".into(),
+            path: Operation::InvocationsGet.operation().path.into(),
             query: None,
             headers: Vec::new(),
             body: Bytes::new(),

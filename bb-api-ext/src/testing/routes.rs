@@ -841,23 +841,42 @@ fn webhooks_rotate_secret(state: &mut State, raw: &str, body: &[u8]) -> Result<R
 mod tests {
     use super::*;
 
+    /// The path a client sends for `op`: its template from the operation table, each `{param}`
+    /// segment filled with the next of `args`.
+    fn sent(op: Operation, args: &[&str]) -> String {
+        let mut args = args.iter();
+        op.operation()
+            .path
+            .split('/')
+            .map(|segment| match segment.starts_with('{') {
+                true => args.next().copied().unwrap_or(segment),
+                false => segment,
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
     #[test]
     fn literal_segments_win_over_ids() {
-        let r = |m, p| route(m, p).map(|r| r.operation);
+        let r = |m, p: String| route(m, &p).map(|r| r.operation);
+        // `/functions/builds` against `/functions/{id}`: the literal segment wins.
         assert_eq!(
-            r("GET", "/v1/functions/builds"),
+            r("GET", sent(Operation::FunctionBuildsList, &[])),
             Some(Operation::FunctionBuildsList)
         );
-        assert_eq!(r("GET", "/v1/functions/x"), Some(Operation::FunctionsGet));
-        assert_eq!(r("GET", "/v1/functions/x/invoke"), None);
         assert_eq!(
-            r("POST", "/v1/functions/x/invoke"),
+            r("GET", sent(Operation::FunctionsGet, &["x"])),
+            Some(Operation::FunctionsGet)
+        );
+        assert_eq!(r("GET", sent(Operation::FunctionsInvoke, &["x"])), None);
+        assert_eq!(
+            r("POST", sent(Operation::FunctionsInvoke, &["x"])),
             Some(Operation::FunctionsInvoke)
         );
-        assert_eq!(r("GET", "/v1/functions/"), None);
-        assert_eq!(r("PUT", "/v1/webhooks/x"), None);
-        let detach = route("DELETE", "/v1/functions/a/secrets/b").map(|r| r.ids);
-        assert_eq!(detach, Some(["a", "b"]));
+        assert_eq!(r("GET", sent(Operation::FunctionsGet, &[""])), None);
+        assert_eq!(r("PUT", sent(Operation::WebhooksGet, &["x"])), None);
+        let detach = sent(Operation::FunctionsDetachSecret, &["a", "b"]);
+        assert_eq!(route("DELETE", &detach).map(|r| r.ids), Some(["a", "b"]));
     }
 
     #[test]
