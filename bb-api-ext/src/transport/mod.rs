@@ -119,6 +119,28 @@ impl Transport {
         self.base.as_str().trim_end_matches('/')
     }
 
+    /// When a call that starts at `started` must end (`overall` later, or the caller's deadline
+    /// if sooner), and its URL with the query.
+    fn deadline_and_url(
+        &self,
+        call: &Call<'_>,
+        started: Instant,
+        overall: Duration,
+    ) -> Result<(Instant, Url), Error> {
+        let mut deadline = later(started, overall);
+        if let Some(d) = call.deadline {
+            deadline = deadline.min(d);
+        }
+        let mut url = self.url(call.op, call.args)?;
+        if !call.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in call.query {
+                pairs.append_pair(k, v);
+            }
+        }
+        Ok((deadline, url))
+    }
+
     /// `{base_url}/{segments joined by /}`, each segment percent-encoded: the base URL is cloned,
     /// not parsed again (reqwest would parse a URL given as text on every request).
     pub(crate) fn url(&self, op: &Operation, args: &[&str]) -> Result<Url, ConfigError> {
@@ -219,17 +241,7 @@ impl Transport {
         }
         let overall = call.hold.unwrap_or(self.timeouts.overall());
         let started = Instant::now();
-        let mut deadline = later(started, overall);
-        if let Some(d) = call.deadline {
-            deadline = deadline.min(d);
-        }
-        let mut url = self.url(call.op, call.args)?;
-        if !call.query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in call.query {
-                pairs.append_pair(k, v);
-            }
-        }
+        let (deadline, url) = self.deadline_and_url(call, started, overall)?;
         let key = self.api_key.expose();
         let owned;
         let secrets: &[&str] = if call.secrets.is_empty() {

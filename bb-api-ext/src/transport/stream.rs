@@ -95,17 +95,7 @@ impl Transport {
         mut body: Option<UploadBody<'_>>,
     ) -> Result<Opened, Error> {
         let started = Instant::now();
-        let mut deadline = later(started, self.timeouts.overall());
-        if let Some(d) = call.deadline {
-            deadline = deadline.min(d);
-        }
-        let mut url = self.url(call.op, call.args)?;
-        if !call.query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in call.query {
-                pairs.append_pair(k, v);
-            }
-        }
+        let (deadline, url) = self.deadline_and_url(call, started, self.timeouts.overall())?;
         let secrets = self.secrets(call);
         let mut backoff = None;
         let mut attempt = 1;
