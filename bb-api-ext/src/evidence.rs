@@ -177,7 +177,14 @@ impl EvidenceRequest {
                 invocations.logs(invocation.id).await,
             )
             .await;
-        folder.json("session.json", sessions.get(sid).await).await;
+        // Without its signing key and the connect URL that embeds it: an archive of evidence is
+        // shared and kept, and a session still running could be taken over with them.
+        let session = sessions.get(sid).await.map(|mut session| {
+            session.signing_key = None;
+            session.connect_url = None;
+            session
+        });
+        folder.json("session.json", session).await;
         folder
             .json("session-logs.json", sessions.logs(sid).await)
             .await;

@@ -1037,3 +1037,39 @@ async fn ended_with_recording(
         .expect("ready");
     (s.id, ready)
 }
+
+#[tokio::test]
+async fn evidence_of_a_running_invocation_keeps_no_session_secret() {
+    let fake = FakeBrowserbase::start().await.expect("fake");
+    let client = fake.client();
+    let f = fake.add_function(FunctionScript::new("slow").with_run_time(Duration::from_secs(60)));
+    let inv = client
+        .functions()
+        .invoke(f.function_id)
+        .send()
+        .await
+        .expect("accepted");
+    let session = client
+        .sessions()
+        .get(inv.session_id)
+        .await
+        .expect("session");
+    assert!(
+        session.signing_key.is_some(),
+        "a running session has its key"
+    );
+    let dir = TempDir::new("evidence-running");
+    client
+        .invocations()
+        .evidence(inv.id)
+        .max_wait(Duration::from_secs(2))
+        .write_to(&dir.0)
+        .await
+        .expect("evidence");
+    let written = std::fs::read_to_string(dir.0.join("session.json")).expect("session.json");
+    let key = format!("sk_fake_{}", inv.session_id.simple());
+    assert!(!written.contains(&key), "{written}");
+    assert!(!written.contains("signingKey"), "{written}");
+    assert!(!written.contains("connectUrl"), "{written}");
+    assert!(written.contains(&inv.session_id.to_string()), "{written}");
+}
