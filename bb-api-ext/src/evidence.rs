@@ -95,8 +95,8 @@ impl std::fmt::Debug for EvidenceRequest {
 }
 
 impl crate::Invocations {
-    /// One invocation's evidence: the invocation, its logs, its session, the session's CDP logs,
-    /// the recording (as JSON lines), the replay list, each recording page's MP4 (from its
+    /// One invocation's evidence: the invocation, its logs, its session (without its signing key
+    /// and connect URL), the session's CDP logs, the recording (as JSON lines), the replay list, each recording page's MP4 (from its
     /// presigned URL, without the API key, once the recording downloads are ready) and the files
     /// the session downloaded (as `downloads/<name>`, each verified against its size and
     /// SHA-256). [`EvidenceRequest::write_to`] fetches and writes them.
