@@ -275,7 +275,7 @@ impl Folder<'_> {
                 name,
                 bytes: bytes.len() as u64,
                 sha256: crate::files::download::hex(
-                    ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref(),
+                    crate::crypto::digest::digest(&crate::crypto::digest::SHA256, &bytes).as_ref(),
                 ),
             }),
             Err(e) => {
@@ -410,7 +410,7 @@ fn safe_component(name: &str) -> String {
 /// The size and SHA-256 of a file, read in bounded chunks.
 async fn file_sha256(path: &Path) -> std::io::Result<(u64, String)> {
     let mut file = tokio::fs::File::open(path).await?;
-    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut hash = crate::crypto::digest::Context::new(&crate::crypto::digest::SHA256);
     let mut buf = vec![0u8; 64 * 1024];
     let mut total = 0u64;
     loop {

@@ -101,6 +101,7 @@ mod config;
 mod context;
 mod contexts;
 mod coordination;
+mod crypto;
 mod dev;
 mod dev_mode;
 mod downloads;

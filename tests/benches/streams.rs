@@ -182,7 +182,7 @@ async fn plain_download(plain: &reqwest::Client, url: &str) {
         .await
         .and_then(reqwest::Response::error_for_status)
         .expect("the plain content get should succeed");
-    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut hash = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
     let mut sink = tokio::io::sink();
     while let Some(chunk) = response.chunk().await.expect("the content streams") {
         hash.update(&chunk);

@@ -150,7 +150,7 @@ fn status_mb(key: &str) -> f64 {
 fn sha256_of(path: &std::path::Path) -> std::io::Result<String> {
     use std::fmt::Write as _;
     let mut file = std::fs::File::open(path)?;
-    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut hash = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = file.read(&mut buf)?;

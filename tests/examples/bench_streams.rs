@@ -478,7 +478,7 @@ fn write_noise(path: &Path, len: u64) -> std::io::Result<()> {
 
 /// The SHA-256 of the server's download content, generated again in 1 MiB chunks.
 fn expected_sha256(len: u64) -> String {
-    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut hash = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
     let mut noise = Noise::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut left = len;
@@ -494,7 +494,7 @@ fn expected_sha256(len: u64) -> String {
 /// The file's SHA-256 in lowercase hex, read in 1 MiB chunks.
 fn sha256_of(path: &Path) -> std::io::Result<String> {
     let mut file = std::fs::File::open(path)?;
-    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut hash = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = file.read(&mut buf)?;

@@ -71,7 +71,7 @@ impl Areas {
         content: Bytes,
     ) -> String {
         let checksum = crate::files::download::hex(
-            ring::digest::digest(&ring::digest::SHA256, &content).as_ref(),
+            crate::crypto::digest::digest(&crate::crypto::digest::SHA256, &content).as_ref(),
         );
         let mime_type = match filename
             .rsplit_once('.')

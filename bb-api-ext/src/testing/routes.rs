@@ -694,9 +694,9 @@ fn endpoint_free(state: &State, endpoint: &str, except: Option<Uuid>) -> Result<
 
 /// A new signing secret: 24 random bytes, so its text is `whsec_` and 32 base64 characters.
 fn new_secret() -> Result<WebhookSecret> {
-    use ring::rand::SecureRandom as _;
+    use crate::crypto::rand::SecureRandom as _;
     let mut key = secrecy::zeroize::Zeroizing::new([0u8; 24]);
-    ring::rand::SystemRandom::new()
+    crate::crypto::rand::SystemRandom::new()
         .fill(key.as_mut())
         .map_err(|_| {
             Reply::error(

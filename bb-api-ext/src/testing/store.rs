@@ -7,13 +7,13 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
+use crate::crypto::digest;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http_body_util::Full;
 use hyper::body::{Body as _, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::{Response, StatusCode};
-use ring::digest;
 use serde_json::{Value, json};
 use uuid::Uuid;
 

@@ -1,8 +1,8 @@
 //! Standard Webhooks signatures: HMAC-SHA256 over `{id}.{timestamp}.{body}`, sent as `v1,<base64>`.
 
+use crate::crypto::hmac;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_PAD_INDIFFERENT};
-use ring::hmac;
 
 use super::secret::WebhookSecret;
 
@@ -103,7 +103,7 @@ pub(crate) fn describe_entries<'a>(values: impl IntoIterator<Item = &'a str>) ->
 /// Whether any candidate is the tag of `{id}.{timestamp}.{body}` under any secret.
 ///
 /// The body is hashed once per secret. Each candidate is then compared with that tag through
-/// `ring::hmac::verify` (which compares in constant time) on HMAC(key, tag) against
+/// `hmac::verify` (which compares in constant time) on HMAC(key, tag) against
 /// HMAC(key, candidate): a "double HMAC" comparison, so no comparison is written by hand and an
 /// attacker's many candidates cost one short HMAC each rather than a pass over the body each.
 pub(crate) fn any_matches(
