@@ -1,18 +1,18 @@
 //! A response body streamed to a path or any `AsyncWrite` with bounded memory, its size and
 //! SHA-256 checked while it streams. A path is written through a temporary file in the same
-//! folder, renamed into place only when every check passed: a mismatch, a body cut short or a
-//! dropped future leaves nothing at the target path.
+//! folder by a writing thread ([`DiskWriter`]), synced, and renamed into place only when every
+//! check passed: a mismatch, a body cut short or a dropped future leaves nothing at the target
+//! path.
 
 use std::path::Path;
 
-use ring::digest;
-use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
+use bytes::Bytes;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 
+use super::disk_writer::DiskWriter;
+use crate::crypto::digest;
 use crate::error::{Corruption, Error, TimeoutKind};
 use crate::transport::Opened;
-
-/// Bytes buffered before a write to disk.
-const WRITE_BUFFER: usize = 256 * 1024;
 
 /// What the content must match, from the file's metadata.
 #[derive(Debug)]
@@ -47,11 +47,9 @@ pub(crate) async fn to_path(
         .tempfile_in(dir)
         .map_err(|e| file_error("create a temporary file next to", e))?;
     let (file, temp_path) = temp.into_parts();
-    let mut writer = BufWriter::with_capacity(WRITE_BUFFER, tokio::fs::File::from_std(file));
-    let written = stream(opened, &mut writer, expected, Some(path)).await?;
-    let file = writer.into_inner();
-    file.sync_all().await.map_err(|e| file_error("write", e))?;
-    drop(file);
+    // Synced to disk by `finish` before the checks pass: the rename below never exposes a file
+    // whose blocks were not written.
+    let written = stream(opened, DiskWriter::start(file), expected, Some(path)).await?;
     temp_path
         .persist(path)
         .map_err(|e| file_error("rename the download into", e.error))?;
@@ -65,12 +63,51 @@ pub(crate) async fn to_writer<W: AsyncWrite + Unpin>(
     writer: &mut W,
     expected: &Expected<'_>,
 ) -> Result<u64, Error> {
-    stream(opened, writer, expected, None).await
+    let sink = Hashing {
+        writer,
+        hash: digest::Context::new(&digest::SHA256),
+    };
+    stream(opened, sink, expected, None).await
 }
 
-async fn stream<W: AsyncWrite + Unpin>(
+/// Where a body's chunks go, and who hashes them on the way.
+trait Sink {
+    async fn put(&mut self, chunk: Bytes) -> std::io::Result<()>;
+    /// Every chunk was put: flush (and sync) and return the SHA-256 of them all.
+    async fn end(self) -> std::io::Result<digest::Digest>;
+}
+
+impl Sink for DiskWriter {
+    async fn put(&mut self, chunk: Bytes) -> std::io::Result<()> {
+        self.write(chunk).await
+    }
+
+    async fn end(self) -> std::io::Result<digest::Digest> {
+        self.finish().await
+    }
+}
+
+/// Any writer, hashed on the receiving task.
+struct Hashing<'w, W> {
+    writer: &'w mut W,
+    hash: digest::Context,
+}
+
+impl<W: AsyncWrite + Unpin> Sink for Hashing<'_, W> {
+    async fn put(&mut self, chunk: Bytes) -> std::io::Result<()> {
+        self.hash.update(&chunk);
+        self.writer.write_all(&chunk).await
+    }
+
+    async fn end(self) -> std::io::Result<digest::Digest> {
+        self.writer.flush().await?;
+        Ok(self.hash.finish())
+    }
+}
+
+async fn stream(
     opened: Opened,
-    writer: &mut W,
+    mut sink: impl Sink,
     expected: &Expected<'_>,
     path: Option<&Path>,
 ) -> Result<u64, Error> {
@@ -81,7 +118,6 @@ async fn stream<W: AsyncWrite + Unpin>(
         source,
     };
     let checksum = expected.checksum.and_then(|c| parse_sha256(expected.id, c));
-    let mut hash = digest::Context::new(&digest::SHA256);
     let mut received: u64 = 0;
     loop {
         let chunk = match tokio::time::timeout(idle, response.chunk()).await {
@@ -107,10 +143,8 @@ async fn stream<W: AsyncWrite + Unpin>(
                 },
             ));
         }
-        hash.update(&chunk);
-        writer.write_all(&chunk).await.map_err(write_error)?;
+        sink.put(chunk).await.map_err(write_error)?;
     }
-    writer.flush().await.map_err(write_error)?;
     if let Some(size) = expected.size.filter(|size| received != *size) {
         return Err(corrupt(
             expected,
@@ -120,8 +154,9 @@ async fn stream<W: AsyncWrite + Unpin>(
             },
         ));
     }
+    let hash = sink.end().await.map_err(write_error)?;
     if let Some(want) = checksum {
-        let actual = hex(hash.finish().as_ref());
+        let actual = hex(hash.as_ref());
         if actual != want {
             return Err(corrupt(
                 expected,

@@ -2,6 +2,7 @@
 //! written to disk or any writer. Each area (extensions, certificates, downloads, and later
 //! session uploads and recordings) says only what is particular to it.
 
+mod disk_writer;
 pub(crate) mod download;
 pub(crate) mod upload;
 
