@@ -35,6 +35,7 @@ use bb_api_ext::{
     BrowserSettings, BrowserSize, Client, Extension, Function, Geolocation, Invocation, Invoke, Os,
     Proxy, ProxySettings, SessionCreateParams,
 };
+use bb_api_tests::ab::{compare, load_average, wanted};
 use bb_api_tests::plain::{self, FUNCTION_ID, Plain, TIMEOUT_SECS};
 use criterion::{Criterion, Throughput, criterion_group};
 use serde_json::Value;
@@ -354,68 +355,8 @@ fn roundtrip(c: &mut Criterion) {
     group.finish();
 }
 
-/// Rounds of the paired comparison; each round times one block of each side, in alternating order.
+/// Rounds of each paired comparison.
 const AB_ROUNDS: usize = 100;
-
-/// Times `AB_ROUNDS` pairs of blocks, `block` runs of each side per block, the side that goes
-/// first alternating by round, and prints the ext/plain ratios of the pairs (median and
-/// quartiles) and the mean time per run of each side.
-async fn compare<E, P>(
-    name: &str,
-    per_run: &str,
-    block: usize,
-    mut ext: impl AsyncFnMut() -> E,
-    mut plain: impl AsyncFnMut() -> P,
-) {
-    let (mut ext_times, mut plain_times) = (Vec::new(), Vec::new());
-    for round in 0..AB_ROUNDS {
-        for ext_side in [round % 2 == 0, round % 2 == 1] {
-            let started = std::time::Instant::now();
-            for _ in 0..block {
-                if ext_side {
-                    black_box(ext().await);
-                } else {
-                    black_box(plain().await);
-                }
-            }
-            let took = started.elapsed();
-            if ext_side {
-                ext_times.push(took);
-            } else {
-                plain_times.push(took);
-            }
-        }
-    }
-    let mut ratios: Vec<f64> = ext_times
-        .iter()
-        .zip(&plain_times)
-        .map(|(e, p)| e.as_secs_f64() / p.as_secs_f64())
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    let q = |p: f64| ratios[((ratios.len() - 1) as f64 * p).round() as usize];
-    let mean_us = |d: &[Duration]| {
-        d.iter().map(Duration::as_secs_f64).sum::<f64>() / (d.len() * block) as f64 * 1e6
-    };
-    println!(
-        "roundtrip_ab/{name}: ext/plain ratio median {:.3} (quartiles {:.3}..{:.3}) over {} paired rounds of {block} runs per side; mean per {per_run}: ext {:.1} us, plain {:.1} us",
-        q(0.5),
-        q(0.25),
-        q(0.75),
-        ratios.len(),
-        mean_us(&ext_times),
-        mean_us(&plain_times),
-    );
-}
-
-/// The 1-minute load average (`/proc/loadavg`), when the system has one.
-fn load_average() -> Option<f64> {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
 
 /// The Functions the list comparison pages through, and the page size the fake caps them at.
 const LIST_FUNCTIONS: usize = 30;
@@ -429,14 +370,6 @@ fn roundtrip_ab() {
         "roundtrip_ab/get",
         "roundtrip_ab/list",
     ];
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--list" || a == "--test") {
-        return;
-    }
-    // Criterion's filter is its one positional argument; a comparison runs when none is given or
-    // its name contains the filter.
-    let filter = args.iter().find(|a| !a.starts_with('-'));
-    let wanted = |name: &str| filter.is_none_or(|f| name.contains(f.as_str()));
     if !NAMES.iter().any(|n| wanted(n)) {
         return;
     }
@@ -485,21 +418,21 @@ fn roundtrip_ab() {
                 async || ext_invoke(&client, &params).await,
                 async || plain_invoke(&plain, &params).await,
             );
-            compare("seq", "call", 200, ext, plain).await;
+            compare("roundtrip_ab/seq", "call", AB_ROUNDS, 200, ext, plain).await;
         }
         if wanted(NAMES[1]) {
             let (ext, plain) = (
                 async || ext_c16(&client, &params).await,
                 async || plain_c16(&plain, &params).await,
             );
-            compare("c16", "batch of 16", 20, ext, plain).await;
+            compare("roundtrip_ab/c16", "batch of 16", AB_ROUNDS, 20, ext, plain).await;
         }
         if wanted(NAMES[2]) {
             let (ext, plain) = (
                 async || ext_get(&client).await,
                 async || plain_get(&plain).await,
             );
-            compare("get", "get", 200, ext, plain).await;
+            compare("roundtrip_ab/get", "get", AB_ROUNDS, 200, ext, plain).await;
         }
         if wanted(NAMES[3]) {
             let (ext, plain) = (
@@ -510,7 +443,7 @@ fn roundtrip_ab() {
                 "list of {LIST_FUNCTIONS} Functions in {} pages",
                 LIST_FUNCTIONS / LIST_PAGE
             );
-            compare("list", &per_run, 50, ext, plain).await;
+            compare("roundtrip_ab/list", &per_run, AB_ROUNDS, 50, ext, plain).await;
         }
     });
     let fmt = |l: Option<f64>| l.map_or_else(|| "unknown".to_owned(), |l| format!("{l:.2}"));
