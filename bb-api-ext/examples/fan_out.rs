@@ -1,4 +1,4 @@
-//! Fan-out: invoke one Function for many inputs with bounded concurrency and a progress bar.
+//! Fan-out: invoke one Function for many inputs with bounded concurrency and a progress line.
 //!
 //! ```text
 //! cargo run --example fan_out
@@ -15,6 +15,7 @@
 //! The bar is drawn on stderr when it is a terminal; the summary goes to stdout: items accepted
 //! and failed, the first failures, the elapsed time and the requests the fake saw.
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,7 +23,6 @@ use std::time::{Duration, Instant};
 
 use bb_api_ext::testing::{FakeBrowserbase, Fault, Operation};
 use bb_api_ext::{Error, Progress};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
 /// The demo Function invoked: it runs 0.8 s and takes a `url`.
@@ -63,14 +63,13 @@ async fn main() -> ExitCode {
         .collect();
     println!("Invoking {FUNCTION} for {ITEMS} inputs, at most {CONCURRENCY} at once.");
 
-    let bar = progress_bar(ITEMS);
+    let status = StatusLine::new(ITEMS);
     let rate_limit_armed = AtomicBool::new(false);
     let on_progress = {
-        let (bar, fake) = (bar.clone(), fake.clone());
+        let fake = fake.clone();
         let (k, third) = (RATE_LIMITS, ITEMS.div_ceil(3));
         move |p: Progress| {
-            bar.set_position(p.done as u64);
-            bar.set_message(format!("{} failed", p.failed));
+            status.show(p.done, p.failed);
             if p.done >= third && !rate_limit_armed.swap(true, Ordering::Relaxed) {
                 fake.inject_for(
                     Operation::FunctionsInvoke,
@@ -82,11 +81,7 @@ async fn main() -> ExitCode {
                 let note = format!(
                     "fake: answering the next {k} invokes with 429, Retry-After: {RETRY_AFTER_SECS}: every call of the client pauses"
                 );
-                if bar.is_hidden() {
-                    eprintln!("{note}");
-                } else {
-                    bar.println(note);
-                }
+                status.note(&note);
             }
         }
     };
@@ -100,7 +95,7 @@ async fn main() -> ExitCode {
         .collect()
         .await;
     let elapsed = started.elapsed();
-    bar.finish_and_clear();
+    status.clear();
     let results = match results {
         Ok(r) => r,
         Err(e) => return fail(&e),
@@ -120,16 +115,39 @@ async fn main() -> ExitCode {
     }
 }
 
-/// A bar on stderr; indicatif draws nothing when stderr is not a terminal.
-fn progress_bar(total: usize) -> ProgressBar {
-    let bar = ProgressBar::new(total as u64);
-    if let Ok(style) =
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg} ({eta} left)")
-    {
-        bar.set_style(style.progress_chars("=> "));
+/// One progress line on stderr, redrawn in place; nothing when stderr is not a terminal (notes
+/// are printed either way). A progress-bar crate would do more, for a price every example pays:
+/// cargo compiles all dev-dependencies into each one, `cargo run --example invoke` first of all.
+#[derive(Clone, Copy)]
+struct StatusLine {
+    terminal: bool,
+    total: usize,
+}
+
+impl StatusLine {
+    fn new(total: usize) -> Self {
+        Self {
+            terminal: std::io::stderr().is_terminal(),
+            total,
+        }
     }
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
+
+    fn show(self, done: usize, failed: usize) {
+        if self.terminal {
+            eprint!("\r\x1b[2K{done}/{} done, {failed} failed", self.total);
+        }
+    }
+
+    fn note(self, text: &str) {
+        self.clear();
+        eprintln!("{text}");
+    }
+
+    fn clear(self) {
+        if self.terminal {
+            eprint!("\r\x1b[2K");
+        }
+    }
 }
 
 fn summarize(results: &[Result<bb_api_ext::Invocation, Error>], elapsed: Duration) {
