@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use backon::BackoffBuilder;
 use bb_api::open::RecordingDownloadStatus;
 use bb_api::types::{RecordingDownload, SessionsUploadFileResponse};
 use tokio::io::AsyncWrite;
@@ -60,9 +59,10 @@ impl Sessions {
     /// Fetches one `COMPLETED` recording page's MP4 from its presigned `downloadUrl` into `path`,
     /// streamed through a temporary file in the same folder and renamed into place only once
     /// whole (the API publishes no size or checksum for an MP4). The URL is outside the base URL:
-    /// neither the API key nor any client header is sent there. A connection failure, a timeout,
-    /// a 429 or a 5xx is retried from the start of the file within the client's retry policy (a
-    /// GET is safe to repeat). Returns the bytes written.
+    /// neither the API key nor any client header is sent there. What the client retries on a GET
+    /// (a connection failure, a timeout, a 429, a 408, 500, 502, 503 or 504) is retried from the
+    /// start of the file within its retry policy; a 403 (an expired signature) is not. Returns the
+    /// bytes written.
     ///
     /// ```no_run
     /// # async fn demo(client: bb_api_ext::Client, id: uuid::Uuid) -> Result<(), bb_api_ext::Error> {
@@ -86,8 +86,7 @@ impl Sessions {
         let path = path.as_ref();
         let url = presigned_url(page)?;
         let retry = &self.ctx.transport.retry;
-        // Built on the first transient failure only, as the API calls do.
-        let mut backoff = None;
+        let mut backoff: retry::Backoff = None;
         loop {
             // Each attempt starts the file from zero in a fresh temporary file: a failed one
             // leaves nothing behind, at the target or beside it.
@@ -99,17 +98,13 @@ impl Sessions {
                 Ok(n) => return Ok(n),
                 Err(e) => e,
             };
-            if !is_transient(&err) {
+            // A GET of the file, safe to repeat as the operation that listed its URL is. A 403
+            // (an expired signature) is final: ask for the recording downloads again.
+            if !retry::is_retryable(retry, &SESSIONS_LIST_RECORDING_DOWNLOADS, &err) {
                 return Err(err);
             }
-            let delays = backoff.get_or_insert_with(|| retry::backoff(retry).build());
-            let Some(delay) = delays.next() else {
+            let Some(delay) = retry::next_delay(retry, &mut backoff, &err) else {
                 return Err(err);
-            };
-            let delay = match retry::server_delay(&err) {
-                Some(asked) if asked > retry.max_retry_after() => return Err(err),
-                Some(asked) => asked,
-                None => delay,
             };
             tracing::warn!(
                 page = %page.page_id,
@@ -146,18 +141,6 @@ impl Sessions {
             .transport
             .open_presigned(url, &SESSIONS_LIST_RECORDING_DOWNLOADS, &page.page_id)
             .await
-    }
-}
-
-/// Whether a presigned fetch that failed this way may be tried again: it is a GET, safe to
-/// repeat, so a connection failure, a timeout (before or during the body), a 429 or a 5xx is.
-/// A 403 (an expired signature) is not: ask for the recording downloads again.
-fn is_transient(err: &Error) -> bool {
-    match err {
-        Error::Transport { .. } | Error::Timeout(_) => true,
-        Error::RateLimited { .. } | Error::ConcurrencyLimited(_) => true,
-        Error::Api(e) => e.status >= 500,
-        _ => false,
     }
 }
 

@@ -14,7 +14,6 @@ pub(crate) use stream::{Opened, UploadBody};
 
 use std::time::{Duration, SystemTime};
 
-use backon::BackoffBuilder;
 use bytes::Bytes;
 use reqwest::header::{
     ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
@@ -256,7 +255,7 @@ impl Transport {
         // is cut at it, the rate gate waits at most until it, and no backoff sleeps past it. One
         // timer per attempt is the whole cost of the guarantees on the usual path.
         // Boxed: most calls need none, and this future is kept small.
-        let mut backoff: Option<Box<_>> = None;
+        let mut backoff: retry::Backoff = None;
         let mut attempt = 1;
         // When the next attempt starts: the clock is read once per attempt, not at every step.
         let mut now = started;
@@ -294,16 +293,8 @@ impl Transport {
             if !retryable {
                 return Err(err);
             }
-            // Built on the first retryable failure only: most calls need no backoff at all.
-            let backoff =
-                backoff.get_or_insert_with(|| Box::new(retry::backoff(&self.retry).build()));
-            let Some(delay) = backoff.next() else {
+            let Some(delay) = retry::next_delay(&self.retry, &mut backoff, &err) else {
                 return Err(err);
-            };
-            let delay = match retry::server_delay(&err) {
-                Some(ra) if ra > self.retry.max_retry_after() => return Err(err),
-                Some(ra) => ra,
-                None => delay,
             };
             // Sleeping past the deadline only to time out: return this error instead.
             if later(Instant::now(), delay) >= deadline {

@@ -43,6 +43,28 @@ pub(crate) fn is_retryable(config: &RetryConfig, op: &Operation, err: &Error) ->
     }
 }
 
+/// A call's backoff, built on its first retryable failure: most calls need none.
+pub(crate) type Backoff = Option<Box<backon::ExponentialBackoff>>;
+
+/// How long to wait before the next attempt after `err`, or `None` to give up: the backoff's
+/// next step (none left: give up), or instead the server's `Retry-After` when it sent one, unless
+/// that is longer than `max_retry_after`.
+pub(crate) fn next_delay(
+    config: &RetryConfig,
+    backoff: &mut Backoff,
+    err: &Error,
+) -> Option<Duration> {
+    use backon::BackoffBuilder as _;
+    let step = backoff
+        .get_or_insert_with(|| Box::new(self::backoff(config).build()))
+        .next()?;
+    match server_delay(err) {
+        Some(asked) if asked > config.max_retry_after() => None,
+        Some(asked) => Some(asked),
+        None => Some(step),
+    }
+}
+
 /// The delay a 429 asked for (`Retry-After`), if any.
 pub(crate) fn server_delay(err: &Error) -> Option<Duration> {
     match err {

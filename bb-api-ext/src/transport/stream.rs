@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use backon::BackoffBuilder;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use reqwest::multipart::Form;
 use reqwest::{Response, Url};
@@ -97,7 +96,7 @@ impl Transport {
         let started = Instant::now();
         let (deadline, url) = self.deadline_and_url(call, started, self.timeouts.overall())?;
         let secrets = self.secrets(call);
-        let mut backoff = None;
+        let mut backoff: retry::Backoff = None;
         let mut attempt = 1;
         loop {
             let (form, repeatable) = match body.as_mut() {
@@ -140,16 +139,9 @@ impl Transport {
             if !retryable {
                 return Err(err);
             }
-            let backoff = backoff.get_or_insert_with(|| retry::backoff(&self.retry).build());
-            let Some(mut delay) = backoff.next() else {
+            let Some(delay) = retry::next_delay(&self.retry, &mut backoff, &err) else {
                 return Err(err);
             };
-            if let Some(ra) = retry::server_delay(&err) {
-                if ra > self.retry.max_retry_after() {
-                    return Err(err);
-                }
-                delay = ra;
-            }
             if later(Instant::now(), delay) >= deadline {
                 return Err(err);
             }
