@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use crate::context::Context;
 use crate::error::Error;
-use crate::files::download::{self, Expected};
+use crate::files::download::{self, Expected, Written};
 use crate::paginate::{self, HasId, ListRequest, ListStream, MAX_OFFSET_LIMIT, Page};
 use crate::resource_ids::DownloadId;
 use crate::transport::Call;
@@ -132,10 +132,20 @@ impl Downloads {
         id: impl Into<DownloadId>,
         path: impl AsRef<Path>,
     ) -> Result<Download, Error> {
+        let (meta, _) = self.save_hashed(id, path.as_ref()).await?;
+        Ok(meta)
+    }
+
+    /// [`save`](Self::save), with what was written (size and SHA-256 as streamed).
+    pub(crate) async fn save_hashed(
+        &self,
+        id: impl Into<DownloadId>,
+        path: &Path,
+    ) -> Result<(Download, Written), Error> {
         let meta = self.get(id).await?;
         let opened = self.open(&meta.id).await?;
-        download::to_path(opened, path.as_ref(), &meta.expected()).await?;
-        Ok(meta)
+        let written = download::to_path(opened, path, &meta.expected()).await?;
+        Ok((meta, written))
     }
 
     /// Writes the content of download `id` to `writer` (flushed at the end), verifying its size

@@ -6,18 +6,18 @@
 //! and never stops the others.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::io::AsyncReadExt;
 use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::context::Context;
 use crate::downloads::{Download, Downloads};
 use crate::error::Error;
+use crate::files::download::{self, Written};
 use crate::ids::IdInput;
 use crate::sessions::Sessions;
 
@@ -209,8 +209,9 @@ impl EvidenceRequest {
                         safe_component(&page.page_id)
                     ));
                     let path = dir.join(&name);
-                    let saved = within(ends, sessions.save_recording_page(&page, &path)).await;
-                    folder.streamed(name, saved).await;
+                    let saved =
+                        within(ends, sessions.save_recording_page_hashed(&page, &path)).await;
+                    folder.written(name, saved).await;
                 }
             }
         }
@@ -220,14 +221,7 @@ impl EvidenceRequest {
             path: Some(dir.join("manifest.json")),
             source: std::io::Error::other(e),
         })?;
-        let path = dir.join("manifest.json");
-        write_small(&path, &text)
-            .await
-            .map_err(|source| Error::File {
-                action: "write",
-                path: Some(path),
-                source,
-            })?;
+        download::bytes_to_path(text.into(), &dir.join("manifest.json")).await?;
         Ok(folder.manifest)
     }
 }
@@ -266,41 +260,24 @@ impl Folder<'_> {
     /// A part already in memory (bounded: a JSON answer of the API), written whole or not at all.
     async fn small(&mut self, name: &str, bytes: Result<Vec<u8>, String>) {
         let name = self.fresh_name(name);
-        let bytes = match bytes {
-            Ok(bytes) => bytes,
-            Err(reason) => return self.missing(&name, reason).await,
+        let written = match bytes {
+            Ok(bytes) => download::bytes_to_path(bytes.into(), &self.dir.join(&name))
+                .await
+                .map_err(|e| one_line(&e)),
+            Err(reason) => Err(reason),
         };
-        match write_small(&self.dir.join(&name), &bytes).await {
-            Ok(()) => self.manifest.files.push(ManifestFile {
-                name,
-                bytes: bytes.len() as u64,
-                sha256: crate::files::download::hex(
-                    crate::crypto::digest::digest(&crate::crypto::digest::SHA256, &bytes).as_ref(),
-                ),
-            }),
-            Err(e) => {
-                self.missing(&name, format!("could not write it: {e}"))
-                    .await
-            }
-        }
+        self.written(name, written).await;
     }
 
-    /// A part streamed to its path (already renamed into place when `saved` is `Ok`); its size
-    /// and SHA-256 are read back from the file, in bounded memory.
-    async fn streamed<T>(&mut self, name: String, saved: Result<T, String>) {
-        if let Err(reason) = saved {
-            return self.missing(&name, reason).await;
-        }
-        match file_sha256(&self.dir.join(&name)).await {
-            Ok((bytes, sha256)) => self.manifest.files.push(ManifestFile {
+    /// A part written to its name (`Ok`, with its size and SHA-256 as it streamed), or why not.
+    async fn written(&mut self, name: String, written: Result<Written, String>) {
+        match written {
+            Ok(Written { bytes, sha256 }) => self.manifest.files.push(ManifestFile {
                 name,
                 bytes,
                 sha256,
             }),
-            Err(e) => {
-                self.missing(&name, format!("could not read it back: {e}"))
-                    .await
-            }
+            Err(reason) => self.missing(&name, reason).await,
         }
     }
 
@@ -343,6 +320,10 @@ async fn session_downloads(folder: &mut Folder<'_>, ctx: &Arc<Context>, sid: Uui
             return folder.missing("downloads/", reason).await;
         }
     };
+    if let Err(e) = tokio::fs::create_dir_all(folder.dir.join("downloads")).await {
+        let reason = format!("could not create the folder: {e}");
+        return folder.missing("downloads/", reason).await;
+    }
     for item in list {
         let base = Path::new(&item.filename)
             .file_name()
@@ -351,16 +332,10 @@ async fn session_downloads(folder: &mut Folder<'_>, ctx: &Arc<Context>, sid: Uui
             .unwrap_or_else(|| safe_component(item.id.as_ref()));
         let name = folder.fresh_name(&format!("downloads/{base}"));
         let path = folder.dir.join(&name);
-        let saved = match path.parent() {
-            Some(parent) => match tokio::fs::create_dir_all(parent).await {
-                Ok(()) => within(ends, downloads.save(item.id.clone(), &path))
-                    .await
-                    .map(|_| ()),
-                Err(e) => Err(format!("could not create {}: {e}", parent.display())),
-            },
-            None => Err("no folder to write it in".to_owned()),
-        };
-        folder.streamed(name, saved).await;
+        let saved = within(ends, downloads.save_hashed(item.id.clone(), &path))
+            .await
+            .map(|(_, written)| written);
+        folder.written(name, saved).await;
     }
 }
 
@@ -405,44 +380,6 @@ fn safe_component(name: &str) -> String {
     } else {
         s
     }
-}
-
-/// The size and SHA-256 of a file, read in bounded chunks.
-async fn file_sha256(path: &Path) -> std::io::Result<(u64, String)> {
-    let mut file = tokio::fs::File::open(path).await?;
-    let mut hash = crate::crypto::digest::Context::new(&crate::crypto::digest::SHA256);
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut total = 0u64;
-    loop {
-        let n = file.read(&mut buf).await?;
-        if n == 0 {
-            break;
-        }
-        total += n as u64;
-        hash.update(&buf[..n]);
-    }
-    Ok((total, crate::files::download::hex(hash.finish().as_ref())))
-}
-
-/// `path` written whole or not at all: a temporary file beside it, then a rename.
-async fn write_small(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut tmp = PathBuf::from(path);
-    let name = format!(
-        ".{}.part",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    );
-    tmp.set_file_name(name);
-    let result = async {
-        tokio::fs::write(&tmp, bytes).await?;
-        tokio::fs::rename(&tmp, path).await
-    }
-    .await;
-    if result.is_err() {
-        let _ = tokio::fs::remove_file(&tmp).await;
-    }
-    result
 }
 
 #[cfg(test)]

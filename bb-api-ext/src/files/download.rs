@@ -25,35 +25,72 @@ pub(crate) struct Expected<'a> {
     pub(crate) checksum: Option<&'a str>,
 }
 
-/// Streams the body to `path` (replacing a file there only on success); returns the bytes
-/// written.
+/// What was written: the size and the SHA-256 (lowercase hex) of every byte, computed as they
+/// streamed, so a caller that lists files (the evidence manifest) need not read them back.
+#[derive(Debug)]
+pub(crate) struct Written {
+    pub(crate) bytes: u64,
+    pub(crate) sha256: String,
+}
+
+/// Streams the body to `path` (replacing a file there only on success).
 pub(crate) async fn to_path(
     opened: Opened,
     path: &Path,
     expected: &Expected<'_>,
-) -> Result<u64, Error> {
+) -> Result<Written, Error> {
+    let (writer, temp_path) = temp_beside(path)?;
+    let written = stream(opened, writer, expected, Some(path)).await?;
+    persist(temp_path, path)?;
+    Ok(written)
+}
+
+/// `bytes` (a part already in memory) written to `path` as a download is: through a temporary
+/// file beside it, synced, renamed; whole or not at all.
+pub(crate) async fn bytes_to_path(bytes: Bytes, path: &Path) -> Result<Written, Error> {
+    let (mut writer, temp_path) = temp_beside(path)?;
+    let len = bytes.len() as u64;
+    let write_error = |source| Error::File {
+        action: "write",
+        path: Some(path.to_path_buf()),
+        source,
+    };
+    writer.write(bytes).await.map_err(write_error)?;
+    let hash = writer.finish().await.map_err(write_error)?;
+    persist(temp_path, path)?;
+    Ok(Written {
+        bytes: len,
+        sha256: hex(hash.as_ref()),
+    })
+}
+
+/// A temporary file in `path`'s folder and the thread that writes it. Deleted when dropped: on
+/// every early return of the callers, and when their future is dropped.
+fn temp_beside(path: &Path) -> Result<(DiskWriter, tempfile::TempPath), Error> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let file_error = |action, source| Error::File {
-        action,
-        path: Some(path.to_path_buf()),
-        source,
-    };
-    // Deleted when dropped: on every early return below, and if this future is dropped.
     let temp = tempfile::Builder::new()
         .prefix(".bb-download-")
         .tempfile_in(dir)
-        .map_err(|e| file_error("create a temporary file next to", e))?;
+        .map_err(|source| Error::File {
+            action: "create a temporary file next to",
+            path: Some(path.to_path_buf()),
+            source,
+        })?;
     let (file, temp_path) = temp.into_parts();
-    // Synced to disk by `finish` before the checks pass: the rename below never exposes a file
-    // whose blocks were not written.
-    let written = stream(opened, DiskWriter::start(file), expected, Some(path)).await?;
-    temp_path
-        .persist(path)
-        .map_err(|e| file_error("rename the download into", e.error))?;
-    Ok(written)
+    Ok((DiskWriter::start(file), temp_path))
+}
+
+/// The temporary file, synced by [`DiskWriter::finish`] before the checks passed, renamed into
+/// place: the name never points at a file whose blocks were not written.
+fn persist(temp_path: tempfile::TempPath, path: &Path) -> Result<(), Error> {
+    temp_path.persist(path).map_err(|e| Error::File {
+        action: "rename the download into",
+        path: Some(path.to_path_buf()),
+        source: e.error,
+    })
 }
 
 /// Streams the body to `writer` and flushes it; returns the bytes written. On a mismatch the
@@ -67,7 +104,7 @@ pub(crate) async fn to_writer<W: AsyncWrite + Unpin>(
         writer,
         hash: digest::Context::new(&digest::SHA256),
     };
-    stream(opened, sink, expected, None).await
+    Ok(stream(opened, sink, expected, None).await?.bytes)
 }
 
 /// Where a body's chunks go, and who hashes them on the way.
@@ -110,7 +147,7 @@ async fn stream(
     mut sink: impl Sink,
     expected: &Expected<'_>,
     path: Option<&Path>,
-) -> Result<u64, Error> {
+) -> Result<Written, Error> {
     let Opened { mut response, idle } = opened;
     let write_error = |source| Error::File {
         action: "write",
@@ -155,19 +192,22 @@ async fn stream(
         ));
     }
     let hash = sink.end().await.map_err(write_error)?;
-    if let Some(want) = checksum {
-        let actual = hex(hash.as_ref());
-        if actual != want {
-            return Err(corrupt(
-                expected,
-                Corruption::ChecksumMismatch {
-                    expected: want,
-                    actual,
-                },
-            ));
-        }
+    let actual = hex(hash.as_ref());
+    if let Some(want) = checksum
+        && actual != want
+    {
+        return Err(corrupt(
+            expected,
+            Corruption::ChecksumMismatch {
+                expected: want,
+                actual,
+            },
+        ));
     }
-    Ok(received)
+    Ok(Written {
+        bytes: received,
+        sha256: actual,
+    })
 }
 
 fn corrupt(expected: &Expected<'_>, problem: Corruption) -> Error {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::Sessions;
 use crate::error::Error;
 use crate::files::FileSource;
-use crate::files::download::{self, Expected};
+use crate::files::download::{self, Expected, Written};
 use crate::files::upload::Rules;
 use crate::ids::{IdInput, id_text};
 use crate::transport::Opened;
@@ -83,7 +83,17 @@ impl Sessions {
         page: &RecordingDownload,
         path: impl AsRef<Path>,
     ) -> Result<u64, Error> {
-        let path = path.as_ref();
+        let written = self.save_recording_page_hashed(page, path.as_ref()).await?;
+        Ok(written.bytes)
+    }
+
+    /// [`save_recording_page`](Self::save_recording_page), with what was written (size and
+    /// SHA-256 as streamed).
+    pub(crate) async fn save_recording_page_hashed(
+        &self,
+        page: &RecordingDownload,
+        path: &Path,
+    ) -> Result<Written, Error> {
         let url = presigned_url(page)?;
         let retry = &self.ctx.transport.retry;
         let mut backoff: retry::Backoff = None;
