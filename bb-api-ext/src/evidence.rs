@@ -18,6 +18,7 @@ use crate::context::Context;
 use crate::downloads::{Download, Downloads};
 use crate::error::Error;
 use crate::files::download::{self, Written};
+use crate::files::safe_component;
 use crate::ids::IdInput;
 use crate::sessions::Sessions;
 
@@ -204,10 +205,7 @@ impl EvidenceRequest {
             Err(reason) => folder.missing("recording-page-*.mp4", reason).await,
             Ok(pages) => {
                 for page in pages {
-                    let name = folder.fresh_name(&format!(
-                        "recording-page-{}.mp4",
-                        safe_component(&page.page_id)
-                    ));
+                    let name = folder.fresh_name(&crate::recording_page_file_name(&page));
                     let path = dir.join(&name);
                     let saved =
                         within(ends, sessions.save_recording_page_hashed(&page, &path)).await;
@@ -362,37 +360,9 @@ fn one_line(e: &dyn std::error::Error) -> String {
     s.replace('\n', " ")
 }
 
-/// A name from the server made safe as one path component: anything but letters, digits, `.`,
-/// `-` and `_` becomes `_` (no separators, no `..` escape from the folder).
-fn safe_component(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if s.chars().all(|c| c == '.') {
-        s.replace('.', "_")
-    } else {
-        s
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn server_names_become_one_safe_path_component() {
-        assert_eq!(safe_component("report.pdf"), "report.pdf");
-        assert_eq!(safe_component("../../etc/passwd"), ".._.._etc_passwd");
-        assert_eq!(safe_component(".."), "__");
-        assert_eq!(safe_component("a b\\c"), "a_b_c");
-    }
 
     #[test]
     fn the_summary_names_what_is_missing() {

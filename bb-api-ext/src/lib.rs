@@ -201,7 +201,7 @@ pub use session::{
 };
 pub use sessions::{
     DEFAULT_RECORDING_WAIT, DEFAULT_RELEASE_WAIT, RecordingDownloads, ScopedSession, SessionGuard,
-    SessionHandle, SessionList, Sessions, is_under_base_url,
+    SessionHandle, SessionList, Sessions, is_under_base_url, recording_page_file_name,
 };
 pub use timeout::{InvalidValue, SessionTimeout};
 pub use typed::{TypedFunction, TypedInvoke};

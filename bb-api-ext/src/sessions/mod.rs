@@ -38,6 +38,7 @@ pub use crate::transport::is_under_base_url;
 pub use guard::{ScopedSession, SessionGuard};
 pub use list::SessionList;
 pub use recording::{DEFAULT_RECORDING_WAIT, RecordingDownloads};
+pub use transfer::recording_page_file_name;
 
 /// The longest a session created directly can run (6 hours): with [`WAIT_MARGIN`], the default
 /// deadline of a wait for its end.

@@ -154,6 +154,22 @@ impl Sessions {
     }
 }
 
+/// The file name of a recording page's MP4, as `bb sessions recording --mp4` and
+/// [`Invocations::evidence`](crate::Invocations::evidence) save it: `recording-page-<page>.mp4`,
+/// the page id made safe as one path component.
+///
+/// ```
+/// # fn demo(page: &bb_api_ext::RecordingDownload) {
+/// let path = std::path::Path::new("out").join(bb_api_ext::recording_page_file_name(page));
+/// # }
+/// ```
+pub fn recording_page_file_name(page: &RecordingDownload) -> String {
+    format!(
+        "recording-page-{}.mp4",
+        crate::files::safe_component(&page.page_id)
+    )
+}
+
 /// No checksum or size is published for an MP4: nothing to verify but a whole body.
 fn expected(page: &RecordingDownload) -> Expected<'_> {
     Expected {

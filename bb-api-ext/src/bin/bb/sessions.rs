@@ -282,7 +282,7 @@ async fn save_mp4s(ctx: &Ctx, id: &str, dir: &Path, max_wait: Duration) -> Resul
     })?;
     let mut missing = Vec::new();
     for page in &ready.downloads {
-        let path = dir.join(format!("recording-page-{}.mp4", file_part(&page.page_id)));
+        let path = dir.join(bb_api_ext::recording_page_file_name(page));
         if page.status == RecordingDownloadStatus::Failed {
             eprintln!("page {}: its MP4 could not be assembled", page.page_id);
             missing.push(page.page_id.clone());
@@ -316,18 +316,4 @@ async fn save_mp4s(ctx: &Ctx, id: &str, dir: &Path, max_wait: Duration) -> Resul
             missing.join(", ")
         )))
     }
-}
-
-/// A page id as part of a file name: anything but letters, digits, `-` and `_` becomes `_`.
-fn file_part(page_id: &str) -> String {
-    page_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
