@@ -12,6 +12,8 @@ struct ReadmeDoctests;
 pub mod ab;
 #[path = "src/capture.rs"]
 pub mod capture;
+#[path = "src/digest.rs"]
+pub mod digest;
 #[path = "src/fault_server.rs"]
 pub mod fault_server;
 #[path = "src/fixtures.rs"]

@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use bb_api_ext::Client;
 use bb_api_ext::testing::FakeBrowserbase;
+use bb_api_tests::digest::sha256_of;
 
 const MAX_MIB: u64 = 4096;
 
@@ -144,27 +145,4 @@ fn status_mb(key: &str) -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(-1.0, |kb| (kb / 1024.0 * 10.0).round() / 10.0)
-}
-
-/// The file's SHA-256 in lowercase hex, read in 1 MiB chunks.
-fn sha256_of(path: &std::path::Path) -> std::io::Result<String> {
-    use std::fmt::Write as _;
-    let mut file = std::fs::File::open(path)?;
-    let mut hash = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hash.update(&buf[..n]);
-    }
-    Ok(hash
-        .finish()
-        .as_ref()
-        .iter()
-        .fold(String::new(), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        }))
 }

@@ -31,6 +31,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use bb_api_ext::testing::FakeBrowserbase;
+use bb_api_tests::digest::{hex, sha256_of};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
@@ -489,27 +490,4 @@ fn expected_sha256(len: u64) -> String {
         left -= n as u64;
     }
     hex(hash.finish().as_ref())
-}
-
-/// The file's SHA-256 in lowercase hex, read in 1 MiB chunks.
-fn sha256_of(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hash = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hash.update(&buf[..n]);
-    }
-    Ok(hex(hash.finish().as_ref()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
